@@ -1,0 +1,195 @@
+/* record.c - the record model: ordered fields plus a decoded view. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *rr_kind_name(enum rr_kind k)
+{
+	switch (k) {
+	case RR_KIND_HEAD:
+		return "head";
+	case RR_KIND_MEMBER:
+		return "member";
+	case RR_KIND_SITE:
+		return "site";
+	}
+	return "unknown";
+}
+
+void rr_record_init(struct rr_record *r, enum rr_kind kind)
+{
+	uint8_t k = (uint8_t)kind;
+
+	memset(r, 0, sizeof(*r));
+	if (kind != 0)
+		rr_field_append(r, "k", 1, &k, 1, NULL);
+}
+
+void rr_record_free(struct rr_record *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nfields; i++)
+		free(r->fields[i].val);
+	for (size_t i = 0; i < r->ntkeys; i++)
+		free(r->tkeys[i].data);
+	free(r->pages);
+	r->nfields = r->ntkeys = r->npages = 0;
+	r->pages = NULL;
+}
+
+static const char *basetag(const char *tag)
+{
+	return tag[0] == '!' ? tag + 1 : tag;
+}
+
+static enum rr_errclass check_order(const struct rr_record *r, const char *tag,
+				    const struct rr_tagdef *td,
+				    struct rr_error *err)
+{
+	if (r->nfields >= RR_MAX_FIELDS)
+		return rr_seterr(err, RR_E_LIMIT, "more than %d tags",
+				 RR_MAX_FIELDS);
+	if (r->nfields == 0 && strcmp(tag, "k") != 0)
+		return rr_seterr(err, RR_E_MISSING,
+				 "k= must be the second tag, after v=");
+	if (r->has_sig)
+		return rr_seterr(err, RR_E_SYNTAX,
+				 "sig= must be the last tag");
+	if (r->has_sk && !(td && td->type == RR_VT_SIG))
+		return rr_seterr(err, RR_E_SYNTAX,
+				 "sk= must come directly before sig=");
+	for (size_t i = 0; i < r->nfields; i++)
+		if (strcmp(basetag(r->fields[i].tag), basetag(tag)) == 0)
+			return rr_seterr(err, RR_E_DUPLICATE,
+					 "tag appears more than once");
+	return RR_OK;
+}
+
+enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
+				 size_t taglen, const uint8_t *val, size_t len,
+				 struct rr_error *err)
+{
+	char name[RR_MAX_TAG + 1];
+	const struct rr_tagdef *td;
+	struct rr_field *f;
+	enum rr_errclass rc;
+
+	if (!rr_tag_valid(tag, taglen))
+		return rr_seterr(err, taglen > RR_MAX_TAG ? RR_E_LIMIT
+				 : RR_E_SYNTAX, "bad tag name \"%.*s\"",
+				 (int)(taglen > 40 ? 40 : taglen), tag);
+	memcpy(name, tag, taglen);
+	name[taglen] = '\0';
+	td = rr_tagdef_find(basetag(name));
+	if (td && name[0] == '!')
+		return rr_seterr(err, RR_E_SYNTAX,
+				 "tag %s: a known tag is never marked critical",
+				 name + 1);
+	rc = check_order(r, name, td, err);
+	if (rc != RR_OK)
+		goto out;
+	if (!td && name[0] == '!') {
+		rc = rr_seterr(err, RR_E_CRITICAL,
+			       "unknown tag marked critical");
+		goto out;
+	}
+	if (td && td->type == RR_VT_KIND && r->nfields == 0) {
+		if (len != 1 || val[0] < RR_KIND_HEAD || val[0] > RR_KIND_SITE) {
+			rc = rr_seterr(err, RR_E_VALUE, "unknown kind");
+			goto out;
+		}
+		r->kind = (enum rr_kind)val[0];
+	}
+	if (td && !(td->allowed & RR_KBIT(r->kind))) {
+		rc = rr_seterr(err, RR_E_UNEXPECTED,
+			       "not allowed in a %s record",
+			       rr_kind_name(r->kind));
+		goto out;
+	}
+	rc = rr_value_decode(td, val, len, r, err);
+	if (rc != RR_OK)
+		goto out;
+	f = &r->fields[r->nfields];
+	f->val = malloc(len ? len : 1);
+	if (!f->val) {
+		rc = rr_seterr(err, RR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(f->val, val, len);
+	f->len = len;
+	memcpy(f->tag, name, taglen + 1);
+	f->known = td != NULL;
+	r->nfields++;
+out:
+	if (rc != RR_OK)
+		rr_errprefix(err, "tag %s", name);
+	return rc;
+}
+
+static bool has_field(const struct rr_record *r, const char *tag)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].tag, tag) == 0)
+			return true;
+	return false;
+}
+
+enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err)
+{
+	const struct rr_tagdef *td;
+
+	if (r->nfields == 0)
+		return rr_seterr(err, RR_E_MISSING, "tag k: missing");
+	for (size_t i = 0; (td = rr_tagdef_at(i)) != NULL; i++)
+		if ((td->required & RR_KBIT(r->kind)) &&
+		    !has_field(r, td->name))
+			return rr_seterr(err, RR_E_MISSING,
+					 "tag %s: missing (required in a %s "
+					 "record)", td->name,
+					 rr_kind_name(r->kind));
+	if (r->has_sk && !r->has_sig)
+		return rr_seterr(err, RR_E_UNSIGNED,
+				 "tag sig: missing after sk=");
+	if (r->expires <= r->not_before)
+		return rr_seterr(err, RR_E_VALUE,
+				 "tag x: expiry %llu is not after t=%llu",
+				 (unsigned long long)r->expires,
+				 (unsigned long long)r->not_before);
+	if (r->kind == RR_KIND_HEAD &&
+	    (r->nmembers > r->npages * RR_MAX_PAGE_MEMBERS ||
+	     (r->nmembers == 0) != (r->npages == 0)))
+		return rr_seterr(err, RR_E_VALUE,
+				 "tag n: %u members cannot fill %zu pages",
+				 r->nmembers, r->npages);
+	return RR_OK;
+}
+
+enum rr_errclass rr_add(struct rr_record *r, const char *tag,
+			const char *value, struct rr_error *err)
+{
+	const struct rr_tagdef *td = rr_tagdef_find(tag);
+	struct rr_buf b = { 0 };
+	enum rr_errclass rc;
+
+	if (td && (td->type == RR_VT_KIND || td->type == RR_VT_SK ||
+		   td->type == RR_VT_SIG))
+		return rr_seterr(err, RR_E_SYNTAX,
+				 "tag %s: set by the library, not by rr_add",
+				 tag);
+	if (strcmp(tag, "v") == 0)
+		return rr_seterr(err, RR_E_SYNTAX, "tag v: implicit");
+	rc = rr_value_parse(td, value, strlen(value), &b, err);
+	if (rc == RR_OK && b.oom)
+		rc = rr_seterr(err, RR_E_NOMEM, "out of memory");
+	if (rc != RR_OK) {
+		rr_errprefix(err, "tag %s", tag);
+		goto out;
+	}
+	rc = rr_field_append(r, tag, strlen(tag), b.p ? b.p : (const uint8_t *)"",
+			     b.len, err);
+out:
+	rr_buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,343 @@
+/*
+ * rr.h - the vpnrr record format: model, encodings, canonical form,
+ * signatures, keys, addresses and limits.
+ *
+ * Everything that touches record bytes lives behind this header; the
+ * publisher and the fetcher only see the model.  rr-format/SPEC.md is the
+ * normative description; this header follows it.
+ */
+#ifndef VPNRR_RR_H
+#define VPNRR_RR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RR_VERSION_TAG "vpnrr1"
+
+/* Private-use RR type (RFC 6895 range 65280-65534) for the binary form. */
+#define RR_TYPE_VPNRR 65380
+
+/* Hard limits; a record that exceeds any of them is rejected. */
+#define RR_MAX_RDATA 16384     /* bytes of RDATA, either encoding */
+#define RR_MAX_STRING 255      /* bytes per TXT character-string */
+#define RR_MAX_FIELDS 64       /* tags per record */
+#define RR_MAX_TAG 32          /* bytes in a tag name, '!' included */
+#define RR_MAX_KEYS 16         /* keys per key set or signing-key list */
+#define RR_MAX_KEYDATA 4096    /* bytes of one transport key's data */
+#define RR_MAX_ALG 32          /* bytes in an algorithm name */
+#define RR_MAX_NETS 64         /* prefixes per network list */
+#define RR_MAX_ENDPOINTS 8     /* endpoints per site */
+#define RR_MAX_NAME 253        /* DNS names, presentation form */
+#define RR_MAX_TEXT 1024       /* bytes of a free-text value */
+#define RR_MAX_PAGES 256       /* page hashes in one head */
+#define RR_MAX_PAGE_MEMBERS 64 /* member entries in one page RRset */
+
+#define RR_HASH_LEN 32   /* SHA-256 */
+#define RR_KEYID_LEN 8   /* leading bytes of SHA-256(public key) */
+#define RR_SIG_LEN 64    /* Ed25519 */
+#define RR_PUBKEY_LEN 32 /* Ed25519 and X25519 */
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Error classes: stable names (rr_errclass_name) are used by the test
+ * vectors and by --json output. */
+enum rr_errclass {
+	RR_OK = 0,
+	RR_E_SYNTAX,    /* malformed presentation or wire bytes */
+	RR_E_TRUNCATED, /* data ends early (short base64, cut wire data) */
+	RR_E_LIMIT,     /* a hard limit is exceeded */
+	RR_E_VERSION,   /* missing or unsupported v= */
+	RR_E_DUPLICATE, /* a tag appears twice */
+	RR_E_MISSING,   /* a required tag is absent */
+	RR_E_UNEXPECTED,/* a known tag that does not belong to this kind */
+	RR_E_CRITICAL,  /* an unknown tag marked critical */
+	RR_E_VALUE,     /* a value is out of range or malformed */
+	RR_E_CANONICAL, /* a value is valid but not in canonical form */
+	RR_E_KEY,       /* key text or key material is unusable */
+	RR_E_SIGNATURE, /* the signature does not verify */
+	RR_E_UNSIGNED,  /* a signature is required but absent, or present where none belongs */
+	RR_E_NAME,      /* owner, VPN or site name does not match */
+	RR_E_EXPIRED,   /* the validity period has ended */
+	RR_E_NOTYET,    /* the validity period has not begun */
+	RR_E_HASH,      /* page content does not match the head's hash */
+	RR_E_POLICY,    /* network outside authorization, overlap, rollback */
+	RR_E_NOMEM,
+	RR_E_IO,
+	RR_E__COUNT
+};
+
+struct rr_error {
+	enum rr_errclass cls;
+	char msg[320]; /* "tag nets: 10.0.0.0/33: prefix length out of range" */
+};
+
+const char *rr_errclass_name(enum rr_errclass cls);
+/* Returns RR_E__COUNT when NAME is not a class name. */
+enum rr_errclass rr_errclass_from_name(const char *name);
+/* Sets *err and returns CLS; printf-style.  CLS is never RR_OK. */
+enum rr_errclass rr_seterr(struct rr_error *err, enum rr_errclass cls,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefixes err->msg with "WHAT: " (e.g. a tag or a file:line). */
+void rr_errprefix(struct rr_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- addresses, prefixes, endpoints ------------------------------------ */
+
+struct rr_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t bytes[16];
+};
+
+struct rr_prefix {
+	struct rr_addr addr; /* host bits are zero */
+	uint8_t len;
+};
+
+enum rr_eptype { RR_EP_IPV4 = 4, RR_EP_IPV6 = 6, RR_EP_HOST = 'h' };
+
+struct rr_endpoint {
+	enum rr_eptype type;
+	struct rr_addr addr;          /* RR_EP_IPV4, RR_EP_IPV6 */
+	char host[RR_MAX_NAME + 1];   /* RR_EP_HOST: lower case, no final dot */
+	uint16_t port;                /* 1-65535 */
+};
+
+/* Formatting buffers: "ffff:...:ffff/128", "[v6]:65535", host:port. */
+#define RR_ADDRSTRLEN 48
+#define RR_PREFIXSTRLEN 52
+#define RR_ENDPOINTSTRLEN (RR_MAX_NAME + 8)
+
+/* Parsers take a NUL-terminated string and reject anything that is not in
+ * canonical form: IPv4 dotted quad without leading zeros, IPv6 in RFC 5952
+ * form, no scope ids, prefixes with zero host bits. */
+enum rr_errclass rr_addr_parse(const char *s, struct rr_addr *out,
+			       struct rr_error *err);
+void rr_addr_format(const struct rr_addr *a, char out[RR_ADDRSTRLEN]);
+enum rr_errclass rr_prefix_parse(const char *s, struct rr_prefix *out,
+				 struct rr_error *err);
+void rr_prefix_format(const struct rr_prefix *p, char out[RR_PREFIXSTRLEN]);
+/* "192.0.2.1:4500", "[2001:db8::1]:4500", "vpn.example.org:4500". */
+enum rr_errclass rr_endpoint_parse(const char *s, struct rr_endpoint *out,
+				   struct rr_error *err);
+void rr_endpoint_format(const struct rr_endpoint *e,
+			char out[RR_ENDPOINTSTRLEN]);
+/* LDH host name check (RFC 1123), at most 253 bytes, no final dot. */
+bool rr_hostname_valid(const char *s);
+
+bool rr_prefix_contains(const struct rr_prefix *outer,
+			const struct rr_prefix *inner);
+bool rr_prefix_contains_addr(const struct rr_prefix *p,
+			     const struct rr_addr *a);
+bool rr_prefix_overlap(const struct rr_prefix *a, const struct rr_prefix *b);
+/* True when every prefix of INNER lies inside some prefix of OUTER. */
+bool rr_prefixes_within(const struct rr_prefix *outer, size_t nouter,
+			const struct rr_prefix *inner, size_t ninner,
+			size_t *bad_index);
+
+/* ---- keys --------------------------------------------------------------- */
+
+enum rr_sigalg { RR_SIGALG_ED25519 = 1 };
+
+/* A record-signing public key: the anchor, or a site's record key. */
+struct rr_pubkey {
+	enum rr_sigalg alg;
+	uint8_t key[RR_PUBKEY_LEN];
+	uint8_t id[RR_KEYID_LEN];
+};
+
+/* An Ed25519 secret key (libsodium's 64-byte form: seed || public). */
+struct rr_seckey {
+	enum rr_sigalg alg;
+	uint8_t sk[64];
+	struct rr_pubkey pub;
+};
+
+/* Text forms name their algorithm: "ed25519:BASE64" for public keys,
+ * "ed25519-secret:BASE64(seed)" for secret keys. */
+#define RR_PUBKEYSTRLEN 64
+#define RR_SECKEYSTRLEN 72
+enum rr_errclass rr_pubkey_parse(const char *s, struct rr_pubkey *out,
+				 struct rr_error *err);
+void rr_pubkey_format(const struct rr_pubkey *k, char out[RR_PUBKEYSTRLEN]);
+enum rr_errclass rr_seckey_parse(const char *s, struct rr_seckey *out,
+				 struct rr_error *err);
+void rr_seckey_format(const struct rr_seckey *k, char out[RR_SECKEYSTRLEN]);
+enum rr_errclass rr_seckey_generate(struct rr_seckey *out, struct rr_error *err);
+/* Key id as 16 lower-case hex digits. */
+void rr_keyid_format(const uint8_t id[RR_KEYID_LEN], char out[2 * RR_KEYID_LEN + 1]);
+void rr_seckey_wipe(struct rr_seckey *k);
+
+/* A transport key: secnet's "pub ALG DATA" inside key group GROUP.
+ * Unknown algorithms are carried unchanged. */
+struct rr_tkey {
+	uint32_t group;  /* secnet pkg id */
+	bool fallback;   /* group introduced by pkgf */
+	char alg[RR_MAX_ALG + 1];
+	uint8_t *data;   /* owned by the record */
+	size_t len;
+};
+
+/* ---- records ------------------------------------------------------------ */
+
+enum rr_kind {
+	RR_KIND_HEAD = 1, /* admin: signed list of page hashes */
+	RR_KIND_MEMBER,   /* admin: one site's membership (unsigned in pages) */
+	RR_KIND_SITE,     /* site owner: endpoints, networks, transport keys */
+};
+const char *rr_kind_name(enum rr_kind k);
+
+struct rr_field {
+	char tag[RR_MAX_TAG + 1]; /* includes a leading '!' when critical */
+	uint8_t *val;             /* binary-form value, owned by the record */
+	size_t len;
+	bool known;
+};
+
+/*
+ * A decoded record.  fields[] is the truth (it is what is encoded, hashed
+ * and signed, in order, unknown tags included); the members below are a
+ * decoded view of the known tags, filled by the parsers and by rr_add().
+ */
+struct rr_record {
+	enum rr_kind kind;
+	struct rr_field fields[RR_MAX_FIELDS];
+	size_t nfields;
+
+	char vpn[RR_MAX_TEXT + 1];
+	char site[RR_MAX_TEXT + 1];    /* "location/site" */
+	bool has_serial;
+	uint32_t serial;               /* s= */
+	bool has_times;
+	uint64_t not_before, expires;  /* t=, x= (Unix seconds) */
+
+	/* member */
+	struct rr_pubkey rkeys[RR_MAX_KEYS]; /* rk= record-signing keys */
+	size_t nrkeys;
+	char at[RR_MAX_NAME + 1];      /* at= where the site record lives */
+
+	/* member (authorized) and site (announced) networks: nets= */
+	struct rr_prefix nets[RR_MAX_NETS];
+	size_t nnets;
+
+	/* site */
+	bool mobile;                   /* ep=mobile */
+	struct rr_endpoint eps[RR_MAX_ENDPOINTS];
+	size_t neps;
+	bool has_ptp;
+	struct rr_addr ptp;            /* ptp= */
+	bool has_keyserial;
+	uint32_t keyserial;            /* ks= secnet key-set serial */
+	struct rr_tkey tkeys[RR_MAX_KEYS]; /* keys= in preference order */
+	size_t ntkeys;
+	/* tunables (ms / counts); 0 means absent */
+	uint32_t key_lifetime, setup_timeout, setup_retries, wait_time,
+		renegotiate_time;
+	char contact[RR_MAX_TEXT + 1];
+	char dh[RR_MAX_TEXT + 1];
+	char hash[RR_MAX_TEXT + 1];
+
+	/* head */
+	uint32_t nmembers;             /* n= */
+	uint8_t (*pages)[RR_HASH_LEN]; /* pages=, owned by the record */
+	size_t npages;
+
+	/* signature: sk= (alg and key id) is signed, sig= is not */
+	bool has_sk;
+	enum rr_sigalg sigalg;
+	uint8_t sigkeyid[RR_KEYID_LEN];
+	bool has_sig;
+	uint8_t sig[RR_SIG_LEN];
+};
+
+void rr_record_init(struct rr_record *r, enum rr_kind kind);
+void rr_record_free(struct rr_record *r);
+
+/* Appends tag=value (presentation form) as the next field, checking the
+ * value the same way the TXT parser does.  The "v" and "k" tags are
+ * implicit (rr_record_init) and "sig" is added by rr_sign. */
+enum rr_errclass rr_add(struct rr_record *r, const char *tag,
+			const char *value, struct rr_error *err);
+
+/* TXT form.  STRINGS are the RR's character-strings as they arrived (any
+ * split points; meaning never depends on them). */
+enum rr_errclass rr_parse_txt(const uint8_t *const *strings,
+			      const size_t *lens, size_t nstrings,
+			      struct rr_record *out, struct rr_error *err);
+/* Convenience: one already-joined buffer. */
+enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
+				     struct rr_record *out,
+				     struct rr_error *err);
+/* Writes the joined presentation text (no string splitting) into a new
+ * NUL-terminated buffer. */
+enum rr_errclass rr_format_txt(const struct rr_record *r, char **out,
+			       size_t *outlen, struct rr_error *err);
+/* Writes TXT RDATA (length-prefixed strings of at most 255 bytes). */
+enum rr_errclass rr_encode_txt_rdata(const struct rr_record *r,
+				     uint8_t **out, size_t *outlen,
+				     struct rr_error *err);
+enum rr_errclass rr_parse_txt_rdata(const uint8_t *rdata, size_t len,
+				    struct rr_record *out,
+				    struct rr_error *err);
+
+/* Binary form: RDATA of RR type RR_TYPE_VPNRR. */
+enum rr_errclass rr_parse_bin(const uint8_t *rdata, size_t len,
+			      struct rr_record *out, struct rr_error *err);
+enum rr_errclass rr_encode_bin(const struct rr_record *r, uint8_t **out,
+			       size_t *outlen, struct rr_error *err);
+
+/* Canonical form: the bytes a signature covers (see SPEC.md).  OWNER is
+ * the DNS owner name the record is published at. */
+enum rr_errclass rr_canonical(const struct rr_record *r, const char *owner,
+			      uint8_t **out, size_t *outlen,
+			      struct rr_error *err);
+
+/* Adds sk= and sig= (replacing any earlier signature). */
+enum rr_errclass rr_sign(struct rr_record *r, const char *owner,
+			 const struct rr_seckey *key, struct rr_error *err);
+
+/*
+ * Checks the signature against KEYS (the one whose id matches sk=), the
+ * validity period against NOW, and that the record is signed at all.
+ * Names (VPN, site) are checked by the caller's expectations: pass NULL to
+ * skip.  Returns RR_OK or the first failure.
+ */
+struct rr_expect {
+	const char *owner;  /* DNS owner name the record was fetched from */
+	const char *vpn;    /* NULL: any */
+	const char *site;   /* NULL: any */
+	enum rr_kind kind;
+	uint64_t now;
+};
+enum rr_errclass rr_verify(const struct rr_record *r,
+			   const struct rr_expect *ex,
+			   const struct rr_pubkey *keys, size_t nkeys,
+			   struct rr_error *err);
+
+/* Page hash over an RRset of unsigned member entries: order-independent
+ * (entries are hashed in sorted canonical order).  See SPEC.md. */
+enum rr_errclass rr_page_hash(const struct rr_record *const *members,
+			      size_t n, uint8_t out[RR_HASH_LEN],
+			      struct rr_error *err);
+/* The owner name label for a page: base32hex of the first 16 hash bytes,
+ * lower case, 26 characters. */
+#define RR_PAGELABELLEN 27
+void rr_page_label(const uint8_t hash[RR_HASH_LEN], char out[RR_PAGELABELLEN]);
+
+/* DNS names where records live (SPEC.md, "Names"); OUT has RR_MAX_NAME+1
+ * bytes.  ZONE is the VPN's DNS name. */
+enum rr_errclass rr_name_head(const char *zone, char *out, struct rr_error *err);
+enum rr_errclass rr_name_page(const char *zone, const uint8_t hash[RR_HASH_LEN],
+			      char *out, struct rr_error *err);
+enum rr_errclass rr_name_member(const char *zone, const char *site,
+				char *out, struct rr_error *err);
+
+/* RFC 1982 serial arithmetic: <0, 0, >0; INT_MIN-ish undefined pairs
+ * (distance exactly 2^31) compare as "not newer" (returns 0 is avoided:
+ * see SPEC.md). */
+int rr_serial_cmp(uint32_t a, uint32_t b);
+
+/* Mangled VPN/site name as secnet uses for peer-keys files: '/' -> ','. */
+
+#endif
