@@ -696,6 +696,7 @@ static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
 
 	if (rd->len == 1 && rd->p[0] == 0) {
 		r->mobile = true;
+		rd->off = 1;
 		return RR_OK;
 	}
 	if (rr_rd_left(rd) == 0)
