@@ -122,10 +122,12 @@ enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
 	rc = rr_record_finish(out, err);
 	if (rc == RR_E_MISSING && !out->has_sig)
 		rc = truncated(err, len);
+	goto done;
 out:
 	/* A value that fails where the text ends is most likely cut off. */
 	if (pos >= len && looks_cut(rc) && !strstr(err->msg, "looks truncated"))
 		rc = truncated(err, len);
+done:
 	if (rc != RR_OK) {
 		rr_record_free(out);
 		rr_record_init(out, (enum rr_kind)0);
