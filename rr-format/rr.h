@@ -179,6 +179,15 @@ struct rr_tkey {
 	size_t len;
 };
 
+/* secnet's base91s text (basE91 with '-' in place of '"'), used for rsa1
+ * key data in peer-keys and sites files.  Encode returns a new
+ * NUL-terminated string (NULL when out of memory); decode returns
+ * RR_E_VALUE for characters outside the alphabet. */
+char *rr_base91s_encode(const uint8_t *data, size_t len);
+enum rr_errclass rr_base91s_decode(const char *text, size_t len,
+				   uint8_t **out, size_t *outlen,
+				   struct rr_error *err);
+
 /* ---- records ------------------------------------------------------------ */
 
 enum rr_kind {

@@ -1,0 +1,2 @@
+/* base91s.c - placeholder replaced by the real implementation. */
+#include "rr.h"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# tests/run.sh - install what is missing (Debian 12), build, and run every
+# test twice: a normal build, then one with AddressSanitizer and UBSan.
+# Exits non-zero on any failure.  Usage: sh tests/run.sh
+set -eu
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+# Build tools, libraries, and the real servers the integration tests use.
+PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
+libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
+python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
+procps"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+		|| missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "tests/run.sh: missing packages:$missing (run as root to install)" >&2
+		exit 1
+	fi
+	echo "tests/run.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# The Debian nsd package starts a system nsd on port 53; the tests run
+# their own on free ports and do not need it.
+
+run_suite() {
+	dir=$1
+	shift
+	echo "== meson setup $dir $*"
+	rm -rf "$dir"
+	meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || {
+		cat "$dir.setup.log" >&2
+		return 1
+	}
+	ninja -C "$dir"
+	meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+status=0
+run_suite build-test || status=1
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	|| status=1
+if [ "$status" -eq 0 ]; then
+	echo "tests/run.sh: all suites passed (normal and sanitizer builds)"
+else
+	echo "tests/run.sh: FAILED" >&2
+fi
+exit "$status"
