@@ -34,7 +34,7 @@ static bool looks_cut(enum rr_errclass rc)
 
 static enum rr_errclass parse_tag(const char *text, size_t len, size_t *pos,
 				  struct rr_record *out, bool first,
-				  struct rr_error *err)
+				  bool *value_failed, struct rr_error *err)
 {
 	const char *tag = text + *pos, *eq, *end;
 	size_t rest = len - *pos, tl, vl;
@@ -46,11 +46,13 @@ static enum rr_errclass parse_tag(const char *text, size_t len, size_t *pos,
 	if (!end)
 		end = text + len;
 	eq = memchr(tag, '=', (size_t)(end - tag));
+	*value_failed = end == text + len;
 	if (!eq)
 		return rr_seterr(err, end == text + len ? RR_E_TRUNCATED
 				 : RR_E_SYNTAX,
 				 "byte %zu: \"%.*s\" has no '='", *pos,
 				 (int)((end - tag) > 32 ? 32 : (end - tag)), tag);
+	*value_failed = false;
 	tl = (size_t)(eq - tag);
 	vl = (size_t)(end - eq - 1);
 	*pos = (size_t)(end - text);
@@ -81,6 +83,7 @@ static enum rr_errclass parse_tag(const char *text, size_t len, size_t *pos,
 	if (rc == RR_OK && b.oom)
 		rc = rr_seterr(err, RR_E_NOMEM, "out of memory");
 	if (rc != RR_OK) {
+		*value_failed = true;
 		rr_errprefix(err, "tag %s", name);
 		goto out;
 	}
@@ -91,12 +94,34 @@ out:
 	return rc;
 }
 
+/*
+ * Records that stop early are called truncated, with the reason, because
+ * the usual cause is a panel or resolver that cut long TXT data: a value
+ * that fails where the text ends, required tags missing from an unsigned
+ * text, sk= without its sig=, or a head or site record without sig= whose
+ * length is a whole number of 255-byte strings.
+ */
+static bool looks_truncated(const struct rr_record *r, enum rr_errclass rc,
+			    size_t len, bool tail_value_failed, bool parsed)
+{
+	if (tail_value_failed)
+		return looks_cut(rc);
+	if (!parsed)
+		return false;
+	if (rc == RR_E_MISSING && !r->has_sig)
+		return true;
+	if (rc == RR_E_UNSIGNED && r->has_sk && !r->has_sig)
+		return true;
+	return rc == RR_OK && !r->has_sig && r->kind != RR_KIND_MEMBER &&
+	       len % RR_MAX_STRING == 0;
+}
+
 enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
 				     struct rr_record *out,
 				     struct rr_error *err)
 {
 	size_t pos = 0;
-	bool first = true;
+	bool first = true, value_failed = false;
 	enum rr_errclass rc = RR_OK;
 
 	rr_record_init(out, (enum rr_kind)0);
@@ -114,20 +139,19 @@ enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
 			if (pos == len)
 				break; /* a trailing ';' is allowed */
 		}
-		rc = parse_tag(text, len, &pos, out, first, err);
+		rc = parse_tag(text, len, &pos, out, first, &value_failed, err);
 		if (rc != RR_OK)
-			goto out;
+			break;
 		first = false;
 	}
-	rc = rr_record_finish(out, err);
-	if (rc == RR_E_MISSING && !out->has_sig)
+	bool parsed = rc == RR_OK;
+	if (parsed)
+		rc = rr_record_finish(out, err);
+	if (looks_truncated(out, rc, len, value_failed && pos >= len, parsed)) {
+		if (rc == RR_OK)
+			rr_seterr(err, RR_E_TRUNCATED, "no sig= at the end");
 		rc = truncated(err, len);
-	goto done;
-out:
-	/* A value that fails where the text ends is most likely cut off. */
-	if (pos >= len && looks_cut(rc) && !strstr(err->msg, "looks truncated"))
-		rc = truncated(err, len);
-done:
+	}
 	if (rc != RR_OK) {
 		rr_record_free(out);
 		rr_record_init(out, (enum rr_kind)0);

@@ -447,6 +447,10 @@ static enum rr_errclass tkey_item(const char *item, size_t len,
 	rc = parse_hex32(item, 8, &group, err);
 	if (rc != RR_OK)
 		goto out;
+	if (len > 9 && item[len - 1] == ':') {
+		rc = rr_seterr(err, RR_E_KEY, "empty key data");
+		goto out;
+	}
 	data = malloc(RR_MAX_KEYDATA);
 	if (!data) {
 		rc = rr_seterr(err, RR_E_NOMEM, "out of memory");
@@ -455,11 +459,6 @@ static enum rr_errclass tkey_item(const char *item, size_t len,
 	rc = alg_b64(item + 9, len - 9, alg, data, RR_MAX_KEYDATA, &dlen, err);
 	if (rc != RR_OK)
 		goto out;
-	if (dlen == 0) {
-		rc = rr_seterr(err, RR_E_KEY, "key %zu: empty key data",
-			       index + 1);
-		goto out;
-	}
 	rr_buf_putc(out, fb ? 1 : 0);
 	rr_buf_u32(out, group);
 	rr_buf_putc(out, (uint8_t)strlen(alg));
