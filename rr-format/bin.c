@@ -46,6 +46,19 @@ enum rr_errclass rr_encode_bin(const struct rr_record *r, uint8_t **out,
 	return RR_OK;
 }
 
+/* Both encodings must carry every record: one whose TXT form would be
+ * over the limit is refused here too. */
+static enum rr_errclass check_txt_size(const struct rr_record *r,
+				       struct rr_error *err)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	enum rr_errclass rc = rr_format_txt(r, &txt, &len, err);
+
+	free(txt);
+	return rc;
+}
+
 enum rr_errclass rr_parse_bin(const uint8_t *rdata, size_t len,
 			      struct rr_record *out, struct rr_error *err)
 {
@@ -80,6 +93,8 @@ enum rr_errclass rr_parse_bin(const uint8_t *rdata, size_t len,
 			goto out;
 	}
 	rc = rr_record_finish(out, err);
+	if (rc == RR_OK)
+		rc = check_txt_size(out, err);
 out:
 	if (rc != RR_OK) {
 		rr_record_free(out);

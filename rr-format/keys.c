@@ -20,9 +20,12 @@ enum rr_errclass rr_b64_decode(const char *text, size_t len, uint8_t *out,
 		return rr_seterr(err, RR_E_TRUNCATED,
 				 "base64 of %zu characters is not a multiple "
 				 "of 4 (truncated?)", len);
-	if (len / 4 * 3 > max + 2)
+	size_t want = len / 4 * 3 - (text[len - 1] == '=') -
+		      (text[len - 2] == '=');
+	if (want > max)
 		return rr_seterr(err, RR_E_LIMIT,
-				 "base64 decodes to more than %zu bytes", max);
+				 "base64 decodes to %zu bytes, more than %zu",
+				 want, max);
 	if (sodium_base642bin(out, max, text, len, NULL, outlen, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != text + len)

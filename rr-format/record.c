@@ -82,6 +82,10 @@ enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 				 (int)(taglen > 40 ? 40 : taglen), tag);
 	memcpy(name, tag, taglen);
 	name[taglen] = '\0';
+	/* v= is the version, carried by the encodings themselves. */
+	if (strcmp(basetag(name), "v") == 0)
+		return rr_seterr(err, RR_E_DUPLICATE,
+				 "tag v: appears more than once");
 	td = rr_tagdef_find(basetag(name));
 	if (td && name[0] == '!')
 		return rr_seterr(err, RR_E_SYNTAX,
@@ -152,6 +156,9 @@ enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err)
 	if (r->has_sk && !r->has_sig)
 		return rr_seterr(err, RR_E_UNSIGNED,
 				 "tag sig: missing after sk=");
+	if (r->has_sig && !r->has_sk)
+		return rr_seterr(err, RR_E_UNSIGNED,
+				 "tag sk: missing before sig=");
 	if (r->expires <= r->not_before)
 		return rr_seterr(err, RR_E_VALUE,
 				 "tag x: expiry %llu is not after t=%llu",
@@ -159,10 +166,17 @@ enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err)
 				 (unsigned long long)r->not_before);
 	if (r->kind == RR_KIND_HEAD &&
 	    (r->nmembers > r->npages * RR_MAX_PAGE_MEMBERS ||
-	     (r->nmembers == 0) != (r->npages == 0)))
+	     r->npages > r->nmembers))
 		return rr_seterr(err, RR_E_VALUE,
 				 "tag n: %u members cannot fill %zu pages",
 				 r->nmembers, r->npages);
+	for (size_t i = 0; i < r->npages; i++)
+		for (size_t j = i + 1; j < r->npages; j++)
+			if (memcmp(r->pages[i], r->pages[j], RR_HASH_LEN) == 0)
+				return rr_seterr(err, RR_E_DUPLICATE,
+						 "tag pages: pages %zu and %zu "
+						 "have the same hash", i + 1,
+						 j + 1);
 	return RR_OK;
 }
 

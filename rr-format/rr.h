@@ -342,11 +342,9 @@ enum rr_errclass rr_name_page(const char *zone, const uint8_t hash[RR_HASH_LEN],
 enum rr_errclass rr_name_member(const char *zone, const char *site,
 				char *out, struct rr_error *err);
 
-/* RFC 1982 serial arithmetic: <0, 0, >0; INT_MIN-ish undefined pairs
- * (distance exactly 2^31) compare as "not newer" (returns 0 is avoided:
- * see SPEC.md). */
+/* RFC 1982 serial arithmetic: negative when A is older than B, zero when
+ * equal, positive when newer.  Serials exactly 2^31 apart are undefined in
+ * RFC 1982; both orders return -1, so neither counts as newer. */
 int rr_serial_cmp(uint32_t a, uint32_t b);
-
-/* Mangled VPN/site name as secnet uses for peer-keys files: '/' -> ','. */
 
 #endif

@@ -281,7 +281,12 @@ static enum rr_errclass join_name(char *out, struct rr_error *err,
 				  const char *a, const char *b, const char *c,
 				  const char *zone)
 {
-	int n = snprintf(out, RR_MAX_NAME + 1, "%s%s%s%s", a, b, c, zone);
+	size_t zl = strlen(zone);
+	/* A final dot on the zone is dropped so names compare simply. */
+	if (zl > 0 && zone[zl - 1] == '.')
+		zl--;
+	int n = snprintf(out, RR_MAX_NAME + 1, "%s%s%s%.*s", a, b, c, (int)zl,
+			 zone);
 
 	if (n < 0 || n > RR_MAX_NAME)
 		return rr_seterr(err, RR_E_LIMIT,
@@ -289,9 +294,6 @@ static enum rr_errclass join_name(char *out, struct rr_error *err,
 				 RR_MAX_NAME);
 	for (char *p = out; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	/* A final dot on the zone is dropped so names compare simply. */
-	if (n > 0 && out[n - 1] == '.')
-		out[n - 1] = '\0';
 	return RR_OK;
 }
 

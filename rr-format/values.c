@@ -724,6 +724,11 @@ static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
 			if (hl > RR_MAX_NAME)
 				return rr_seterr(err, RR_E_LIMIT,
 						 "host name too long");
+			/* Checked on the raw bytes: a NUL would hide the
+			 * rest of the name from the text re-check below. */
+			if (memchr(p, 0, hl))
+				return rr_seterr(err, RR_E_VALUE,
+						 "NUL byte in host name");
 			memcpy(e->host, p, hl);
 			e->host[hl] = '\0';
 		} else {

@@ -592,6 +592,92 @@ static void test_errclass_names(void **state)
 	assert_int_equal(rr_errclass_from_name("nonsense"), RR_E__COUNT);
 }
 
+/* Binary inputs that the TXT parser could never produce are refused too,
+ * so each binary form has exactly one TXT form. */
+static void bin_expect(const uint8_t *b, size_t len, enum rr_errclass want,
+		       const char *needle)
+{
+	struct rr_record r;
+	struct rr_error err = { 0 };
+	enum rr_errclass rc = rr_parse_bin(b, len, &r, &err);
+
+	if (rc != want || !strstr(err.msg, needle))
+		fail_msg("got %s (%s), want %s with \"%s\"",
+			 rr_errclass_name(rc), err.msg, rr_errclass_name(want),
+			 needle);
+}
+
+static void test_binary_only_forms(void **state)
+{
+	struct rr_record r;
+	struct rr_error err;
+	struct rr_buf_like { uint8_t b[4096]; size_t n; } x;
+	uint8_t *bin;
+	size_t bl;
+
+	/* A field named v. */
+	static const uint8_t with_v[] = { 1, 1, 'k', 0, 1, RR_KIND_SITE,
+					  1, 'v', 0, 1, 'x' };
+	bin_expect(with_v, sizeof(with_v), RR_E_DUPLICATE, "tag v");
+
+	/* sig= without sk=: drop the sk field of a signed record. */
+	make_site(&r, true);
+	OK(rr_encode_bin(&r, &bin, &bl, &err));
+	/* The last two fields are sk (2+2+2+16 bytes) and sig (3+3+2+64). */
+	size_t sk_len = 1 + 2 + 2 + 1 + 7 + RR_KEYID_LEN;
+	size_t sig_len = 1 + 3 + 2 + RR_SIG_LEN;
+	memcpy(x.b, bin, bl - sk_len - sig_len);
+	memcpy(x.b + bl - sk_len - sig_len, bin + bl - sig_len, sig_len);
+	x.n = bl - sk_len;
+	bin_expect(x.b, x.n, RR_E_UNSIGNED, "sk");
+	free(bin);
+	rr_record_free(&r);
+
+	/* A host name with a NUL byte inside. */
+	static const uint8_t nul_host[] = { 1, 1, 'k', 0, 1, RR_KIND_SITE,
+					    2, 'e', 'p', 0, 7, 'h', 3, 'a',
+					    0, 'b', 0x11, 0x94 };
+	bin_expect(nul_host, sizeof(nul_host), RR_E_VALUE, "NUL");
+}
+
+static void test_head_pages(void **state)
+{
+	struct rr_record r;
+	struct rr_error err = { 0 };
+	char b64[200];
+	uint8_t two[2 * RR_HASH_LEN];
+
+	memset(two, 7, sizeof(two));
+	sodium_bin2base64(b64, sizeof(b64), two, sizeof(two),
+			  sodium_base64_VARIANT_ORIGINAL);
+	rr_record_init(&r, RR_KIND_HEAD);
+	OK(rr_add(&r, "vpn", "example", &err));
+	OK(rr_add(&r, "s", "1", &err));
+	OK(rr_add(&r, "t", "1", &err));
+	OK(rr_add(&r, "x", "2", &err));
+	OK(rr_add(&r, "n", "2", &err));
+	OK(rr_add(&r, "pages", b64, &err));
+	/* Two identical page hashes: the same page listed twice. */
+	assert_int_equal(rr_sign(&r, OWNER_HEAD, &anchor, &err),
+			 RR_E_DUPLICATE);
+	rr_record_free(&r);
+
+	/* More pages than members. */
+	two[0] = 8;
+	sodium_bin2base64(b64, sizeof(b64), two, sizeof(two),
+			  sodium_base64_VARIANT_ORIGINAL);
+	rr_record_init(&r, RR_KIND_HEAD);
+	OK(rr_add(&r, "vpn", "example", &err));
+	OK(rr_add(&r, "s", "1", &err));
+	OK(rr_add(&r, "t", "1", &err));
+	OK(rr_add(&r, "x", "2", &err));
+	OK(rr_add(&r, "n", "1", &err));
+	OK(rr_add(&r, "pages", b64, &err));
+	assert_int_equal(rr_sign(&r, OWNER_HEAD, &anchor, &err), RR_E_VALUE);
+	assert_non_null(strstr(err.msg, "cannot fill"));
+	rr_record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +695,8 @@ int main(void)
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_keys_text),
 		cmocka_unit_test(test_errclass_names),
+		cmocka_unit_test(test_binary_only_forms),
+		cmocka_unit_test(test_head_pages),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
