@@ -7,29 +7,8 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-# Build tools, libraries, and the real servers the integration tests use.
-PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
-libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
-python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
-procps"
-
-missing=""
-for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
-		|| missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "tests/run.sh: missing packages:$missing (run as root to install)" >&2
-		exit 1
-	fi
-	echo "tests/run.sh: installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
-# The Debian nsd package starts a system nsd on port 53; the tests run
+sh tests/install-deps.sh
+# The Debian nsd package may start a system nsd on port 53; the tests run
 # their own on free ports and do not need it.
 
 run_suite() {
