@@ -1,0 +1,57 @@
+/* chain.h - the auditor's checks over a set of RRs: decode every vpnrr
+ * record, then check the chain anchor -> head -> pages -> members -> site
+ * records and every rule a fetcher enforces (hashes, names, networks
+ * inside memberships, no overlaps, validity periods, TXT and binary forms
+ * agreeing), warning about records that expire soon. */
+#ifndef PUB_CHAIN_H
+#define PUB_CHAIN_H
+
+#include "rrset.h"
+
+#define PUB_VMSGS 6
+#define PUB_VMSGLEN 400
+
+enum pub_vstatus { PUB_V_UNCHECKED, PUB_V_VALID, PUB_V_INVALID };
+
+struct pub_vrec {
+	const struct pub_rr *rr;
+	bool parsed;
+	struct rr_record r;
+	enum pub_vstatus status;
+	bool signed_ok;          /* signature (or page hash) checked */
+	bool in_page;            /* an entry of a checked page */
+	char chain[512];
+	char err[PUB_VMSGS][PUB_VMSGLEN];
+	size_t nerr;
+	char warn[PUB_VMSGS][PUB_VMSGLEN];
+	size_t nwarn;
+};
+
+struct pub_chain_opts {
+	const struct rr_pubkey *anchors;
+	size_t nanchors;
+	uint64_t now;
+	uint64_t warn_within;   /* warn when a record expires this soon */
+	const char *zone;       /* the VPN zone, when known */
+	bool partial;           /* input may lack pages / members (dig) */
+	bool fetched;           /* the input was fetched following the chain */
+};
+
+struct pub_report {
+	struct pub_vrec *v;
+	size_t n;
+	char err[PUB_VMSGS][PUB_VMSGLEN]; /* not tied to one record */
+	size_t nerr;
+	size_t nvalid, ninvalid;
+};
+
+int pub_chain_check(const struct pub_rrset *s, const struct pub_chain_opts *o,
+		    struct pub_report *rep, struct pub_err *e);
+void pub_report_free(struct pub_report *rep);
+/* Names the records in S point at (pages, member records, site records)
+ * that S does not hold yet; for fetching the chain from a server. */
+int pub_chain_names(const struct pub_rrset *s, const struct pub_chain_opts *o,
+		    char ***names, size_t *n, struct pub_err *e);
+void pub_names_free(char **names, size_t n);
+
+#endif

@@ -1,0 +1,46 @@
+/* cli.c - command-line plumbing. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "timefmt.h"
+
+int pub_cli_now(const char *arg)
+{
+	uint64_t t;
+
+	if (!pub_time_parse(arg, &t))
+		return pub_usage_error("--now", "%s: need YYYY-MM-DDTHH:MM:SSZ "
+				       "or Unix seconds", arg);
+	pub_set_now(t);
+	return 0;
+}
+
+int pub_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vpnrr: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see vpnrr %s --help)\n",
+		cmd[0] == '-' ? "" : cmd);
+	return PUB_EXIT_USAGE;
+}
+
+int pub_help(const char *help)
+{
+	struct pub_err e;
+
+	fputs(help, stdout);
+	if (pub_flush_stdout(&e) != 0)
+		return pub_fail(&e);
+	return 0;
+}
+
+int pub_fail(const struct pub_err *e)
+{
+	pub_err_print(e);
+	return e->code ? e->code : PUB_EXIT_INVALID;
+}

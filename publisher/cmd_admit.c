@@ -1,0 +1,171 @@
+/* cmd_admit.c - "vpnrr admit": the admin checks an enrolment request
+ * against the allocation rules and adds the membership. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "index.h"
+#include "jsonout.h"
+#include "keyfile.h"
+#include "policy.h"
+#include "recfile.h"
+#include "request.h"
+#include "timefmt.h"
+
+#define MAX_AGE (30 * 86400ULL)
+
+static const char help[] =
+"Usage: vpnrr admit [--json] [--now TIME] ADMINDIR REQUESTFILE\n"
+"\n"
+"Checks an enrolment request (from \"vpnrr request\"; \"-\" reads standard\n"
+"input, mail headers around the armour are ignored):\n"
+"  - its signature, made with the key it asks the admin to trust;\n"
+"  - it is for this VPN and at most 30 days old;\n"
+"  - the networks lie inside the VPN's restrict-nets and overlap no\n"
+"    existing member's networks;\n"
+"  - the site name, its DNS name, the publish name and the key are free.\n"
+"Then writes ADMINDIR/members/LOCATION,SITE.member (valid from now for\n"
+"member-lifetime) and prints the signed member record (record-file form,\n"
+"or --json). Run \"vpnrr index\" to publish it.\n";
+
+static void to_member(const struct pub_request *q, const struct pub_admin *a,
+		      uint64_t now, const char *file, struct pub_member *m)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->file, sizeof(m->file), "%s", file);
+	memcpy(m->site, q->site, sizeof(m->site));
+	m->keys[0] = q->key;
+	m->nkeys = 1;
+	memcpy(m->nets, q->nets, sizeof(m->nets));
+	m->nnets = q->nnets;
+	memcpy(m->publish, q->publish, sizeof(m->publish));
+	memcpy(m->contact, q->contact, sizeof(m->contact));
+	m->serial = (uint32_t)now;
+	m->valid_from = now - PUB_CLOCK_SKEW;
+	m->expires = now + a->member_lifetime;
+}
+
+static int check_request(const struct pub_admin *a,
+			 const struct pub_request *q, const char *file,
+			 uint64_t now, struct pub_err *e)
+{
+	if (strcmp(q->vpn, a->vpn) != 0)
+		return pub_errf(e, PUB_EXIT_INVALID, file, 0, "vpn",
+				"request is for VPN %s, this is %s", q->vpn,
+				a->vpn);
+	if (q->made + MAX_AGE < now)
+		return pub_errf(e, PUB_EXIT_INVALID, file, 0, "t",
+				"request is more than 30 days old; ask for a "
+				"new one");
+	if (q->made > now + PUB_CLOCK_SKEW)
+		return pub_errf(e, PUB_EXIT_INVALID, file, 0, "t",
+				"request is dated in the future");
+	return 0;
+}
+
+static int signed_member(const struct pub_admin *a,
+			 const struct pub_member *m, bool json, FILE *f,
+			 struct pub_err *e)
+{
+	char owner[RR_MAX_NAME + 1];
+	struct rr_record r;
+	struct rr_seckey sk;
+	struct rr_error err;
+	int rc = -1;
+
+	if (pub_seckey_load(a->anchor_key, &sk, e) != 0)
+		return -1;
+	if (pub_member_record(a, m, &r, e) != 0)
+		goto out;
+	if (rr_name_member(a->zone, m->site, owner, &err) != RR_OK ||
+	    rr_sign(&r, owner, &sk, &err) != RR_OK) {
+		pub_errf(e, PUB_EXIT_INVALID, m->file, 0, "sign", "%s", err.msg);
+	} else if (json) {
+		json_t *j = pub_json_record(owner, &r);
+		rc = j && json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS) == 0
+			     ? 0 : pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0,
+					    "json", "out of memory");
+		fputc('\n', f);
+		json_decref(j);
+	} else {
+		rc = pub_rec_write(f, owner, &r, e);
+	}
+	rr_record_free(&r);
+out:
+	rr_seckey_wipe(&sk);
+	return rc;
+}
+
+static int admit(const char *dir, const char *file, bool json,
+		 struct pub_err *e)
+{
+	struct pub_members ms = { 0 };
+	struct pub_out o = { 0 };
+	struct pub_request q;
+	struct pub_member m;
+	struct pub_admin a;
+	uint64_t now = pub_now();
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (pub_admin_load(dir, &a, e) != 0 ||
+	    pub_read_file(file, 1 << 20, &text, &len, e) != 0)
+		return -1;
+	if (pub_request_decode(file, text, &q, e) != 0 ||
+	    check_request(&a, &q, file, now, e) != 0 ||
+	    pub_members_load(&a, &ms, e) != 0)
+		goto out;
+	to_member(&q, &a, now, file, &m);
+	if (pub_policy_admit(&a, &ms, &m, false, e) != 0)
+		goto out;
+	/* Prepare the signed record first: nothing is written if the anchor
+	 * key cannot be used. */
+	if (pub_out_open(&o, e) != 0 ||
+	    signed_member(&a, &m, json, o.f, e) != 0 ||
+	    pub_out_close(&o, e) != 0 || pub_member_save(&a, &m, true, e) != 0)
+		goto out;
+	if (fwrite(o.buf, 1, o.len, stdout) != o.len)
+		pub_errf(e, PUB_EXIT_IO, "standard output", 0, "write",
+			 "failed");
+	else
+		rc = pub_flush_stdout(e);
+out:
+	pub_out_free(&o);
+	free(text);
+	pub_members_free(&ms);
+	return rc;
+}
+
+int pub_cmd_admit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pub_err e;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_NOW:
+			if (pub_cli_now(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help);
+		default: return pub_usage_error("admit", "bad option");
+		}
+	}
+	if (argc - optind != 2)
+		return pub_usage_error("admit", "need ADMINDIR and "
+				       "REQUESTFILE");
+	return admit(argv[optind], argv[optind + 1], json, &e) ? pub_fail(&e)
+								: 0;
+}

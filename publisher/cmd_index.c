@@ -1,0 +1,302 @@
+/* cmd_index.c - the admin's publishing commands: "vpnrr index",
+ * "vpnrr revoke" and "vpnrr resign". */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "index.h"
+#include "jsonout.h"
+#include "recfile.h"
+#include "signdesc.h"
+#include "timefmt.h"
+
+static const char help_index[] =
+"Usage: vpnrr index [--json] [--now TIME] ADMINDIR\n"
+"\n"
+"Builds the VPN's admin zone from ADMINDIR/vpnrr.conf and the membership\n"
+"descriptions in ADMINDIR/members/: the head (at _vpnrr.ZONE, signed by\n"
+"the anchor key), the pages (RRsets of unsigned member entries at\n"
+"LABEL.p._vpnrr.ZONE, bound to the head by hash), one signed member\n"
+"record per site (at SITE.LOCATION.m._vpnrr.ZONE), SOA and NS, and any\n"
+"site records listed by site-records (each checked against its\n"
+"membership). The zone goes to the config's output file (default\n"
+"ADMINDIR/ZONE.zone), written atomically; the SOA serial increases on\n"
+"every run (saved in ADMINDIR/state).\n"
+"\n"
+"Memberships are checked first: networks inside restrict-nets, no\n"
+"overlaps, unique names. Expired memberships are left out with a\n"
+"warning.\n"
+"\n"
+"  --json      print {\"zone\", \"output\", \"serial\", \"members\", \"pages\",\n"
+"              \"head_expires\"}\n"
+"  --now TIME  pretend the time is TIME (tests)\n"
+"  --help      this text\n";
+
+static const char help_revoke[] =
+"Usage: vpnrr revoke [--now TIME] ADMINDIR LOCATION/SITE\n"
+"\n"
+"Withdraws SITE's membership: its description moves from\n"
+"ADMINDIR/members/ to ADMINDIR/revoked/ and the zone is rebuilt as by\n"
+"\"vpnrr index\". Fetchers drop the site at their next refresh.\n";
+
+static const char help_resign[] =
+"Usage: vpnrr resign --within DURATION [--now TIME] ADMINDIR\n"
+"       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE DESCRIPTION\n"
+"\n"
+"Renews what expires within DURATION (e.g. 7d), for cron. Quiet, and\n"
+"writes nothing, when nothing is due.\n"
+"\n"
+"Admin form: every membership in ADMINDIR that expires within DURATION\n"
+"gets a new validity (now until now + member-lifetime) and a higher\n"
+"serial; then, or when the head itself expires within DURATION, the zone\n"
+"is rebuilt as by \"vpnrr index\".\n"
+"\n"
+"Site form: when RECORDFILE is missing or its record expires within\n"
+"DURATION, DESCRIPTION is signed again into RECORDFILE (as \"vpnrr sign\").\n";
+
+static int now_opt(const char *arg)
+{
+	return pub_cli_now(arg);
+}
+
+static int index_json(const struct pub_admin *a,
+		      const struct pub_index_info *info, struct pub_err *e)
+{
+	char t[PUB_TIMESTRLEN];
+
+	pub_time_format(info->head_expires, t);
+	return pub_json_print(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, "
+					"s:s, s:I, s:I}",
+					"vpn", a->vpn, "zone", a->zone,
+					"output", a->output,
+					"serial", (json_int_t)info->zone_serial,
+					"members", (json_int_t)info->nmembers,
+					"pages", (json_int_t)info->npages,
+					"expired", (json_int_t)info->nexpired,
+					"head_expires", t,
+					"head_txt_bytes",
+					(json_int_t)info->head_txt_len,
+					"max_page_txt_bytes",
+					(json_int_t)info->max_page_bytes), e);
+}
+
+int pub_cmd_index(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pub_index_info info;
+	struct pub_admin a;
+	struct pub_err e;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_NOW:
+			if (now_opt(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help_index);
+		default: return pub_usage_error("index", "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return pub_usage_error("index", "need one ADMINDIR");
+	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
+	    pub_index_run(&a, pub_now(), &info, &e) != 0 ||
+	    (json && index_json(&a, &info, &e) != 0))
+		return pub_fail(&e);
+	return 0;
+}
+
+static int move_to_revoked(const struct pub_admin *a, const char *site,
+			   struct pub_err *e)
+{
+	char *from = pub_member_path(a, site), *dir = NULL, *to = NULL;
+	const char *base;
+	int rc = -1;
+
+	dir = pub_path_join(a->dir, "revoked");
+	if (!from || !dir)
+		goto oom;
+	base = strrchr(from, '/');
+	to = pub_path_join(dir, base ? base + 1 : from);
+	if (!to)
+		goto oom;
+	if (access(from, F_OK) != 0) {
+		pub_errf(e, PUB_EXIT_INVALID, from, 0, "revoke",
+			 "%s is not a member", site);
+		goto out;
+	}
+	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||
+	    rename(from, to) != 0) {
+		pub_errf(e, PUB_EXIT_IO, to, 0, "revoke", "%s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "revoke", "out of memory");
+out:
+	free(from);
+	free(dir);
+	free(to);
+	return rc;
+}
+
+int pub_cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pub_admin a;
+	struct pub_err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case PUB_OPT_NOW:
+			if (now_opt(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help_revoke);
+		default: return pub_usage_error("revoke", "bad option");
+		}
+	}
+	if (argc - optind != 2)
+		return pub_usage_error("revoke", "need ADMINDIR and "
+				       "LOCATION/SITE");
+	if (!strchr(argv[optind + 1], '/'))
+		return pub_usage_error("revoke", "%s: need LOCATION/SITE",
+				       argv[optind + 1]);
+	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
+	    move_to_revoked(&a, argv[optind + 1], &e) != 0 ||
+	    pub_index_run(&a, pub_now(), NULL, &e) != 0)
+		return pub_fail(&e);
+	return 0;
+}
+
+static int renew_members(const struct pub_admin *a, uint64_t now,
+			 uint64_t within, size_t *renewed, struct pub_err *e)
+{
+	struct pub_members ms;
+	int rc = 0;
+
+	if (pub_members_load(a, &ms, e) != 0)
+		return -1;
+	for (size_t i = 0; i < ms.n && rc == 0; i++) {
+		struct pub_member *m = &ms.v[i];
+		uint32_t t = (uint32_t)now;
+		if (m->expires > now + within)
+			continue;
+		m->serial = rr_serial_cmp(t, m->serial) > 0 ? t : m->serial + 1;
+		m->valid_from = now - PUB_CLOCK_SKEW;
+		m->expires = now + a->member_lifetime;
+		rc = pub_member_save(a, m, false, e);
+		(*renewed)++;
+	}
+	pub_members_free(&ms);
+	return rc;
+}
+
+static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
+{
+	struct pub_admin a;
+	uint64_t now = pub_now(), hx;
+	size_t renewed = 0;
+
+	if (pub_admin_load(dir, &a, e) != 0 ||
+	    renew_members(&a, now, within, &renewed, e) != 0)
+		return -1;
+	hx = pub_index_head_expires(&a);
+	if (renewed == 0 && hx > now + within)
+		return 0;
+	return pub_index_run(&a, now, NULL, e);
+}
+
+static int resign_site(const char *desc, const char *key, const char *out,
+		       uint64_t within, struct pub_err *e)
+{
+	struct pub_recs old;
+	struct pub_site s;
+	struct rr_record r;
+	uint64_t now = pub_now();
+	int rc;
+
+	if (access(out, F_OK) == 0) {
+		if (pub_recs_read(out, &old, e) != 0)
+			return -1;
+		rc = old.v[0].r.expires > now + within;
+		pub_recs_free(&old);
+		if (rc)
+			return 0;
+	}
+	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
+		return -1;
+	rc = pub_sign_emit(out, s.publish, &r, e);
+	rr_record_free(&r);
+	pub_site_free(&s);
+	return rc;
+}
+
+int pub_cmd_resign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "within", required_argument, NULL, 'w' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *out = NULL;
+	uint64_t within = 0;
+	bool have_within = false;
+	struct pub_err e;
+	struct stat st;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (!pub_duration_parse(optarg, &within))
+				return pub_usage_error("resign", "--within %s: "
+						       "need a duration such as "
+						       "7d", optarg);
+			have_within = true;
+			break;
+		case 'k': key = optarg; break;
+		case 'o': out = optarg; break;
+		case PUB_OPT_NOW:
+			if (now_opt(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help_resign);
+		default: return pub_usage_error("resign", "bad option");
+		}
+	}
+	if (!have_within || argc - optind != 1)
+		return pub_usage_error("resign", "need --within DURATION and "
+				       "one ADMINDIR or DESCRIPTION");
+	if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
+		rc = resign_admin(argv[optind], within, &e);
+	else if (!key || !out)
+		return pub_usage_error("resign", "a DESCRIPTION needs --key "
+				       "and --output");
+	else
+		rc = resign_site(argv[optind], key, out, within, &e);
+	return rc ? pub_fail(&e) : 0;
+}

@@ -1,0 +1,122 @@
+/* cmd_sign.c - "vpnrr sign": site description -> signed site record. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "jsonout.h"
+#include "keyfile.h"
+#include "recfile.h"
+#include "signdesc.h"
+#include "timefmt.h"
+
+static const char help[] =
+"Usage: vpnrr sign -k KEYFILE [-o FILE] [--json] [--now TIME] DESCRIPTION\n"
+"\n"
+"Reads a site description (see vpnrr(1), \"SITE DESCRIPTION\"), builds\n"
+"the site record and signs it with the site's Ed25519 record key. The\n"
+"result is a record file: one line \"OWNER v=vpnrr1; k=site; ...\", where\n"
+"OWNER is the description's publish name. Feed it to \"vpnrr zone\".\n"
+"\n"
+"  -k, --key FILE     the site's record key (ed25519-secret:...; must not\n"
+"                     be readable by group or others)\n"
+"  -o, --output FILE  write the record file to FILE (atomically) instead\n"
+"                     of standard output\n"
+"  --json             print the record as JSON instead\n"
+"  --now TIME         pretend the time is TIME (tests)\n"
+"  --help             this text\n"
+"\n"
+"Validity: from one hour before now until now + lifetime (default 30d) or\n"
+"the description's expires time. The record serial is the description's\n"
+"record-serial, or the current time in Unix seconds.\n";
+
+int pub_sign_desc(const char *desc, const char *keyfile, uint64_t now,
+		  struct pub_site *s, struct rr_record *r, struct pub_err *e)
+{
+	struct rr_seckey sk;
+	struct rr_error err;
+	int rc = -1;
+
+	if (pub_seckey_load(keyfile, &sk, e) != 0)
+		return -1;
+	if (pub_site_read(desc, s, e) != 0)
+		goto out;
+	if (pub_site_record(s, now, r, e) != 0) {
+		pub_site_free(s);
+		goto out;
+	}
+	if (rr_sign(r, s->publish, &sk, &err) != RR_OK) {
+		pub_errf(e, PUB_EXIT_INVALID, desc, 0, "sign", "%s", err.msg);
+		rr_record_free(r);
+		pub_site_free(s);
+		goto out;
+	}
+	rc = 0;
+out:
+	rr_seckey_wipe(&sk);
+	return rc;
+}
+
+int pub_sign_emit(const char *path, const char *owner,
+		  const struct rr_record *r, struct pub_err *e)
+{
+	struct pub_out o;
+	int rc = -1;
+
+	if (!path) {
+		if (pub_rec_write(stdout, owner, r, e) != 0)
+			return -1;
+		return pub_flush_stdout(e);
+	}
+	if (pub_out_open(&o, e) != 0)
+		return -1;
+	if (pub_rec_write(o.f, owner, r, e) == 0 && pub_out_close(&o, e) == 0)
+		rc = pub_write_file(path, o.buf, o.len, 0644, false, e);
+	pub_out_free(&o);
+	return rc;
+}
+
+int pub_cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *out = NULL;
+	bool json = false;
+	struct pub_site s;
+	struct rr_record r;
+	struct pub_err e;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'o': out = optarg; break;
+		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_NOW:
+			if (pub_cli_now(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help);
+		default: return pub_usage_error("sign", "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return pub_usage_error("sign", "need one DESCRIPTION file");
+	if (!key)
+		return pub_usage_error("sign", "need --key KEYFILE");
+	if (pub_sign_desc(argv[optind], key, pub_now(), &s, &r, &e) != 0)
+		return pub_fail(&e);
+	rc = json ? pub_json_print(pub_json_record(s.publish, &r), &e)
+		  : pub_sign_emit(out, s.publish, &r, &e);
+	rr_record_free(&r);
+	pub_site_free(&s);
+	return rc ? pub_fail(&e) : 0;
+}

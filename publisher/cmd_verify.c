@@ -1,0 +1,335 @@
+/* cmd_verify.c - "vpnrr verify": the auditor's view of zone files, dig
+ * output and live names. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "cli.h"
+#include "cmd.h"
+#include "dnsq.h"
+#include "jsonout.h"
+#include "keyfile.h"
+#include "timefmt.h"
+
+#define MAX_ANCHORS 8
+#define MAX_FETCH 20000
+
+static const char help[] =
+"Usage: vpnrr verify --anchor KEY [options] ZONEFILE|-...\n"
+"       vpnrr verify --anchor KEY --server ADDRESS [-p PORT] [options] NAME\n"
+"\n"
+"Decodes every vpnrr record (TXT and TYPE65380) and checks it against the\n"
+"trust anchor: the head's signature, each page's hash, each member entry\n"
+"(networks not overlapping, names unique), the signed member records\n"
+"(equal to their page entries), each site record (published where its\n"
+"membership says, signed by a key its membership lists, networks inside\n"
+"the membership), validity periods, and that TXT and binary forms agree.\n"
+"Prints each record decoded, its chain, validity, and the rules it\n"
+"breaks.\n"
+"\n"
+"Input: zone files, or dig output on standard input (\"-\"), e.g.\n"
+"  dig TXT _vpnrr.vpn.example.org | vpnrr verify --anchor A -\n"
+"Records given alone (a head without its pages, a page without its head)\n"
+"are checked as far as they can be when reading standard input.\n"
+"With --server, NAME is queried (TXT and TYPE65380; TCP when truncated)\n"
+"and the chain is followed: a VPN zone name (or _vpnrr.ZONE) fetches the\n"
+"head, its pages, every member record and every site record.\n"
+"\n"
+"  -a, --anchor KEY      ed25519:BASE64, or a file of such lines\n"
+"                        (repeatable; required)\n"
+"  -s, --server ADDRESS  DNS server (IPv4 or IPv6 literal) to query\n"
+"  -p, --port PORT       its port (default 53)\n"
+"  -z, --zone ZONE       the VPN zone (to find memberships of site records)\n"
+"      --warn DURATION   warn about records expiring within DURATION (7d)\n"
+"      --json            print {\"result\", \"records\": [...], \"errors\"}\n"
+"      --quiet           print nothing; the exit status tells\n"
+"      --now TIME        pretend the time is TIME\n"
+"      --help            this text\n"
+"\n"
+"Exit status: 0 valid, 1 invalid (a record breaks a rule or does not\n"
+"decode), 2 usage, 3 could not read or fetch.\n";
+
+struct vopts {
+	struct rr_pubkey anchors[MAX_ANCHORS];
+	size_t nanchors;
+	const char *server, *zone;
+	unsigned long port;
+	uint64_t warn;
+	bool json, quiet;
+};
+
+static const char *type_name(uint16_t t)
+{
+	return t == 16 ? "TXT" : "TYPE65380";
+}
+
+static void print_text(const struct pub_vrec *v)
+{
+	char t1[PUB_TIMESTRLEN], t2[PUB_TIMESTRLEN], *text = NULL;
+	struct rr_error err;
+	size_t len = 0;
+
+	printf("%s %s: ", v->rr->owner, type_name(v->rr->type));
+	if (v->parsed) {
+		pub_time_format(v->r.not_before, t1);
+		pub_time_format(v->r.expires, t2);
+		printf("%s", rr_kind_name(v->r.kind));
+		if (v->r.site[0])
+			printf(" %s", v->r.site);
+		printf(" (VPN %s) s=%u valid %s .. %s", v->r.vpn,
+		       (unsigned)v->r.serial, t1, t2);
+	}
+	printf(": %s\n", v->status == PUB_V_VALID ? "VALID"
+			 : v->status == PUB_V_INVALID ? "INVALID"
+						      : "NOT CHECKED");
+	if (v->rr->line)
+		printf("  source: %s:%u\n", v->rr->src, v->rr->line);
+	if (v->chain[0])
+		printf("  chain: %s\n", v->chain);
+	if (v->parsed && rr_format_txt(&v->r, &text, &len, &err) == RR_OK)
+		printf("  record: %s\n", text);
+	free(text);
+	for (size_t i = 0; i < v->nerr; i++)
+		printf("  error: %s\n", v->err[i]);
+	for (size_t i = 0; i < v->nwarn; i++)
+		printf("  warning: %s\n", v->warn[i]);
+}
+
+static const char *result_name(const struct pub_report *rep)
+{
+	return rep->ninvalid || rep->nerr ? "invalid" : "valid";
+}
+
+static json_t *vrec_json(const struct pub_vrec *v)
+{
+	json_t *o = v->parsed ? pub_json_record(v->rr->owner, &v->r)
+			      : json_pack("{s:s}", "owner", v->rr->owner);
+	json_t *errs = json_array(), *warns = json_array();
+
+	if (!o || !errs || !warns) {
+		json_decref(o);
+		json_decref(errs);
+		json_decref(warns);
+		return NULL;
+	}
+	for (size_t i = 0; i < v->nerr; i++)
+		json_array_append_new(errs, json_string(v->err[i]));
+	for (size_t i = 0; i < v->nwarn; i++)
+		json_array_append_new(warns, json_string(v->warn[i]));
+	json_object_set_new(o, "type", json_string(type_name(v->rr->type)));
+	json_object_set_new(o, "status", json_string(
+		v->status == PUB_V_VALID ? "valid" : v->status == PUB_V_INVALID
+		? "invalid" : "unchecked"));
+	json_object_set_new(o, "chain", json_string(v->chain));
+	json_object_set_new(o, "source", json_string(v->rr->src));
+	if (v->rr->line)
+		json_object_set_new(o, "line", json_integer(v->rr->line));
+	json_object_set_new(o, "errors", errs);
+	json_object_set_new(o, "warnings", warns);
+	return o;
+}
+
+static int print_report(const struct pub_report *rep, const struct vopts *vo,
+			const char *fetch_error)
+{
+	struct pub_err e;
+	json_t *j, *recs, *errs;
+
+	if (vo->quiet)
+		return 0;
+	if (!vo->json) {
+		for (size_t i = 0; i < rep->n; i++)
+			print_text(&rep->v[i]);
+		for (size_t i = 0; i < rep->nerr; i++)
+			printf("error: %s\n", rep->err[i]);
+		if (fetch_error)
+			printf("error: %s\n", fetch_error);
+		printf("result: %s (%zu valid, %zu invalid)\n",
+		       fetch_error ? "could not fetch" : result_name(rep),
+		       rep->nvalid, rep->ninvalid);
+		return pub_flush_stdout(&e) ? pub_fail(&e) : 0;
+	}
+	recs = json_array();
+	errs = json_array();
+	for (size_t i = 0; recs && i < rep->n; i++)
+		json_array_append_new(recs, vrec_json(&rep->v[i]));
+	for (size_t i = 0; errs && i < rep->nerr; i++)
+		json_array_append_new(errs, json_string(rep->err[i]));
+	if (fetch_error && errs)
+		json_array_append_new(errs, json_string(fetch_error));
+	j = json_pack("{s:s, s:o, s:o, s:I, s:I}", "result",
+		      fetch_error ? "unfetched" : result_name(rep),
+		      "records", recs, "errors", errs,
+		      "valid", (json_int_t)rep->nvalid,
+		      "invalid", (json_int_t)rep->ninvalid);
+	return pub_json_print(j, &e) ? pub_fail(&e) : 0;
+}
+
+static int fetch_name(struct pub_dnsq *q, const char *name,
+		      struct pub_rrset *s, bool *found, struct pub_err *e)
+{
+	bool f1 = false, f2 = false;
+
+	if (pub_dnsq_fetch(q, name, 16, s, &f1, e) != 0 ||
+	    pub_dnsq_fetch(q, name, RR_TYPE_VPNRR, s, &f2, e) != 0)
+		return -1;
+	*found = f1 || f2;
+	return 0;
+}
+
+/* Fetches NAME, then every name the records point at, until closed. */
+static int fetch_chain(const struct vopts *vo, const char *name,
+		       const struct pub_chain_opts *co, struct pub_rrset *s,
+		       struct pub_err *e)
+{
+	struct pub_dnsq *q = NULL;
+	char alt[RR_MAX_NAME + 16];
+	size_t total = 0;
+	bool found = false;
+	int rc = -1;
+
+	if (pub_dnsq_open(&q, vo->server, (uint16_t)vo->port, 5, e) != 0)
+		return -1;
+	if (fetch_name(q, name, s, &found, e) != 0)
+		goto out;
+	if (!found && strncmp(name, "_vpnrr.", 7) != 0 &&
+	    pub_fmt(alt, sizeof(alt), "_vpnrr.%s", name) &&
+	    fetch_name(q, alt, s, &found, e) != 0)
+		goto out;
+	for (;;) {
+		char **names = NULL;
+		size_t n = 0;
+		if (pub_chain_names(s, co, &names, &n, e) != 0)
+			goto out;
+		for (size_t i = 0; i < n && rc != -2; i++)
+			if (fetch_name(q, names[i], s, &found, e) != 0)
+				rc = -2;
+		pub_names_free(names, n);
+		total += n;
+		if (rc == -2) {
+			rc = -1;
+			goto out;
+		}
+		if (n == 0 || total > MAX_FETCH)
+			break;
+	}
+	rc = 0;
+out:
+	pub_dnsq_close(q);
+	return rc;
+}
+
+static int parse_opts(int argc, char **argv, struct vopts *vo)
+{
+	static const struct option opts[] = {
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "server", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "warn", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pub_err e;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "a:s:p:z:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (pub_anchor_load(optarg, vo->anchors, &vo->nanchors,
+					    MAX_ANCHORS, &e) != 0) {
+				pub_err_print(&e);
+				return e.code == PUB_EXIT_IO ? PUB_EXIT_IO
+							     : PUB_EXIT_USAGE;
+			}
+			break;
+		case 's': vo->server = optarg; break;
+		case 'z': vo->zone = optarg; break;
+		case 'q': vo->quiet = true; break;
+		case 'p':
+			vo->port = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || vo->port < 1 || vo->port > 65535)
+				return pub_usage_error("verify", "--port %s: "
+						       "need 1..65535", optarg);
+			break;
+		case 'w':
+			if (!pub_duration_parse(optarg, &vo->warn))
+				return pub_usage_error("verify", "--warn %s: "
+						       "need a duration",
+						       optarg);
+			break;
+		case PUB_OPT_JSON: vo->json = true; break;
+		case PUB_OPT_NOW:
+			if (pub_cli_now(optarg))
+				return PUB_EXIT_USAGE;
+			break;
+		case PUB_OPT_HELP: return pub_help(help) ? PUB_EXIT_IO : -1;
+		default: return pub_usage_error("verify", "bad option");
+		}
+	}
+	return 0;
+}
+
+int pub_cmd_verify(int argc, char **argv)
+{
+	struct vopts vo = { .port = 53, .warn = 7 * 86400ULL };
+	struct pub_chain_opts co;
+	struct pub_rrset s = { 0 };
+	struct pub_report rep;
+	struct pub_err e;
+	bool fetch_failed = false, partial = false;
+	int rc;
+
+	rc = parse_opts(argc, argv, &vo);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (optind >= argc)
+		return pub_usage_error("verify", "need ZONEFILE, \"-\" or NAME");
+	if (vo.nanchors == 0)
+		return pub_usage_error("verify", "need --anchor KEY");
+	if (vo.server && argc - optind != 1)
+		return pub_usage_error("verify", "--server takes one NAME");
+	co = (struct pub_chain_opts){ vo.anchors, vo.nanchors, pub_now(),
+				      vo.warn, vo.zone, false,
+				      vo.server != NULL };
+	if (vo.server) {
+		char name[RR_MAX_NAME + 2];
+		if (!pub_fmt(name, sizeof(name), "%s", argv[optind]))
+			return pub_usage_error("verify", "NAME too long");
+		pub_name_canon(name);
+		if (fetch_chain(&vo, name, &co, &s, &e) != 0) {
+			if (e.code != PUB_EXIT_IO) {
+				pub_rrset_free(&s);
+				return pub_fail(&e);
+			}
+			fetch_failed = true;
+		}
+	}
+	for (int i = optind; !vo.server && i < argc; i++) {
+		partial = partial || strcmp(argv[i], "-") == 0;
+		if (pub_rrset_read(&s, argv[i], &e) != 0) {
+			pub_rrset_free(&s);
+			return pub_fail(&e);
+		}
+	}
+	co.partial = partial;
+	if (pub_chain_check(&s, &co, &rep, &e) != 0) {
+		pub_rrset_free(&s);
+		return pub_fail(&e);
+	}
+	rc = print_report(&rep, &vo, fetch_failed ? e.msg : NULL);
+	if (rc == 0)
+		rc = fetch_failed ? PUB_EXIT_IO
+		     : rep.ninvalid || rep.nerr ? PUB_EXIT_INVALID : 0;
+	if (fetch_failed && !vo.json && !vo.quiet)
+		pub_err_print(&e);
+	pub_report_free(&rep);
+	pub_rrset_free(&s);
+	return rc;
+}

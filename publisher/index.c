@@ -1,0 +1,420 @@
+/* index.c - the admin zone. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "index.h"
+#include "keyfile.h"
+#include "lines.h"
+#include "policy.h"
+#include "recfile.h"
+#include "timefmt.h"
+#include "zonefmt.h"
+
+struct state {
+	uint32_t serial;
+	bool has_serial;
+	uint64_t head_expires;
+};
+
+static char *state_path(const struct pub_admin *a)
+{
+	return pub_path_join(a->dir, "state");
+}
+
+static void state_read(const struct pub_admin *a, struct state *st)
+{
+	char *path = state_path(a);
+	struct pub_lines f;
+	struct pub_err e;
+
+	memset(st, 0, sizeof(*st));
+	if (!path || pub_lines_read(path, &f, &e) != 0) {
+		free(path);
+		return;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		const struct pub_line *l = &f.v[i];
+		if (l->nw != 2)
+			continue;
+		if (strcmp(l->w[0], "zone-serial") == 0) {
+			st->serial = (uint32_t)strtoul(l->w[1], NULL, 10);
+			st->has_serial = true;
+		} else if (strcmp(l->w[0], "head-expires") == 0) {
+			pub_time_parse(l->w[1], &st->head_expires);
+		}
+	}
+	pub_lines_free(&f);
+	free(path);
+}
+
+static int state_write(const struct pub_admin *a, const struct state *st,
+		       struct pub_err *e)
+{
+	char buf[128], t[PUB_TIMESTRLEN];
+	char *path = state_path(a);
+	int rc;
+
+	if (!path)
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "state",
+				"out of memory");
+	pub_time_format(st->head_expires, t);
+	snprintf(buf, sizeof(buf), "# written by vpnrr index\n"
+		 "zone-serial %" PRIu32 "\nhead-expires %s\n", st->serial, t);
+	rc = pub_write_file(path, buf, strlen(buf), 0644, false, e);
+	free(path);
+	return rc;
+}
+
+uint64_t pub_index_head_expires(const struct pub_admin *a)
+{
+	struct state st;
+
+	state_read(a, &st);
+	return st.head_expires;
+}
+
+/* The members that are still valid, as unsigned member records. */
+struct built {
+	struct rr_record *m;   /* unsigned entries */
+	const struct pub_member **src;
+	size_t n;
+	uint8_t (*hash)[RR_HASH_LEN];
+	size_t npages;
+};
+
+static void built_free(struct built *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		rr_record_free(&b->m[i]);
+	free(b->m);
+	free(b->src);
+	free(b->hash);
+	memset(b, 0, sizeof(*b));
+}
+
+static int build_members(const struct pub_admin *a,
+			 const struct pub_members *ms, uint64_t now,
+			 struct built *b, size_t *expired, struct pub_err *e)
+{
+	b->m = calloc(ms->n ? ms->n : 1, sizeof(*b->m));
+	b->src = calloc(ms->n ? ms->n : 1, sizeof(*b->src));
+	if (!b->m || !b->src)
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "index",
+				"out of memory");
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pub_member *m = &ms->v[i];
+		if (m->expires <= now) {
+			pub_warn("%s: membership of %s expired; not "
+				 "published (vpnrr resign renews it)",
+				 m->file, m->site);
+			(*expired)++;
+			continue;
+		}
+		if (pub_member_record(a, m, &b->m[b->n], e) != 0)
+			return -1;
+		b->src[b->n++] = m;
+	}
+	return 0;
+}
+
+static int hash_pages(const struct pub_admin *a, struct built *b,
+		      struct pub_err *e)
+{
+	const struct rr_record **ptrs;
+	struct rr_error err;
+	size_t ps = a->page_size;
+
+	b->npages = (b->n + ps - 1) / ps;
+	if (b->npages > RR_MAX_PAGES)
+		return pub_errf(e, PUB_EXIT_INVALID, a->file, 0, "page-size",
+				"%zu members need more than %d pages", b->n,
+				RR_MAX_PAGES);
+	b->hash = calloc(b->npages ? b->npages : 1, RR_HASH_LEN);
+	ptrs = calloc(ps, sizeof(*ptrs));
+	if (!b->hash || !ptrs) {
+		free(ptrs);
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "index",
+				"out of memory");
+	}
+	for (size_t p = 0; p < b->npages; p++) {
+		size_t k = 0;
+		for (size_t i = p * ps; i < b->n && i < (p + 1) * ps; i++)
+			ptrs[k++] = &b->m[i];
+		if (rr_page_hash(ptrs, k, b->hash[p], &err) != RR_OK) {
+			free(ptrs);
+			return pub_errf(e, PUB_EXIT_INVALID, a->dir, 0,
+					"page hash", "%s", err.msg);
+		}
+	}
+	free(ptrs);
+	return 0;
+}
+
+static int head_record(const struct pub_admin *a, const struct built *b,
+		       uint32_t serial, uint64_t now, const struct rr_seckey *sk,
+		       struct rr_record *h, struct pub_err *e)
+{
+	char num[3][24], owner[RR_MAX_NAME + 1];
+	size_t blen = sodium_base64_ENCODED_LEN(b->npages * RR_HASH_LEN,
+			sodium_base64_VARIANT_ORIGINAL);
+	char *pages = malloc(blen + 1);
+	char n[16];
+	struct rr_error err;
+	int rc = -1;
+
+	rr_record_init(h, RR_KIND_HEAD);
+	if (!pages) {
+		pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "head",
+			 "out of memory");
+		goto out;
+	}
+	pages[0] = '\0';
+	if (b->npages)
+		sodium_bin2base64(pages, blen + 1, (const uint8_t *)b->hash,
+				  b->npages * RR_HASH_LEN,
+				  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(num[0], 24, "%" PRIu32, serial);
+	snprintf(num[1], 24, "%" PRIu64, now - PUB_CLOCK_SKEW);
+	snprintf(num[2], 24, "%" PRIu64, now + a->head_lifetime);
+	snprintf(n, sizeof(n), "%zu", b->n);
+	if (rr_add(h, "vpn", a->vpn, &err) || rr_add(h, "s", num[0], &err) ||
+	    rr_add(h, "t", num[1], &err) || rr_add(h, "x", num[2], &err) ||
+	    rr_add(h, "n", n, &err) || rr_add(h, "pages", pages, &err) ||
+	    rr_name_head(a->zone, owner, &err) ||
+	    rr_sign(h, owner, sk, &err)) {
+		pub_errf(e, PUB_EXIT_INVALID, a->dir, 0, "head", "%s", err.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(pages);
+	return rc;
+}
+
+static void soa_ns(FILE *f, const struct pub_admin *a, uint32_t serial)
+{
+	fprintf(f, "; vpnrr admin zone of VPN %s; written by \"vpnrr index\", "
+		"do not edit\n$TTL %u\n", a->vpn, (unsigned)a->ttl);
+	fprintf(f, "%s.\t%u\tIN\tSOA\t%s. %s. %" PRIu32 " 3600 900 1209600 "
+		"300\n", a->zone, (unsigned)a->ttl, a->soa_mname, a->soa_rname,
+		serial);
+	for (size_t i = 0; i < a->nns; i++)
+		fprintf(f, "%s.\t%u\tIN\tNS\t%s.\n", a->zone, (unsigned)a->ttl,
+			a->ns[i]);
+	for (size_t i = 0; i < a->nglue; i++) {
+		char ad[RR_ADDRSTRLEN];
+		rr_addr_format(&a->glue[i].addr, ad);
+		fprintf(f, "%s.\t%u\tIN\t%s\t%s\n", a->glue[i].name,
+			(unsigned)a->ttl,
+			a->glue[i].addr.family == 4 ? "A" : "AAAA", ad);
+	}
+}
+
+static int pages_out(FILE *f, const struct pub_admin *a,
+		     const struct built *b, struct pub_index_info *info,
+		     struct pub_err *e)
+{
+	char owner[RR_MAX_NAME + 1];
+	struct rr_error err;
+
+	for (size_t p = 0; p < b->npages; p++) {
+		size_t bytes = 0;
+		if (rr_name_page(a->zone, b->hash[p], owner, &err) != RR_OK)
+			return pub_errf(e, PUB_EXIT_INVALID, a->dir, 0, "page",
+					"%s", err.msg);
+		fprintf(f, "; page %zu of %zu\n", p + 1, b->npages);
+		for (size_t i = p * a->page_size;
+		     i < b->n && i < (p + 1) * a->page_size; i++) {
+			char *t = NULL;
+			size_t tl = 0;
+			if (rr_format_txt(&b->m[i], &t, &tl, &err) == RR_OK) {
+				bytes += tl;
+				if (tl > info->max_member_txt_len)
+					info->max_member_txt_len = tl;
+			}
+			free(t);
+			if (pub_zone_record(f, owner, a->ttl, &b->m[i],
+					    a->types, e) != 0)
+				return -1;
+		}
+		if (bytes > info->max_page_bytes)
+			info->max_page_bytes = bytes;
+	}
+	return 0;
+}
+
+static int members_out(FILE *f, const struct pub_admin *a,
+		       const struct built *b, const struct rr_seckey *sk,
+		       struct pub_err *e)
+{
+	char owner[RR_MAX_NAME + 1];
+	struct rr_error err;
+
+	fprintf(f, "; signed member records\n");
+	for (size_t i = 0; i < b->n; i++) {
+		struct rr_record *m = &b->m[i];
+		int rc;
+		if (rr_name_member(a->zone, m->site, owner, &err) ||
+		    rr_sign(m, owner, sk, &err))
+			return pub_errf(e, PUB_EXIT_INVALID, b->src[i]->file,
+					0, "member", "%s", err.msg);
+		rc = pub_zone_record(f, owner, a->ttl, m, a->types, e);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A hosted site record must be signed by its member's key at its
+ * member's publish name. */
+static bool in_zone(const char *name, const char *zone)
+{
+	size_t n = strlen(name), z = strlen(zone);
+
+	return strcmp(name, zone) == 0 ||
+	       (n > z + 1 && name[n - z - 1] == '.' &&
+		strcmp(name + n - z, zone) == 0);
+}
+
+static int hosted_check(const struct pub_admin *a, const struct built *b,
+			const char *file, const struct pub_rec *rec,
+			uint64_t now, struct pub_err *e)
+{
+	struct rr_error err;
+
+	if (!in_zone(rec->owner, a->zone))
+		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+				"site record", "%s is outside zone %s; publish "
+				"it in its own zone", rec->owner, a->zone);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct pub_member *m = b->src[i];
+		struct rr_expect ex = { rec->owner, b->m[i].vpn, m->site,
+					RR_KIND_SITE, now };
+		if (strcmp(m->site, rec->r.site) != 0)
+			continue;
+		if (strcmp(m->publish, rec->owner) != 0)
+			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+					"site record", "%s publishes at %s, "
+					"not %s", m->site, m->publish,
+					rec->owner);
+		if (rr_verify(&rec->r, &ex, m->keys, m->nkeys, &err) != RR_OK)
+			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+					"site record", "%s", err.msg);
+		if (!rr_prefixes_within(m->nets, m->nnets, rec->r.nets,
+					rec->r.nnets, NULL))
+			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+					"site record", "networks outside the "
+					"membership of %s", m->site);
+		return 0;
+	}
+	return pub_errf(e, PUB_EXIT_INVALID, file, rec->line, "site record",
+			"%s: no current membership", rec->r.site);
+}
+
+static int hosted_out(FILE *f, const struct pub_admin *a,
+		      const struct built *b, uint64_t now, struct pub_err *e)
+{
+	for (size_t k = 0; k < a->nsite_records; k++) {
+		struct pub_recs rs;
+		int rc = 0;
+		if (pub_recs_read(a->site_records[k], &rs, e) != 0)
+			return -1;
+		fprintf(f, "; site records from %s\n", a->site_records[k]);
+		for (size_t i = 0; i < rs.n && rc == 0; i++) {
+			rc = hosted_check(a, b, a->site_records[k], &rs.v[i], now,
+					  e);
+			if (rc == 0)
+				rc = pub_zone_record(f, rs.v[i].owner, a->ttl,
+						     &rs.v[i].r, a->types, e);
+		}
+		pub_recs_free(&rs);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static uint32_t next_serial(const struct state *st, uint64_t now)
+{
+	uint32_t t = (uint32_t)now;
+
+	if (!st->has_serial || rr_serial_cmp(t, st->serial) > 0)
+		return t;
+	return st->serial + 1;
+}
+
+static int write_zone(const struct pub_admin *a, const struct built *b,
+		      const struct rr_seckey *sk, uint64_t now,
+		      struct state *st, struct pub_index_info *info,
+		      struct pub_err *e)
+{
+	struct rr_record head;
+	char owner[RR_MAX_NAME + 1], *t = NULL;
+	struct rr_error err;
+	struct pub_out o;
+	size_t tl = 0;
+	int rc = -1;
+
+	st->serial = next_serial(st, now);
+	if (head_record(a, b, st->serial, now, sk, &head, e) != 0)
+		return -1;
+	st->head_expires = head.expires;
+	if (rr_format_txt(&head, &t, &tl, &err) == RR_OK)
+		info->head_txt_len = tl;
+	free(t);
+	if (rr_name_head(a->zone, owner, &err) != RR_OK ||
+	    pub_out_open(&o, e) != 0) {
+		rr_record_free(&head);
+		return -1;
+	}
+	soa_ns(o.f, a, st->serial);
+	fprintf(o.f, "; head\n");
+	if (pub_zone_record(o.f, owner, a->ttl, &head, a->types, e) == 0 &&
+	    pages_out(o.f, a, b, info, e) == 0 &&
+	    members_out(o.f, a, b, sk, e) == 0 &&
+	    hosted_out(o.f, a, b, now, e) == 0 && pub_out_close(&o, e) == 0)
+		rc = pub_write_file(a->output, o.buf, o.len, 0644, false, e);
+	pub_out_free(&o);
+	rr_record_free(&head);
+	return rc;
+}
+
+int pub_index_run(const struct pub_admin *a, uint64_t now,
+		  struct pub_index_info *info, struct pub_err *e)
+{
+	struct pub_index_info dummy;
+	struct pub_members ms = { 0 };
+	struct built b = { 0 };
+	struct rr_seckey sk;
+	struct state st;
+	int rc = -1;
+
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	if (pub_seckey_load(a->anchor_key, &sk, e) != 0)
+		return -1;
+	if (pub_members_load(a, &ms, e) != 0 ||
+	    pub_policy_all(a, &ms, e) != 0 ||
+	    build_members(a, &ms, now, &b, &info->nexpired, e) != 0 ||
+	    hash_pages(a, &b, e) != 0)
+		goto out;
+	state_read(a, &st);
+	if (write_zone(a, &b, &sk, now, &st, info, e) != 0 ||
+	    state_write(a, &st, e) != 0)
+		goto out;
+	info->zone_serial = st.serial;
+	info->nmembers = b.n;
+	info->npages = b.npages;
+	info->head_expires = st.head_expires;
+	rc = 0;
+out:
+	rr_seckey_wipe(&sk);
+	built_free(&b);
+	pub_members_free(&ms);
+	return rc;
+}

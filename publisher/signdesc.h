@@ -1,0 +1,15 @@
+/* signdesc.h - read a site description and sign its record (shared by
+ * "vpnrr sign" and "vpnrr resign"). */
+#ifndef PUB_SIGNDESC_H
+#define PUB_SIGNDESC_H
+
+#include "sitedesc.h"
+
+/* Fills S and R (signed at S->publish); the caller frees both. */
+int pub_sign_desc(const char *desc, const char *keyfile, uint64_t now,
+		  struct pub_site *s, struct rr_record *r, struct pub_err *e);
+/* Writes R as a record file at PATH (atomically), or to stdout. */
+int pub_sign_emit(const char *path, const char *owner,
+		  const struct rr_record *r, struct pub_err *e);
+
+#endif

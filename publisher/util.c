@@ -1,0 +1,304 @@
+/* util.c - errors, exit codes, atomic files, small string helpers. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
+	     const char *what, const char *fmt, ...)
+{
+	char why[768], where[300] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (file && line)
+		snprintf(where, sizeof(where), "%s:%u: ", file, line);
+	else if (file)
+		snprintf(where, sizeof(where), "%s: ", file);
+	e->code = code;
+	if (snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", where,
+		     what ? what : "", what ? ": " : "", why) < 0)
+		e->msg[0] = '\0';
+	return -1;
+}
+
+void pub_err_print(const struct pub_err *e)
+{
+	fprintf(stderr, "vpnrr: %s\n", e->msg);
+}
+
+void pub_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vpnrr: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int pub_read_file(const char *path, size_t max, char **out, size_t *len,
+		  struct pub_err *e)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 4096;
+	int rc = -1;
+
+	if (strcmp(path, "-") == 0) {
+		f = stdin;
+	} else if (!(f = fopen(path, "r"))) {
+		return pub_errf(e, PUB_EXIT_IO, path, 0, "cannot open", "%s",
+				strerror(errno));
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		pub_errf(e, PUB_EXIT_INTERNAL, path, 0, "read", "out of memory");
+		goto out;
+	}
+	for (;;) {
+		size_t got;
+		if (n + 1 >= cap) {
+			char *nb;
+			if (cap > max + 1) {
+				pub_errf(e, PUB_EXIT_INVALID, path, 0, "read",
+					 "larger than %zu bytes", max);
+				goto out;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				pub_errf(e, PUB_EXIT_INTERNAL, path, 0, "read",
+					 "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		pub_errf(e, PUB_EXIT_IO, path, 0, "read", "%s", strerror(errno));
+		goto out;
+	}
+	if (n > max) {
+		pub_errf(e, PUB_EXIT_INVALID, path, 0, "read",
+			 "larger than %zu bytes", max);
+		goto out;
+	}
+	if (memchr(buf, '\0', n)) {
+		pub_errf(e, PUB_EXIT_INVALID, path, 0, "read",
+			 "contains a NUL byte (not a text file)");
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	if (f && f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int pub_write_file(const char *path, const void *data, size_t len,
+		   mode_t mode, bool excl, struct pub_err *e)
+{
+	char tmp[4096];
+	int fd = -1, rc = -1;
+
+	if (!pub_fmt(tmp, sizeof(tmp), "%s.tmp", path))
+		return pub_errf(e, PUB_EXIT_IO, path, 0, "write",
+				"path too long");
+	if (excl && access(path, F_OK) == 0)
+		return pub_errf(e, PUB_EXIT_INVALID, path, 0, "write",
+				"file exists; refusing to overwrite it");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pub_errf(e, PUB_EXIT_IO, tmp, 0, "create", "%s%s",
+				strerror(errno),
+				errno == EEXIST ? " (left over from a failed "
+						  "run? remove it)" : "");
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		pub_errf(e, PUB_EXIT_IO, tmp, 0, "write", "%s", strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		pub_errf(e, PUB_EXIT_IO, tmp, 0, "write", "%s", strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (excl) {
+		if (link(tmp, path) != 0) {
+			pub_errf(e, errno == EEXIST ? PUB_EXIT_INVALID
+				 : PUB_EXIT_IO, path, 0, "write", "%s",
+				 errno == EEXIST ? "file exists; refusing to "
+				 "overwrite it" : strerror(errno));
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		pub_errf(e, PUB_EXIT_IO, path, 0, "rename", "%s",
+			 strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+int pub_out_open(struct pub_out *o, struct pub_err *e)
+{
+	memset(o, 0, sizeof(*o));
+	o->f = open_memstream(&o->buf, &o->len);
+	if (!o->f)
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "memory stream",
+				"%s", strerror(errno));
+	return 0;
+}
+
+int pub_out_close(struct pub_out *o, struct pub_err *e)
+{
+	int bad = ferror(o->f);
+
+	if (fclose(o->f) != 0 || bad) {
+		o->f = NULL;
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "memory stream",
+				"write failed");
+	}
+	o->f = NULL;
+	return 0;
+}
+
+void pub_out_free(struct pub_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
+}
+
+char *pub_path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p;
+
+	if (name[0] == '/' || dl == 0)
+		return strdup(name);
+	p = malloc(dl + nl + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	return p;
+}
+
+void pub_name_canon(char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)tolower((unsigned char)s[i]);
+	if (n > 1 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+}
+
+bool pub_streq_nocase(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+	return *a == *b;
+}
+
+bool pub_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size;
+}
+
+int pub_flush_stdout(struct pub_err *e)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return pub_errf(e, PUB_EXIT_IO, "standard output", 0, "write",
+				"%s", strerror(errno));
+	return 0;
+}
+
+bool pub_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || !isascii((unsigned char)s[0]) ||
+	    !isalpha((unsigned char)s[0]))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isascii(c) || !(isalnum(c) || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+bool pub_dnsname_valid(const char *s)
+{
+	size_t n = strlen(s), lab = 0;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return false;
+			lab = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_') || ++lab > 63)
+			return false;
+	}
+	return lab > 0;
+}

@@ -1,0 +1,236 @@
+#!/bin/sh
+# cli.sh VPNRR EXAMPLES DATA - each subcommand's normal use and its
+# rejections: exit codes, "FILE:LINE: WHAT: WHY" messages, no partial
+# output files, private key permissions, help texts.
+set -eu
+V=$1 EX=$2
+. "$(dirname "$0")/lib.sh"
+cd "$TMP"
+
+# ---- help and version ------------------------------------------------
+expect 0 "--version" "$V" --version
+has out "^vpnrr [0-9]" "version printed"
+expect 0 "--help" "$V" --help
+cp out help.txt
+for c in keygen sign zone request admit index revoke resign import verify; do
+	has help.txt "^  $c " "--help lists $c"
+	expect 0 "$c --help" "$V" "$c" --help
+	has out "^Usage: vpnrr $c" "$c --help has a usage line"
+done
+expect 2 "unknown command" "$V" frobnicate
+expect 2 "bad option" "$V" sign --frob
+expect 2 "missing argument" "$V" sign -k x
+
+# ---- keygen ------------------------------------------------------------
+expect 0 "keygen" "$V" keygen site.key
+has out "^ed25519:[A-Za-z0-9+/]\{43\}=$" "public key printed"
+cp out site.pub
+[ "$(stat -c %a site.key)" = 600 ] && ok "key mode 0600" || fail "key mode"
+has site.key "^ed25519-secret:" "secret key text form"
+expect 1 "keygen refuses to overwrite" "$V" keygen site.key
+has err "site.key: write: file exists; refusing to overwrite it" \
+	"overwrite refusal message"
+expect 0 "keygen --public" "$V" keygen --public site.key
+cmp -s out site.pub && ok "--public gives the same key" || fail "--public"
+expect 0 "keygen --json" "$V" keygen --json j.key
+has out '"algorithm": "ed25519"' "keygen JSON"
+expect 0 "keygen --x25519" "$V" keygen --x25519 wg.key
+has out "^[A-Za-z0-9+/]\{43\}=$" "WireGuard public key printed"
+cp out wg.pub
+expect 0 "keygen --public --x25519" "$V" keygen --public --x25519 wg.key
+cmp -s out wg.pub && ok "x25519 public key stable" || fail "x25519 --public"
+cp site.key loose.key && chmod 644 loose.key
+expect 1 "a key readable by others is refused" "$V" keygen --public loose.key
+has err "loose.key: private key: mode 0644 lets group or others" \
+	"loose permissions message"
+cp site.key group.key && chmod 640 group.key
+expect 1 "a key readable by group is refused" "$V" keygen --public group.key
+
+# ---- sign and zone ------------------------------------------------------
+cat > s.site <<EOT
+vpn example
+site london/alpha
+publish _vpnrr.alpha.example.net
+address 192.0.2.1 4500
+address [2001:db8::1] 4500
+networks 10.1.0.0/16 fd00:1::/48
+peer 10.1.0.1
+serial 00000001
+pubkey 1024 65537 1234567891
+key x25519 $(cat wg.pub)
+contact ops@example.net
+lifetime 10y
+EOT
+expect 0 "sign" "$V" sign -k site.key -o s.rec s.site
+[ ! -s out ] && ok "sign -o is quiet" || fail "sign printed something"
+has s.rec "^_vpnrr.alpha.example.net v=vpnrr1; k=site; " "record file line"
+expect 0 "zone" "$V" zone --ttl 600 s.rec
+has out '^_vpnrr.alpha.example.net.	600	IN	TXT	($' "TXT owner and TTL"
+has out '^_vpnrr.alpha.example.net.	600	IN	TYPE65380	\\# [0-9]* ($' \
+	"RFC 3597 line"
+awk -F'"' '/^\t"/ { if (length($2) > 255) bad = 1 } END { exit bad }' out &&
+	ok "TXT strings at most 255 bytes" || fail "TXT string too long"
+expect 0 "zone --type txt" "$V" zone --type txt s.rec
+hasnt out TYPE65380 "--type txt has no binary form"
+expect 0 "zone --json" "$V" zone --json s.rec
+has out '"kind": "site"' "zone JSON"
+expect 0 "sign --json" "$V" sign --json -k site.key s.site
+has out '"ep": "192.0.2.1:4500,\[2001:db8::1\]:4500"' "sign JSON fields"
+{ printf '$ORIGIN alpha.example.net.\n$TTL 300\n'
+  printf '@ SOA ns. h. 1 3600 900 1209600 300\n@ NS ns.example.\n'
+  "$V" zone s.rec; } > alpha.zone
+expect 0 "nsd-checkzone accepts the site zone" nsd-checkzone \
+	alpha.example.net alpha.zone
+
+# Rejections: FILE:LINE: WHAT: WHY, exit 1, no output file.
+bad_sign() {
+	printf '%b' "$2" > bad.site
+	rm -f bad.rec
+	expect 1 "sign rejects: $1" "$V" sign -k site.key -o bad.rec bad.site
+	has err "^vpnrr: bad.site:$3" "message names bad.site:$3"
+	[ ! -e bad.rec ] && [ ! -e bad.rec.tmp ] && ok "no output file" ||
+		fail "partial output after: $1"
+}
+B='vpn example\nsite london/alpha\npublish _vpnrr.a.example.net\n'
+R='networks 10.1.0.0/16\npeer 10.1.0.1\npubkey 1024 65537 5\n'
+bad_sign "unknown keyword" "$B"'mobile\n'"$R"'frob 1\n' "8: frob: unknown"
+bad_sign "bad address" "$B"'address 192.0.2.300 4500\n'"$R" "4: address:"
+bad_sign "bad port" "$B"'address 192.0.2.1 0\n'"$R" "4: address:"
+bad_sign "bare IPv6 with port" "$B"'address 2001:db8::1:4500\n'"$R" "4: address"
+bad_sign "address and mobile" "$B"'address 192.0.2.1 1\nmobile\n'"$R" \
+	"5: mobile: a mobile site has no address"
+bad_sign "host bits" "$B"'mobile\nnetworks 10.1.0.1/16\npeer 10.1.0.1\n' \
+	"5: networks:"
+bad_sign "peer outside" "$B"'mobile\nnetworks 10.1.0.0/16\npeer 10.2.0.1\npubkey 1024 65537 5\n' \
+	"6: peer: the point-to-point address is not inside"
+bad_sign "bad rsa1 key" "$B"'mobile\nnetworks 10.1.0.0/16\npeer 10.1.0.1\npubkey 1024 x 5\n' \
+	"7: pubkey:"
+bad_sign "short x25519 key" "$B"'mobile\n'"$R"'key x25519 AAAA\n' \
+	"8: key: x25519 keys have 32 bytes"
+bad_sign "missing networks" "$B"'mobile\npeer 10.1.0.1\npubkey 1024 65537 5\n' \
+	" networks: missing"
+bad_sign "bad serial" "$B"'mobile\n'"$R"'serial 1\n' "8: serial:"
+bad_sign "bad lifetime" "$B"'mobile\n'"$R"'lifetime forever\n' "8: lifetime:"
+bad_sign "expired" "$B"'mobile\n'"$R"'expires 2001-01-01T00:00:00Z\n' \
+	" expires: the expiry time has passed"
+chmod 644 site.key
+expect 1 "sign refuses a loose key" "$V" sign -k site.key -o bad.rec s.site
+has err "mode 0644" "sign names the loose key"
+chmod 600 site.key
+expect 3 "sign: missing description" "$V" sign -k site.key nonexistent.site
+has err "nonexistent.site: cannot open" "missing file named"
+printf '_vpnrr.a.example.net v=vpnrr1; k=site; s=01\n' > bad.rec
+expect 1 "zone rejects a bad record file" "$V" zone bad.rec
+has err "^vpnrr: bad.rec:1: .*tag s: 01: leading zero" "zone names FILE:LINE"
+[ ! -s out ] && ok "zone prints nothing on error" || fail "zone partial output"
+
+# ---- admin: index, request, admit, revoke, resign ---------------------------
+mkdir adm
+"$V" keygen adm/anchor.key > anchor.pub
+cat > adm/vpnrr.conf <<EOT
+vpn example
+zone vpn.example.org
+restrict-nets 10.0.0.0/8 fd00::/16
+anchor-key anchor.key
+member-lifetime 30d
+head-lifetime 10d
+soa ns1.vpn.example.org hostmaster.vpn.example.org
+ns ns1.vpn.example.org
+EOT
+expect 0 "index an empty VPN" "$V" index adm
+expect 0 "an empty VPN verifies" "$V" verify -a anchor.pub adm/vpn.example.org.zone
+expect 0 "request" "$V" request -k site.key -o req s.site
+has req "^-----BEGIN VPNRR REQUEST-----$" "request armour"
+expect 0 "admit" "$V" admit adm req
+has out "^alpha.london.m._vpnrr.vpn.example.org v=vpnrr1; k=member; " \
+	"admit prints the signed member record"
+[ -f "adm/members/london,alpha.member" ] && ok "member file written" ||
+	fail "member file"
+expect 1 "admit twice: name taken" "$V" admit adm req
+has err "name already taken" "name-taken message"
+expect 0 "index" "$V" index --json adm
+has out '"members": 1' "index counts the member"
+s1=$(awk '/SOA/ { print $7 }' adm/vpn.example.org.zone)
+expect 0 "index again" "$V" index adm
+s2=$(awk '/SOA/ { print $7 }' adm/vpn.example.org.zone)
+[ "$s2" -gt "$s1" ] && ok "SOA serial increases ($s1 -> $s2)" ||
+	fail "SOA serial did not increase ($s1 -> $s2)"
+expect 0 "nsd-checkzone accepts the admin zone" nsd-checkzone \
+	vpn.example.org adm/vpn.example.org.zone
+expect 0 "admin zone + site zone verify" "$V" verify -a anchor.pub \
+	adm/vpn.example.org.zone alpha.zone
+
+# Admission rules through the command.
+"$V" keygen b.key > /dev/null
+mkreq() { # NAME NETS PUBLISH
+	printf 'vpn example\nsite %s\npublish %s\nmobile\nnetworks %s\npeer %s\npubkey 1024 65537 7\n' \
+		"$1" "$3" "$2" "$(echo "$2" | sed 's|\.0/.*|.1|')" > b.site
+	"$V" request -k b.key b.site > breq
+}
+mkreq paris/beta 10.1.5.0/24 _vpnrr.beta.example.net
+expect 1 "admit refuses overlapping networks" "$V" admit adm breq
+has err "10.1.5.0/24 overlaps 10.1.0.0/16 of london/alpha" "overlap named"
+mkreq paris/beta 192.168.1.0/24 _vpnrr.beta.example.net
+expect 1 "admit refuses networks outside restrict-nets" "$V" admit adm breq
+has err "outside the VPN's restrict-nets" "restrict-nets named"
+mkreq paris/beta 10.2.0.0/24 _vpnrr.alpha.example.net
+expect 1 "admit refuses a publish name in use" "$V" admit adm breq
+mkreq paris/beta 10.2.0.0/24 _vpnrr.beta.example.net
+sed '2s/^\(.\{20\}\)./\1A/;3s/^\(.\{20\}\)./\1B/' breq > breq.bad
+cmp -s breq breq.bad && fail "tampering changed nothing"
+expect 1 "admit refuses an altered request" "$V" admit adm breq.bad
+has err "breq.bad:1: " "altered request named with line"
+expect 1 "admit refuses a stale request" "$V" admit --now 2100-01-01T00:00:00Z adm breq
+has err "more than 30 days old" "stale message"
+printf 'not a request\n' > junk
+expect 1 "admit refuses junk" "$V" admit adm junk
+has err "junk: request: no -----BEGIN VPNRR REQUEST----- line" "junk message"
+expect 0 "admit beta" "$V" admit adm breq
+ls adm/members > members.before
+expect 0 "revoke" "$V" revoke adm paris/beta
+[ ! -f "adm/members/paris,beta.member" ] && [ -f "adm/revoked/paris,beta.member" ] &&
+	ok "revoked membership moved" || fail "revoke did not move the file"
+hasnt adm/vpn.example.org.zone "beta.paris.m._vpnrr" "revoked member gone from the zone"
+expect 1 "revoke an unknown site" "$V" revoke adm paris/nobody
+has err "paris/nobody is not a member" "unknown site named"
+
+# resign: nothing due -> nothing written; due -> renewed.
+cp adm/vpn.example.org.zone zone.before
+expect 0 "resign with nothing due" "$V" resign --within 1d adm
+cmp -s adm/vpn.example.org.zone zone.before && ok "nothing rewritten" ||
+	fail "resign rewrote the zone with nothing due"
+old=$(grep ^expires "adm/members/london,alpha.member")
+expect 0 "resign --within 60d renews" "$V" resign --within 60d \
+	--now "$(( $(date +%s) + 86400 ))" adm
+new=$(grep ^expires "adm/members/london,alpha.member")
+[ "$old" != "$new" ] && ok "membership renewed ($new)" || fail "not renewed"
+cmp -s adm/vpn.example.org.zone zone.before && fail "zone not rebuilt" ||
+	ok "zone rebuilt"
+expect 0 "resign a site record, nothing due" "$V" resign --within 1d \
+	-k site.key -o s.rec s.site
+expect 0 "resign a site record due" "$V" resign --within 20y \
+	-k site.key -o s.rec s.site
+
+# Admin config and member rejections.
+cp -R adm adm2
+printf 'vpn example\nzone vpn.example.org\nbogus 1\n' > adm2/vpnrr.conf
+expect 1 "index rejects a bad config" "$V" index adm2
+has err "adm2/vpnrr.conf:3: bogus: unknown keyword" "config line named"
+cp adm/vpnrr.conf adm2/vpnrr.conf
+printf 'site x/y\nkey ed25519:AAAA\n' > adm2/members/x,y.member
+expect 1 "index rejects a bad member file" "$V" index adm2
+has err "x,y.member:2: key: " "member line named"
+rm adm2/members/x,y.member
+sed 's|^networks .*|networks 10.1.0.0/16 10.200.0.0/16|' \
+	"adm2/members/london,alpha.member" > m && mv m "adm2/members/london,alpha.member"
+printf 'site paris/gamma\nkey %s\nnetworks 10.200.1.0/24\npublish g.example\nexpires 2099-01-01T00:00:00Z\n' \
+	"$(cat site.pub)" > "adm2/members/paris,gamma.member"
+cp adm2/vpn.example.org.zone zone2.before
+expect 1 "index refuses overlapping members" "$V" index adm2
+has err "overlaps" "overlap reported"
+cmp -s adm2/vpn.example.org.zone zone2.before && ok "zone left as it was" ||
+	fail "zone changed after a failed index"
+chmod 644 adm/anchor.key
+expect 1 "index refuses a loose anchor key" "$V" index adm
+chmod 600 adm/anchor.key
+finish

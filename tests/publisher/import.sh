@@ -1,0 +1,109 @@
+#!/bin/sh
+# import.sh VPNRR EXAMPLES DATA - "vpnrr import" of sites files that use
+# every make-secnet-sites keyword (IPv6 literal addresses, mobile sites,
+# include), then index, nsd-checkzone and verify of the imported VPN; and
+# the rejections.
+set -eu
+V=$1 DATA=$3
+. "$(dirname "$0")/lib.sh"
+cd "$TMP"
+cp "$DATA"/sites-*.conf .
+
+expect 0 "import sites-all.conf" "$V" import --zone vpn.example.org \
+	-d imp --lifetime 10y sites-all.conf
+for s in london,alpha london,beta roaming,gamma roaming,delta roaming,epsilon; do
+	[ -f "imp/sites/$s.site" ] && [ -f "imp/admin/members/$s.member" ] &&
+		[ -f "imp/keys/$s.key" ] && ok "$s imported" ||
+		fail "$s: missing output"
+done
+[ "$(stat -c %a imp/keys/london,alpha.key)" = 600 ] && ok "record keys 0600" ||
+	fail "record key mode"
+# Notes: everything not carried is reported with its line.
+has err "sites-all.conf:12: renegotiate-time: value 0 cannot be carried" \
+	"tunable 0 reported"
+has err "sites-all.conf:14: location: group admins" "location group reported"
+has err "sites-all.conf:16: restrict-nets: restrictions below VPN level" \
+	"location restrict-nets reported"
+has err "sites-all.conf:21: pubkey: trailing comment" "pubkey comment reported"
+has err "sites-all.conf:45: address: site roaming/delta is mobile" \
+	"mobile site's address reported"
+has err "sites-all.conf:3: vpn: the VPN contact" "VPN contact reported"
+has err "end-definitions: userv restriction marker" "end-definitions reported"
+# Keys and addresses are carried as they were.
+has imp/sites/london,beta.site "^address \[2001:db8:2::10\] 4500$" \
+	"IPv6 literal address carried (canonical)"
+has imp/sites/roaming,epsilon.site "^address gw.example.net 4500$" \
+	"host name address carried"
+has imp/sites/roaming,gamma.site "^mobile$" "mobile site carried"
+has imp/sites/london,alpha.site "^networks 10.1.0.0/16$" "netmask converted"
+has imp/sites/london,beta.site "^networks 10.2.0.0/16 fd00:2::/48$" \
+	"IPv6 networks carried"
+has imp/sites/london,beta.site "^serial 0000000a$" "key-set serial carried"
+has imp/sites/london,beta.site "^pubkey 1024 65537 1234567891$" \
+	"pub rsa1 (base91s) carried as the same key"
+has imp/sites/london,beta.site "^pkgf 00000002$" "fallback group carried"
+has imp/sites/london,beta.site '^pub ed448 hM3Ewn)i6UR;a9|PWPQhE\*PZ=!5$' \
+	"unknown algorithm carried"
+has imp/sites/london,beta.site "^hash md5$" "site hash overrides the VPN's"
+has imp/sites/london,beta.site "^contact london@example.org$" \
+	"contact inherited from the location"
+has imp/sites/london,alpha.site "^wait-time 20000$" "tunable inherited"
+has imp/admin/vpnrr.conf "^restrict-nets 10.0.0.0/8 fd00::/16$" \
+	"VPN restrict-nets carried"
+has imp/admin/sites.rec "keys=00000000:rsa1:MTAyNCA2NTUzNyAxMjM0NTY3ODkx" \
+	"alpha's rsa1 key in its record"
+
+expect 0 "index the imported VPN" "$V" index imp/admin
+expect 0 "nsd-checkzone accepts it" nsd-checkzone vpn.example.org \
+	imp/admin/vpn.example.org.zone
+A=$("$V" keygen --public imp/admin/anchor.key)
+expect 0 "the imported VPN verifies" "$V" verify --anchor "$A" \
+	imp/admin/vpn.example.org.zone
+has out "^result: valid (32 valid, 0 invalid)" "all imported records valid"
+has out "beta.london.sites.vpn.example.org TXT: site london/beta.*VALID" \
+	"hosted site record valid"
+
+# Re-import keeps the site record keys; existing files are not replaced.
+mkdir imp2 && cp -R imp/keys imp2/
+expect 0 "re-import reuses record keys" "$V" import --zone vpn.example.org \
+	-d imp2 --anchor-key imp/admin/anchor.key sites-all.conf
+k1=$(grep ^key imp/admin/members/london,alpha.member)
+k2=$(grep ^key imp2/admin/members/london,alpha.member)
+[ "$k1" = "$k2" ] && ok "same record key" || fail "record key changed"
+expect 1 "import refuses to overwrite" "$V" import --zone vpn.example.org \
+	-d imp sites-all.conf
+has err "refusing to overwrite" "overwrite refusal"
+expect 0 "include is followed" "$V" import --zone other.example.org \
+	-d inc sites-include.conf
+[ -f inc/sites/roaming,epsilon.site ] && ok "included sites imported" ||
+	fail "include"
+
+# Several VPNs need --vpn.
+cat sites-all.conf sites-include.conf | grep -v '^include\|^end-def' > two.conf
+cat "$DATA/sites-included.conf" | sed 's/^site /site x/' >> two.conf
+expect 2 "two VPNs need --vpn" "$V" import --zone z.example -d two two.conf
+has err "has 2 VPNs: choose one with --vpn" "--vpn hint"
+[ ! -e two ] && ok "nothing written" || fail "output written after an error"
+
+# Rejections: FILE:LINE, exit 1, nothing written.
+bad_import() {
+	printf '%b' "$2" > bad.conf
+	rm -rf bad
+	expect 1 "import rejects: $1" "$V" import --zone z.example -d bad bad.conf
+	has err "^vpnrr: bad.conf:$3" "message names bad.conf:$3"
+	[ ! -e bad ] && ok "nothing written" || fail "output after: $1"
+}
+H='vpn v\ncontact a@b\ndh 0a 2\nhash sha1\nlocation l g\ncontact c@d\n'
+S='site s\nnetworks 10.0.0.0/24\npeer 10.0.0.1\npubkey 1024 65537 9\n'
+bad_import "unknown keyword" "$H$S"'colour blue\n' "11: colour: unknown"
+bad_import "bad network" "$H"'site s\nnetworks 10.0.0.0/33\n' "8: networks"
+bad_import "port 65536" "$H$S"'address 192.0.2.1 65536\n' "11: address: port 65536"
+bad_import "bad IPv6 literal" "$H$S"'address [2001:db8::zz] 1\n' "11: address"
+bad_import "site before location" 'vpn v\nsite s\n' "2: site: no location"
+bad_import "property redefined" "$H$S"'peer 10.0.0.2\n' "11: peer: already defined"
+bad_import "bad base91s" "$H$S"'pub rsa1 a"b\n' "11: pub"
+bad_import "networks out of bounds" 'vpn v\nrestrict-nets 10.1.0.0/16\ncontact a@b\ndh 0a 2\nhash sha1\nlocation l g\ncontact c@d\n'"$S" \
+	"8: networks: site v/l/s networks out of bounds"
+bad_import "missing peer" "$H"'site s\nnetworks 10.0.0.0/24\npubkey 1024 65537 9\n' \
+	"7: peer: site v/l/s is missing property peer"
+finish

@@ -1,0 +1,166 @@
+/* test_sitesfile.c - reading make-secnet-sites sites files for import. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sitesfile.h"
+
+static char dir[] = "/tmp/vpnrr-sf-XXXXXX";
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#define HEAD "vpn v\ncontact a@b\ndh 0a 2\nhash sha1\nlocation l g\n" \
+	     "contact c@d\n"
+#define SITE "site s\nnetworks 10.0.0.0/24\npeer 10.0.0.1\n" \
+	     "pubkey 1024 65537 99\n"
+
+static void test_every_keyword(void **state)
+{
+	struct pub_sitesfile sf;
+	struct pub_err e;
+	const struct pub_sf_location *lo;
+	const struct pub_sf_site *s;
+	struct pub_sf_common c;
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/sites-all.conf", DATA_DIR);
+	if (pub_sitesfile_read(path, &sf, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(sf.n, 1);
+	assert_string_equal(sf.vpns[0].name, "example");
+	assert_int_equal(sf.vpns[0].n, 2);
+	lo = &sf.vpns[0].locs[0];
+	assert_string_equal(lo->name, "london");
+	assert_int_equal(lo->n, 2);
+	s = &lo->sites[0];
+	assert_string_equal(s->endpoint, "192.0.2.10:4500");
+	assert_int_equal(s->nets[0].len, 16); /* from a dotted netmask */
+	s = &lo->sites[1];
+	assert_string_equal(s->endpoint, "[2001:db8:2::10]:4500");
+	assert_int_equal(s->nnets, 2);
+	assert_int_equal(s->keys.n, 2);
+	assert_int_equal(s->keys.serial, 10);
+	assert_string_equal(s->keys.k[0].alg, "rsa1");
+	assert_memory_equal(s->keys.k[0].data, "1024 65537 1234567891", 21);
+	assert_true(s->keys.k[1].fallback);
+	assert_string_equal(s->keys.k[1].alg, "ed448");
+	assert_true(s->has_mobile && !s->mobile);
+	pub_sf_effective(&sf.vpns[0], lo, s, &c);
+	assert_string_equal(c.hash, "md5");
+	assert_string_equal(c.contact, "london@example.org");
+	assert_true(c.has_tun[0] && c.tun[0] == 3600000);
+	lo = &sf.vpns[0].locs[1];
+	assert_int_equal(lo->n, 3);
+	assert_true(lo->sites[0].mobile && !lo->sites[0].has_address);
+	assert_string_equal(lo->sites[1].endpoint, "[2001:db8:4::1]:4500");
+	assert_string_equal(lo->sites[2].endpoint, "gw.example.net:4500");
+	/* Notes name what is not carried, with lines. */
+	assert_true(sf.nnotes >= 5);
+	bool zero = false, group = false, comment = false;
+	for (size_t i = 0; i < sf.nnotes; i++) {
+		zero |= strstr(sf.notes[i], ":12: renegotiate-time: value 0") != 0;
+		group |= strstr(sf.notes[i], ":14: location: group admins") != 0;
+		comment |= strstr(sf.notes[i], "trailing comment") != 0;
+	}
+	assert_true(zero && group && comment);
+	pub_sitesfile_free(&sf);
+}
+
+static void test_include(void **state)
+{
+	struct pub_sitesfile sf;
+	struct pub_err e;
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/sites-include.conf", DATA_DIR);
+	if (pub_sitesfile_read(path, &sf, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(sf.vpns[0].locs[0].n, 3);
+	pub_sitesfile_free(&sf);
+}
+
+static void expect_bad(const char *text, const char *needle)
+{
+	struct pub_sitesfile sf;
+	struct pub_err e = { 0, "" };
+	const char *p = write_tmp("sites", text);
+
+	if (pub_sitesfile_read(p, &sf, &e) == 0) {
+		pub_sitesfile_free(&sf);
+		fail_msg("accepted: %s", text);
+	}
+	if (!strstr(e.msg, needle))
+		fail_msg("\"%s\" lacks \"%s\"", e.msg, needle);
+}
+
+static void test_bad(void **state)
+{
+	expect_bad("site s\n", "sites:1: site: no location line before it");
+	expect_bad("vpn v\nlocation l g\nbogus 1\n", "sites:3: bogus: unknown");
+	expect_bad(HEAD "networks 10.0.0.0/8\n", "sites:7: networks: only "
+		   "allowed at site level");
+	expect_bad(HEAD SITE "networks 10.0.0.0/24\n", "sites:11: networks: "
+		   "already defined");
+	expect_bad(HEAD "site s\nnetworks 10.0.0.1/24\n", "sites:8: networks");
+	expect_bad(HEAD "site s\nnetworks 10.0.0.0/255.0.255.0\n",
+		   "netmask is not contiguous");
+	expect_bad(HEAD SITE "address 192.0.2.1 65536\n", "sites:11: address: "
+		   "port 65536");
+	expect_bad(HEAD SITE "address bad_host! 1\n", "sites:11: address");
+	expect_bad(HEAD SITE "mobile maybe\n", "sites:11: mobile");
+	expect_bad(HEAD SITE "hash sha3\n", "sites:11: hash");
+	expect_bad(HEAD SITE "serial 12345\n", "sites:11: serial");
+	expect_bad(HEAD SITE "pub rsa1 \"bad\n", "sites:11: pub");
+	expect_bad(HEAD "site s\nnetworks 10.0.0.0/24\npeer 10.0.0.1\n",
+		   "missing property pubkey");
+	expect_bad(HEAD "site s\nnetworks 10.0.0.0/24\npeer 10.9.0.1\n"
+		   "pubkey 1024 65537 99\n", "peer not in networks");
+	expect_bad(HEAD "restrict-nets 10.1.0.0/16\n" SITE,
+		   "networks out of bounds");
+	expect_bad("vpn v\ndh 0a 2\nhash sha1\nlocation l g\ncontact c@d\n" SITE,
+		   "vpn v is missing property contact");
+	expect_bad(HEAD "include nonexistent.conf\n", "nonexistent.conf");
+	expect_bad(HEAD SITE "key-lifetime -1\n", "sites:11: key-lifetime");
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/sites", dir);
+	unlink(p);
+	return rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_keyword),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_bad),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
