@@ -1,0 +1,510 @@
+/*
+ * out_secnet.c - secnet configuration in make-secnet-sites' structure.
+ *
+ * DIR/sites.conf holds the PREFIXvpn-data tree, the PREFIXvpn lists and
+ * PREFIXall-sites exactly as make-secnet-sites writes them, except that
+ * each site dictionary is pulled in with `include DIR/site.MANGLED.conf'.
+ * secnet's include is lexical (conffile.fl switches input buffers), so it
+ * works inside a dictionary; the main file then only changes when a site
+ * appears or disappears, and a change to one site rewrites one file.
+ *
+ * secnet 0.6 carries IPv4 only: IPv6 networks are left out (with a
+ * notice), a site with no IPv4 network is left out entirely.  IPv4 and
+ * IPv6 endpoint literals are written in brackets, "[192.0.2.1]" and
+ * "[2001:db8::1]": secnet's resolver takes a bracketed literal without a
+ * DNS lookup (resolver.c), anything else is looked up as a host name.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+/* make-secnet-sites' limit on DH modulus bits, in hex digits. */
+#define DH_MAX_HEX ((8200 + 3) / 4)
+
+/* Hash closures that secnet 0.6.7 defines (checked with secnet -j). */
+static const char *const secnet_hashes[] = { "md5", "sha1" };
+
+static bool name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len >= FETCH_NAMECOMP_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool copy_part(const char *s, size_t len, char out[FETCH_NAMECOMP_MAX])
+{
+	if (!name_ok(s, len))
+		return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
+bool fetch_site_split(const char *name, struct fetch_site_names *out)
+{
+	const char *a = strchr(name, '/');
+	const char *b = a ? strchr(a + 1, '/') : NULL;
+
+	if (!a || !b || strchr(b + 1, '/'))
+		return false;
+	return copy_part(name, (size_t)(a - name), out->vpn) &&
+	       copy_part(a + 1, (size_t)(b - a - 1), out->location) &&
+	       copy_part(b + 1, strlen(b + 1), out->site);
+}
+
+static size_t count_v4(const struct rr_record *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nnets; i++)
+		n += r->nets[i].addr.family == 4;
+	return n;
+}
+
+bool fetch_secnet_site_usable(const struct fetch_site *s,
+			      struct fetch_plan *plan)
+{
+	struct fetch_site_names nm;
+	struct fetch_text t;
+	size_t nkeys;
+
+	if (!fetch_site_split(s->name, &nm)) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: name not usable "
+					  "by secnet, skipped", s->name);
+		return false;
+	}
+	if (count_v4(s->site) == 0) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: no IPv4 network, "
+					  "not given to secnet", s->name);
+		return false;
+	}
+	fetch_text_init(&t);
+	nkeys = fetch_peerkeys_render(s, &t, NULL);
+	if (t.failed && plan)
+		plan->oom = true;
+	fetch_text_free(&t);
+	if (nkeys == 0) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: no key secnet "
+					  "understands, not given to secnet",
+					  s->name);
+		return false;
+	}
+	return true;
+}
+
+/* ---- configuration checks ------------------------------------------------ */
+
+static const char *main_name(const struct fetch_output_cfg *cfg)
+{
+	return cfg->secnet_main ? cfg->secnet_main : FETCH_SECNET_MAIN;
+}
+
+static const char *key_prefix(const struct fetch_output_cfg *cfg)
+{
+	return cfg->secnet_prefix ? cfg->secnet_prefix : "";
+}
+
+/* The prefix starts secnet keys ("PREFIXvpn-data"), so it must be one. */
+static bool prefix_ok(const char *p)
+{
+	return p[0] == '\0' || name_ok(p, strlen(p)) ||
+	       (p[0] == '_' && (p[1] == '\0' || name_ok(p + 1, strlen(p + 1))));
+}
+
+static int check_cfg(const struct fetch_output_cfg *cfg,
+		     const struct fetch_view *view, char *err, size_t errlen)
+{
+	const char *m = main_name(cfg);
+	const char *pk =
+		cfg->pubkeys_dir ? cfg->pubkeys_dir : FETCH_PUBKEYS_DIR;
+
+	if (!fetch_output_dir_ok(cfg->secnet_dir) || !fetch_output_dir_ok(pk)) {
+		fetch_output_seterr(err, errlen,
+				    "secnet and peer-keys directories need "
+				    "absolute paths without blanks or quotes");
+		return -1;
+	}
+	/* The main file must not look like a site file, which the applier
+	 * would remove. */
+	if (m[0] == '\0' || m[0] == '.' || strchr(m, '/') ||
+	    strncmp(m, "site.", 5) == 0 || strpbrk(m, " \t\n\"\\")) {
+		fetch_output_seterr(err, errlen,
+				    "secnet main file name %s unusable", m);
+		return -1;
+	}
+	if (!prefix_ok(key_prefix(cfg))) {
+		fetch_output_seterr(err, errlen,
+				    "secnet key prefix %s is not a name",
+				    key_prefix(cfg));
+		return -1;
+	}
+	if (!name_ok(view->vpn, strlen(view->vpn))) {
+		fetch_output_seterr(err, errlen, "VPN name %s is not a name",
+				    view->vpn);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- one site ------------------------------------------------------------ */
+
+static void site_file_name(const struct fetch_site *s,
+			   char out[FETCH_SITENAME_MAX + 16])
+{
+	char mangled[FETCH_SITENAME_MAX];
+
+	fetch_site_mangle(s->name, mangled);
+	/* Both parts are bounded: the result always fits. */
+	(void)snprintf(out, FETCH_SITENAME_MAX + 16, "site.%s.conf", mangled);
+}
+
+/* "[192.0.2.1]", "[2001:db8::1]" or "host.example"; LEN is at least
+ * RR_ENDPOINTSTRLEN, which holds either. */
+static void endpoint_addr(const struct rr_endpoint *e, char *out, size_t len)
+{
+	char a[RR_ADDRSTRLEN];
+
+	if (e->type == RR_EP_HOST) {
+		(void)snprintf(out, len, "%s", e->host);
+		return;
+	}
+	rr_addr_format(&e->addr, a);
+	(void)snprintf(out, len, "[%s]", a);
+}
+
+/* secnet has one port per site and a list of addresses: endpoints on
+ * another port than the first one cannot be expressed. */
+static void render_address(const struct fetch_site *s, struct fetch_text *t,
+			   struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	char a[RR_ENDPOINTSTRLEN];
+	bool first = true;
+
+	if (r->mobile || r->neps == 0)
+		return;
+	fetch_text_add(t, "        address ");
+	for (size_t i = 0; i < r->neps; i++) {
+		if (r->eps[i].port != r->eps[0].port) {
+			rr_endpoint_format(&r->eps[i], a);
+			fetch_plan_notice(plan, "site %s: endpoint %s not "
+					  "given to secnet (one port per "
+					  "site: %u)", s->name, a,
+					  (unsigned)r->eps[0].port);
+			continue;
+		}
+		endpoint_addr(&r->eps[i], a, sizeof(a));
+		fetch_text_addf(t, "%s\"%s\"", first ? "" : ",", a);
+		first = false;
+	}
+	fetch_text_addf(t, "; port %u;\n", (unsigned)r->eps[0].port);
+}
+
+/* Record dh text is make-secnet-sites' "MODHEX GENHEX". */
+static bool dh_split(const char *dh, size_t *modlen, const char **gen)
+{
+	const char *sp = strchr(dh, ' ');
+	size_t gl;
+
+	if (!sp)
+		return false;
+	*modlen = (size_t)(sp - dh);
+	*gen = sp + 1;
+	gl = strlen(*gen);
+	if (*modlen == 0 || *modlen > DH_MAX_HEX || gl == 0 || gl > DH_MAX_HEX)
+		return false;
+	return strspn(dh, "0123456789abcdefABCDEF") == *modlen &&
+	       strspn(*gen, "0123456789abcdefABCDEF") == gl;
+}
+
+static void render_dh_hash(const struct fetch_site *s, struct fetch_text *t,
+			   struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	const char *gen;
+	size_t modlen;
+	bool hash_ok = false;
+
+	if (r->dh[0]) {
+		if (dh_split(r->dh, &modlen, &gen))
+			fetch_text_addf(t, "        dh diffie-hellman(\"%.*s\","
+					"\"%s\");\n", (int)modlen, r->dh, gen);
+		else
+			fetch_plan_notice(plan, "site %s: dh value unusable, "
+					  "not given to secnet", s->name);
+	}
+	if (!r->hash[0])
+		return;
+	for (size_t i = 0; i < sizeof(secnet_hashes) / sizeof(*secnet_hashes);
+	     i++)
+		hash_ok |= strcmp(secnet_hashes[i], r->hash) == 0;
+	if (hash_ok)
+		fetch_text_addf(t, "        hash %s;\n", r->hash);
+	else
+		fetch_plan_notice(plan, "site %s: hash %s unknown to secnet, "
+				  "not given", s->name, r->hash);
+}
+
+static void render_tunable(struct fetch_text *t, const char *name, uint32_t v)
+{
+	if (v)
+		fetch_text_addf(t, "        %s %" PRIu32 ";\n", name, v);
+}
+
+static void render_netlink(const struct fetch_site *s, struct fetch_text *t,
+			   struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	char p[RR_PREFIXSTRLEN];
+	bool first = true;
+
+	fetch_text_add(t, "        link netlink {\n          routes ");
+	for (size_t i = 0; i < r->nnets; i++) {
+		rr_prefix_format(&r->nets[i], p);
+		if (r->nets[i].addr.family != 4) {
+			fetch_plan_notice(plan, "site %s: IPv6 network %s not "
+					  "given to secnet", s->name, p);
+			continue;
+		}
+		fetch_text_addf(t, "%s\"%s\"", first ? "" : ",", p);
+		first = false;
+	}
+	fetch_text_add(t, ";\n");
+	if (r->has_ptp && r->ptp.family == 4) {
+		rr_addr_format(&r->ptp, p);
+		fetch_text_addf(t, "          ptp-address \"%s\";\n", p);
+	} else if (r->has_ptp) {
+		rr_addr_format(&r->ptp, p);
+		fetch_plan_notice(plan, "site %s: IPv6 point-to-point address "
+				  "%s not given to secnet", s->name, p);
+	}
+	fetch_text_add(t, "        };\n");
+}
+
+/* Properties in make-secnet-sites' (sorted) order. */
+static void render_site(const struct fetch_output_cfg *cfg,
+			const struct fetch_site *s,
+			const struct fetch_site_names *nm, struct fetch_text *t,
+			struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	char mangled[FETCH_SITENAME_MAX];
+
+	fetch_site_mangle(s->name, mangled);
+	fetch_text_addf(t, "# %s, written by vpnrr-fetch from verified "
+			"records: do not edit.\n", s->name);
+	fetch_text_addf(t, "      S%s {\n        name \"%s\";\n", nm->site,
+			s->name);
+	fetch_text_addf(t, "        peer-keys \"%s/peer.%s\";\n",
+			cfg->pubkeys_dir ? cfg->pubkeys_dir : FETCH_PUBKEYS_DIR,
+			mangled);
+	render_address(s, t, plan);
+	render_dh_hash(s, t, plan);
+	render_tunable(t, "key-lifetime", r->key_lifetime);
+	if (r->mobile)
+		fetch_text_add(t, "        mobile True;\n");
+	render_tunable(t, "renegotiate-time", r->renegotiate_time);
+	render_tunable(t, "setup-retries", r->setup_retries);
+	render_tunable(t, "setup-timeout", r->setup_timeout);
+	render_tunable(t, "wait-time", r->wait_time);
+	render_netlink(s, t, plan);
+	fetch_text_add(t, "      };\n");
+}
+
+/* ---- the main file ------------------------------------------------------- */
+
+/* Sites that secnet gets, in view (name) order; grouped by location
+ * because names sort by "vpn/location/" first. */
+struct selected {
+	const struct fetch_site *site;
+	struct fetch_site_names nm;
+};
+
+static void render_data(const struct fetch_output_cfg *cfg, const char *vpn,
+			const struct selected *sel, size_t n,
+			struct fetch_text *t)
+{
+	char fname[FETCH_SITENAME_MAX + 16];
+
+	fetch_text_addf(t, "%svpn-data {\n  V%s {\n", key_prefix(cfg), vpn);
+	for (size_t i = 0; i < n; i++) {
+		bool first = i == 0 || strcmp(sel[i - 1].nm.location,
+					      sel[i].nm.location) != 0;
+		bool last = i + 1 == n || strcmp(sel[i + 1].nm.location,
+						 sel[i].nm.location) != 0;
+
+		if (first)
+			fetch_text_addf(t, "    L%s {\n", sel[i].nm.location);
+		site_file_name(sel[i].site, fname);
+		fetch_text_addf(t, "include %s/%s\n", cfg->secnet_dir, fname);
+		if (last)
+			fetch_text_add(t, "    };\n");
+	}
+	fetch_text_add(t, "  };\n};\n");
+}
+
+static void render_lists(const struct fetch_output_cfg *cfg, const char *vpn,
+			 const struct selected *sel, size_t n,
+			 struct fetch_text *t)
+{
+	const char *p = key_prefix(cfg);
+	struct fetch_text all;
+
+	fetch_text_init(&all);
+	fetch_text_addf(t, "%svpn {\n  V%s {\n", p, vpn);
+	for (size_t i = 0; i < n; i++) {
+		bool first = i == 0 || strcmp(sel[i - 1].nm.location,
+					      sel[i].nm.location) != 0;
+
+		if (first) {
+			fetch_text_addf(t, "%s    L%s ", i ? ";\n" : "",
+					sel[i].nm.location);
+			fetch_text_addf(&all, "%sL%s", i ? "," : "",
+					sel[i].nm.location);
+		} else {
+			fetch_text_add(t, ",");
+		}
+		fetch_text_addf(t, "%svpn-data/V%s/L%s/S%s", p, vpn,
+				sel[i].nm.location, sel[i].nm.site);
+	}
+	fetch_text_addf(t, ";\n\n    all-sites %s;\n  };\n};\n",
+			all.buf ? all.buf : "");
+	fetch_text_addf(t, "%sall-sites %svpn/V%s/all-sites;\n", p, p, vpn);
+	if (all.failed)
+		t->failed = true;
+	fetch_text_free(&all);
+}
+
+static int plan_main(const struct fetch_output_cfg *cfg,
+		     const struct fetch_view *view, const struct selected *sel,
+		     size_t n, struct fetch_plan *plan, char *err,
+		     size_t errlen)
+{
+	struct fetch_text t;
+
+	fetch_text_init(&t);
+	fetch_text_addf(&t, "# secnet sites for VPN %s, written by vpnrr-fetch "
+			"from verified DNS\n# records: do not edit.  Each "
+			"site is in its own file in\n# %s.\n",
+			view->vpn, cfg->secnet_dir);
+	render_data(cfg, view->vpn, sel, n, &t);
+	render_lists(cfg, view->vpn, sel, n, &t);
+	if (fetch_plan_add_file(plan, FETCH_FILE_CONFIG, cfg->secnet_dir,
+				main_name(cfg), &t) < 0) {
+		fetch_output_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int plan_sites(const struct fetch_output_cfg *cfg,
+		      const struct selected *sel, size_t n,
+		      struct fetch_plan *plan, char *err, size_t errlen)
+{
+	char fname[FETCH_SITENAME_MAX + 16];
+
+	for (size_t i = 0; i < n; i++) {
+		struct fetch_text t;
+
+		fetch_text_init(&t);
+		render_site(cfg, sel[i].site, &sel[i].nm, &t, plan);
+		site_file_name(sel[i].site, fname);
+		if (fetch_plan_add_file(plan, FETCH_FILE_CONFIG,
+					cfg->secnet_dir, fname, &t) < 0) {
+			fetch_output_seterr(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static size_t select_sites(const struct fetch_view *view,
+			   struct selected *sel, struct fetch_plan *plan)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < view->nsites; i++) {
+		const struct fetch_site *s = &view->sites[i];
+
+		if (!fetch_secnet_site_usable(s, plan) ||
+		    !fetch_site_split(s->name, &sel[n].nm))
+			continue;
+		if (strcmp(sel[n].nm.vpn, view->vpn) != 0) {
+			fetch_plan_notice(plan, "site %s: not in VPN %s, "
+					  "skipped", s->name, view->vpn);
+			continue;
+		}
+		sel[n++].site = s;
+	}
+	return n;
+}
+
+static int secnet_plan(const struct fetch_output_cfg *cfg,
+		       const struct fetch_view *view, struct fetch_plan *plan,
+		       char *err, size_t errlen)
+{
+	struct selected *sel = NULL;
+	char prefix[FETCH_NAMECOMP_MAX + 8];
+	size_t n;
+	int rc = -1;
+
+	if (check_cfg(cfg, view, err, errlen) < 0)
+		goto out;
+	sel = calloc(view->nsites + 1, sizeof(*sel));
+	if (!sel) {
+		fetch_output_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	n = select_sites(view, sel, plan);
+	/* secnet rejects an empty site list (a syntax error), and a VPN
+	 * without sites is more likely a failure upstream than intent: the
+	 * last configuration stays. */
+	if (n == 0) {
+		fetch_output_seterr(
+			err, errlen,
+			"no site of VPN %s can be given to "
+			"secnet; its configuration is left as it was",
+			view->vpn);
+		goto out;
+	}
+	/* Fits: check_cfg() bounded the VPN name. */
+	(void)snprintf(prefix, sizeof(prefix), "site.%s,", view->vpn);
+	if (fetch_plan_own(plan, FETCH_FILE_CONFIG, cfg->secnet_dir, prefix,
+			   ".conf") < 0) {
+		fetch_output_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Site files first: the main file never names a file not yet
+	 * written. */
+	if (plan_sites(cfg, sel, n, plan, err, errlen) < 0 ||
+	    plan_main(cfg, view, sel, n, plan, err, errlen) < 0)
+		goto out;
+	if (plan->oom) {
+		fetch_output_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(sel);
+	return rc;
+}
+
+const struct fetch_output_ops fetch_output_secnet = {
+	"secnet",
+	secnet_plan,
+};

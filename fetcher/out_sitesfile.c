@@ -1,0 +1,335 @@
+/*
+ * out_sitesfile.c - a sites file for the unmodified make-secnet-sites, so
+ * that the old tool chain keeps working from verified DNS data.
+ *
+ * What make-secnet-sites 0.1.18 (secnet 0.6.7) accepts, checked by
+ * running it: names of at most 33 bytes; contact as a lower-case e-mail
+ * word; dh and hash required at site level but inherited, so defaults go
+ * at VPN level; `address HOST PORT' once per site, HOST matching
+ * [-][_.:0-9a-zA-Z] (so "[2001:db8::1]" is fine); `peer' inside the site's
+ * networks; restrict-nets at site level (IPv6 allowed, it is only a
+ * comment in its output).  It also accepts IPv6 `networks', but passes
+ * them to secnet's `routes', which secnet 0.6.7 rejects ("not a valid
+ * subnet specification"), so IPv6 networks are left out here as for
+ * secnet.  Key lines are the peer-keys lines (serial, pkg/pkgf, pub), for
+ * --pubkeys-install.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output.h"
+
+#define MSS_MAX_NAME 33  /* make-secnet-sites max['name'] */
+#define MSS_MAX_EMAIL 1023
+#define MSS_DH_MAX_HEX ((8200 + 3) / 4)
+
+static const char *const mss_hashes[] = { "md5", "sha1" };
+
+/* make-secnet-sites' email(): no character outside this set. */
+static bool email_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= MSS_MAX_EMAIL &&
+	       strspn(s,
+		      "-._0123456789abcdefghijklmnopqrstuvwxyz@!$%^&*=+~/") ==
+		       n;
+}
+
+static bool hash_ok(const char *h)
+{
+	for (size_t i = 0; i < sizeof(mss_hashes) / sizeof(*mss_hashes); i++)
+		if (strcmp(mss_hashes[i], h) == 0)
+			return true;
+	return false;
+}
+
+/* "MODHEX GENHEX", each at most make-secnet-sites' bignum_16 length. */
+static bool dh_ok(const char *dh)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	size_t m = strspn(dh, hex), g;
+
+	if (m == 0 || m > MSS_DH_MAX_HEX || dh[m] != ' ')
+		return false;
+	g = strspn(dh + m + 1, hex);
+	return g > 0 && g <= MSS_DH_MAX_HEX && dh[m + 1 + g] == '\0';
+}
+
+static const char *vpn_contact(const struct fetch_output_cfg *cfg)
+{
+	return cfg->vpn_contact ? cfg->vpn_contact : FETCH_VPN_CONTACT;
+}
+
+static int check_cfg(const struct fetch_output_cfg *cfg,
+		     const struct fetch_view *view, char *err, size_t errlen)
+{
+	if (!cfg->sitesfile_path || cfg->sitesfile_path[0] != '/') {
+		fetch_output_seterr(err, errlen,
+				    "sites file needs an absolute path");
+		return -1;
+	}
+	if (strlen(view->vpn) > MSS_MAX_NAME) {
+		fetch_output_seterr(err, errlen,
+				    "VPN name %s is longer than "
+				    "make-secnet-sites allows (%d)",
+				    view->vpn, MSS_MAX_NAME);
+		return -1;
+	}
+	if (!email_ok(vpn_contact(cfg))) {
+		fetch_output_seterr(err, errlen,
+				    "VPN contact %s is not an address "
+				    "make-secnet-sites accepts",
+				    vpn_contact(cfg));
+		return -1;
+	}
+	if ((cfg->default_dh && !dh_ok(cfg->default_dh)) ||
+	    (cfg->default_hash && !hash_ok(cfg->default_hash))) {
+		fetch_output_seterr(err, errlen,
+				    "default dh or hash not accepted by "
+				    "make-secnet-sites");
+		return -1;
+	}
+	return 0;
+}
+
+static void render_head(const struct fetch_output_cfg *cfg,
+			const struct fetch_view *view, struct fetch_text *t)
+{
+	fetch_text_addf(t,
+			"# sites file for VPN %s, written by vpnrr-fetch from "
+			"verified DNS records:\n"
+			"# do not edit.  Turn it into secnet configuration "
+			"with\n"
+			"#   make-secnet-sites --pubkeys-install "
+			"[--pubkeys-dir DIR] %s OUT\n\n",
+			view->vpn, cfg->sitesfile_path);
+	fetch_text_addf(t, "vpn %s\ncontact %s\n", view->vpn, vpn_contact(cfg));
+	if (cfg->default_dh)
+		fetch_text_addf(t, "dh %s\n", cfg->default_dh);
+	if (cfg->default_hash)
+		fetch_text_addf(t, "hash %s\n", cfg->default_hash);
+}
+
+static size_t count_v4(const struct rr_record *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nnets; i++)
+		n += r->nets[i].addr.family == 4;
+	return n;
+}
+
+static bool ptp_in_v4_nets(const struct rr_record *r)
+{
+	if (!r->has_ptp || r->ptp.family != 4)
+		return false;
+	for (size_t i = 0; i < r->nnets; i++)
+		if (r->nets[i].addr.family == 4 &&
+		    rr_prefix_contains_addr(&r->nets[i], &r->ptp))
+			return true;
+	return false;
+}
+
+/* Everything make-secnet-sites would refuse, checked before writing a
+ * line, because one refused site makes it reject the whole file. */
+static bool site_ok(const struct fetch_output_cfg *cfg,
+		    const struct fetch_site *s,
+		    const struct fetch_site_names *nm, struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	const char *why = NULL;
+
+	if (!fetch_secnet_site_usable(s, NULL))
+		why = "secnet could not use it";
+	else if (strlen(nm->location) > MSS_MAX_NAME ||
+		 strlen(nm->site) > MSS_MAX_NAME)
+		why = "name longer than make-secnet-sites allows";
+	else if (count_v4(r) == 0 || !ptp_in_v4_nets(r))
+		why = "no IPv4 point-to-point address inside its networks";
+	else if (!(r->dh[0] && dh_ok(r->dh)) && !cfg->default_dh)
+		why = "no dh (and no default dh)";
+	else if (!(r->hash[0] && hash_ok(r->hash)) && !cfg->default_hash)
+		why = "no hash (and no default hash)";
+	if (why)
+		fetch_plan_notice(plan, "site %s: left out of the sites file: "
+				  "%s", s->name, why);
+	return why == NULL;
+}
+
+static void render_nets(const char *word, const struct rr_prefix *nets,
+			size_t n, bool v4only, struct fetch_text *t)
+{
+	char p[RR_PREFIXSTRLEN];
+
+	fetch_text_add(t, word);
+	for (size_t i = 0; i < n; i++) {
+		if (v4only && nets[i].addr.family != 4)
+			continue;
+		rr_prefix_format(&nets[i], p);
+		fetch_text_addf(t, " %s", p);
+	}
+	fetch_text_add(t, "\n");
+}
+
+static void render_endpoint(const struct fetch_site *s, struct fetch_text *t,
+			    struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	char a[RR_ENDPOINTSTRLEN];
+
+	if (r->mobile) {
+		fetch_text_add(t, "mobile True\n");
+		return;
+	}
+	if (r->neps == 0)
+		return;
+	if (r->eps[0].type == RR_EP_HOST) {
+		fetch_text_addf(t, "address %s %u\n", r->eps[0].host,
+				(unsigned)r->eps[0].port);
+	} else {
+		rr_addr_format(&r->eps[0].addr, a);
+		fetch_text_addf(t, "address [%s] %u\n", a,
+				(unsigned)r->eps[0].port);
+	}
+	/* make-secnet-sites takes one address per site. */
+	for (size_t i = 1; i < r->neps; i++) {
+		rr_endpoint_format(&r->eps[i], a);
+		fetch_plan_notice(plan, "site %s: endpoint %s left out of the "
+				  "sites file (one address per site)",
+				  s->name, a);
+	}
+}
+
+static void render_props(const struct fetch_site *s, struct fetch_text *t,
+			 struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	const struct {
+		const char *name;
+		uint32_t v;
+	} tun[] = {
+		{ "key-lifetime", r->key_lifetime },
+		{ "setup-timeout", r->setup_timeout },
+		{ "setup-retries", r->setup_retries },
+		{ "wait-time", r->wait_time },
+		{ "renegotiate-time", r->renegotiate_time },
+	};
+
+	if (r->dh[0] && dh_ok(r->dh))
+		fetch_text_addf(t, "dh %s\n", r->dh);
+	else if (r->dh[0])
+		fetch_plan_notice(plan, "site %s: dh value left out of the "
+				  "sites file", s->name);
+	if (r->hash[0] && hash_ok(r->hash))
+		fetch_text_addf(t, "hash %s\n", r->hash);
+	else if (r->hash[0])
+		fetch_plan_notice(plan, "site %s: hash %s left out of the "
+				  "sites file", s->name, r->hash);
+	for (size_t i = 0; i < sizeof(tun) / sizeof(tun[0]); i++)
+		if (tun[i].v)
+			fetch_text_addf(t, "%s %" PRIu32 "\n", tun[i].name,
+					tun[i].v);
+}
+
+static void render_site(const struct fetch_site *s,
+			const struct fetch_site_names *nm, struct fetch_text *t,
+			struct fetch_plan *plan)
+{
+	const struct rr_record *r = s->site;
+	char p[RR_PREFIXSTRLEN];
+
+	fetch_text_addf(t, "\nsite %s\n", nm->site);
+	if (email_ok(r->contact))
+		fetch_text_addf(t, "contact %s\n", r->contact);
+	else if (s->member && email_ok(s->member->contact))
+		fetch_text_addf(t, "contact %s\n", s->member->contact);
+	/* The admin's authorisation, as make-secnet-sites enforces it. */
+	if (s->member && s->member->nnets)
+		render_nets("restrict-nets", s->member->nets,
+			    s->member->nnets, false, t);
+	render_nets("networks", r->nets, r->nnets, true, t);
+	for (size_t i = 0; i < r->nnets; i++) {
+		if (r->nets[i].addr.family == 4)
+			continue;
+		rr_prefix_format(&r->nets[i], p);
+		fetch_plan_notice(plan, "site %s: IPv6 network %s left out of "
+				  "the sites file", s->name, p);
+	}
+	rr_addr_format(&r->ptp, p);
+	fetch_text_addf(t, "peer %s\n", p);
+	render_endpoint(s, t, plan);
+	render_props(s, t, plan);
+	(void)fetch_peerkeys_render(s, t, NULL); /* notices: peer-keys */
+}
+
+static void render_sites(const struct fetch_output_cfg *cfg,
+			 const struct fetch_view *view, struct fetch_text *t,
+			 struct fetch_plan *plan)
+{
+	char loc[FETCH_NAMECOMP_MAX] = "";
+	struct fetch_site_names nm;
+
+	for (size_t i = 0; i < view->nsites; i++) {
+		const struct fetch_site *s = &view->sites[i];
+
+		if (!fetch_site_split(s->name, &nm) ||
+		    strcmp(nm.vpn, view->vpn) != 0) {
+			fetch_plan_notice(plan, "site %s: left out of the "
+					  "sites file: bad name", s->name);
+			continue;
+		}
+		if (!site_ok(cfg, s, &nm, plan))
+			continue;
+		/* Sites arrive sorted, so each location comes once. */
+		if (strcmp(loc, nm.location) != 0) {
+			fetch_text_addf(t, "\nlocation %s %s\ncontact %s\n",
+					nm.location, nm.location,
+					vpn_contact(cfg));
+			memcpy(loc, nm.location, sizeof(loc));
+		}
+		render_site(s, &nm, t, plan);
+	}
+}
+
+static int sitesfile_plan(const struct fetch_output_cfg *cfg,
+			  const struct fetch_view *view,
+			  struct fetch_plan *plan, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash;
+	struct fetch_text t;
+
+	if (check_cfg(cfg, view, err, errlen) < 0)
+		return -1;
+	slash = strrchr(cfg->sitesfile_path, '/');
+	if ((size_t)(slash - cfg->sitesfile_path) >= sizeof(dir) ||
+	    slash[1] == '\0') {
+		fetch_output_seterr(err, errlen, "sites file path %s unusable",
+				    cfg->sitesfile_path);
+		return -1;
+	}
+	/* Fits: the length was checked above. */
+	(void)snprintf(dir, sizeof(dir), "%.*s",
+		       (int)(slash == cfg->sitesfile_path
+				     ? 1
+				     : slash - cfg->sitesfile_path),
+		       cfg->sitesfile_path);
+	fetch_text_init(&t);
+	render_head(cfg, view, &t);
+	render_sites(cfg, view, &t, plan);
+	fetch_text_add(&t, "\n# end of sites file\n");
+	if (fetch_plan_add_file(plan, FETCH_FILE_STATE, dir, slash + 1, &t) <
+		    0 ||
+	    plan->oom) {
+		fetch_output_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+const struct fetch_output_ops fetch_output_sitesfile = {
+	"sites-file",
+	sitesfile_plan,
+};

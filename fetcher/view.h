@@ -1,0 +1,53 @@
+/*
+ * view.h - the verified state that the fetcher hands to its outputs.
+ *
+ * A view is a read-only snapshot: every record in it has been verified
+ * (anchor -> membership -> site record), is unexpired and obeys the
+ * network rules.  Outputs never check signatures again; they only decide
+ * how to render what is here, and report what they cannot render.
+ *
+ * The view borrows everything: the records belong to the fetcher's state
+ * and must outlive any output call that uses the view.
+ */
+#ifndef VPNRR_FETCH_VIEW_H
+#define VPNRR_FETCH_VIEW_H
+
+#include <stddef.h>
+
+#include "rr.h"
+
+/* A name component (VPN, location, site) is at most 63 bytes (rr-format's
+ * name rule), so "vpn/location/site" fits in 3 * 63 + 2 + 1 bytes. */
+#define FETCH_NAMECOMP_MAX 64
+#define FETCH_SITENAME_MAX (3 * 63 + 2 + 1)
+
+struct fetch_site {
+	char name[FETCH_SITENAME_MAX];  /* "vpn/location/site" */
+	const struct rr_record *member; /* the admin's membership */
+	const struct rr_record *site;   /* the site owner's record */
+};
+
+struct fetch_view {
+	char vpn[FETCH_NAMECOMP_MAX];
+	const struct fetch_site *sites;
+	size_t nsites; /* sorted by name (strcmp order), no duplicates */
+};
+
+/*
+ * secnet's mangled site name, as make-secnet-sites' mangle_name() forms
+ * it: '/' becomes ','.  The full "vpn/location/site" name is mangled (not
+ * only the leaf, as make-secnet-sites 0.1.18 does) so that two locations
+ * with a site of the same name never share a peer-keys file.  OUT has
+ * FETCH_SITENAME_MAX bytes.
+ */
+static inline void fetch_site_mangle(const char *name,
+				     char out[FETCH_SITENAME_MAX])
+{
+	size_t i;
+
+	for (i = 0; i + 1 < FETCH_SITENAME_MAX && name[i]; i++)
+		out[i] = name[i] == '/' ? ',' : name[i];
+	out[i] = '\0';
+}
+
+#endif

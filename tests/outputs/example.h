@@ -1,0 +1,42 @@
+/* example.h - builds fetch_views from signed records for the output
+ * tests and for the integration tool. */
+#ifndef VPNRR_TEST_OUTPUTS_EXAMPLE_H
+#define VPNRR_TEST_OUTPUTS_EXAMPLE_H
+
+#include <stddef.h>
+
+#include "output.h"
+#include "view.h"
+
+/* One site as the test writes it: tag values in rr-format's text form.
+ * NULL values leave the tag out. */
+struct example_spec {
+	const char *site;        /* "location/site" */
+	const char *member_nets; /* authorised networks */
+	const char *ep;          /* "mobile" or endpoints */
+	const char *nets;
+	const char *ptp;
+	const char *ks;
+	const char *keys;        /* [~]GROUP:ALG:BASE64,... */
+	const char *extra[8];    /* more "tag", "value" pairs, NULL-ended */
+};
+
+struct example {
+	struct rr_record *members, *records; /* n each */
+	struct fetch_site *sites;
+	size_t n;
+	struct fetch_view view;
+};
+
+/* Builds a view of VPN from SPECS (any order; the view is sorted).
+ * Returns 0, or -1 with ERR set. */
+int example_build(struct example *ex, const char *vpn,
+		  const struct example_spec *specs, size_t n, char *err,
+		  size_t errlen);
+void example_free(struct example *ex);
+
+/* "0000GGGG:rsa1:BASE64(TEXT)" for rsa1 public key text TEXT; a new
+ * string or NULL. */
+char *example_rsa1_key(const char *group, const char *text);
+
+#endif
