@@ -1,0 +1,43 @@
+/* log.c - stderr ("vpnrr-fetch: warning: ...") or syslog. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
+				   LOG_DEBUG };
+static const char *const prefix[] = { "error: ", "warning: ", "", "", "debug: " };
+
+void fetch_log_open(struct fetch_log *l, bool use_syslog,
+		    enum fetch_loglevel max)
+{
+	l->syslog = use_syslog;
+	l->max = max;
+	if (use_syslog)
+		openlog("vpnrr-fetch", LOG_PID, LOG_DAEMON);
+}
+
+void fetch_log(const struct fetch_log *l, enum fetch_loglevel lvl,
+	       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (lvl > l->max)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	if (l->syslog)
+		syslog(syslog_prio[lvl], "%s", msg);
+	else
+		fprintf(stderr, "vpnrr-fetch: %s%s\n", prefix[lvl], msg);
+}
+
+void fetch_log_close(struct fetch_log *l)
+{
+	if (l->syslog)
+		closelog();
+}

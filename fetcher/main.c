@@ -1,0 +1,416 @@
+/*
+ * main.c - vpnrr-fetch: resolve the VPN's records, verify them against
+ * the trust anchor, and keep secnet's configuration in step, once (cron,
+ * systemd timer) or as a daemon.
+ *
+ * Exit status: 0 success; 1 the refresh failed (last good state kept);
+ * 2 usage or configuration error; 3 state or I/O error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <uv.h>
+
+#include "atomicfile.h"
+#include "config.h"
+#include "log.h"
+#include "refresh.h"
+#include "state.h"
+
+#define EXIT_REFRESH 1
+#define EXIT_USAGE 2
+#define EXIT_IO 3
+#define DEFAULT_CONFIG "/etc/vpnrr/fetch.conf"
+#define STATUS_FILE "status.json"
+#define MIN_INTERVAL_MS (30 * 1000)
+
+struct app {
+	uv_loop_t loop;
+	const char *config_path;
+	struct fetch_config cfg;
+	bool have_cfg;
+	struct fetch_state *st;
+	struct fetch_log log;
+	bool once, dry_run, json, daemon_mode;
+	bool busy, stopping, reload_pending;
+	int exit_code;
+	uint64_t fixed_now; /* --now, for tests; 0: the clock */
+	uv_timer_t timer;
+	uv_signal_t sighup, sigterm, sigint;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vpnrr-fetch [options]\n"
+"\n"
+"Resolves the VPN's membership and site records from DNS, verifies them\n"
+"against the trust anchor, and updates secnet: new keys through peer-keys\n"
+"files, structural changes by rewriting only the affected site files.\n"
+"\n"
+"  -c, --config PATH  configuration file (default " DEFAULT_CONFIG ")\n"
+"      --once         refresh once and exit (for cron or a systemd timer)\n"
+"      --dry-run      refresh once and print what would change; write nothing\n"
+"      --status       print the JSON report of the last refresh and exit\n"
+"      --json         with --once or --dry-run: print the refresh report\n"
+"                     as JSON on standard output\n"
+"      --syslog       log to syslog instead of standard error\n"
+"  -v, --verbose      log more (repeat for debug messages)\n"
+"      --now SECONDS  verify as of this Unix time (testing)\n"
+"  -h, --help         this text\n"
+"  -V, --version      print the version\n"
+"\n"
+"Without --once, --dry-run or --status it runs as a daemon: it refreshes\n"
+"every refresh-interval (sooner when record TTLs are shorter, with\n"
+"jitter), re-reads its configuration on SIGHUP, and exits on SIGTERM.\n"
+"\n"
+"Exit status: 0 success; 1 refresh failed (last good state kept);\n"
+"2 usage or configuration error; 3 state or I/O error.\n"
+"See vpnrr-fetch(8) and fetcher/CONFIG.md.\n");
+}
+
+static uint64_t wall_now(const struct app *a)
+{
+	return a->fixed_now ? a->fixed_now : (uint64_t)time(NULL);
+}
+
+static char *status_path(const struct app *a)
+{
+	size_t n = strlen(a->cfg.state_dir) + sizeof(STATUS_FILE) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", a->cfg.state_dir, STATUS_FILE);
+	return p;
+}
+
+static void save_status(struct app *a, json_t *report)
+{
+	char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *path = status_path(a);
+	char err[256];
+
+	if (!text || !path ||
+	    fetch_atomic_write(path, NULL, (const uint8_t *)text, strlen(text),
+			       err, sizeof(err)) != 0)
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: %s",
+			  path ? path : STATUS_FILE, text && path ? err
+							 : "out of memory");
+	free(text);
+	free(path);
+}
+
+static void schedule(struct app *a, uint32_t min_ttl);
+static void start_refresh(struct app *a);
+
+static void refresh_done(const struct fetch_refresh_summary *sum,
+			 json_t *report, void *arg)
+{
+	struct app *a = arg;
+	char err[FETCH_STATE_ERRLEN];
+
+	a->busy = false;
+	if (!a->dry_run) {
+		if (fetch_state_save(a->st, err, sizeof(err)) != 0) {
+			fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
+			a->exit_code = EXIT_IO;
+		}
+		if (report)
+			save_status(a, report);
+	}
+	if (a->json && report) {
+		char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+	}
+	fetch_log(&a->log, sum->ok ? FETCH_LOG_INFO : FETCH_LOG_WARN,
+		  "refresh %s in %" PRIu64 " ms: %zu sites, %" PRIu64
+		  " queries, %" PRIu64 " signatures checked, %zu files "
+		  "written, %u reloads%s%s",
+		  sum->ok ? "done" : "incomplete", sum->duration_ms,
+		  sum->sites_in_view, sum->dns.queries,
+		  sum->chain.heads_verified + sum->chain.sites_verified,
+		  sum->files_written, sum->reloads,
+		  sum->error[0] ? ": " : "", sum->error);
+	if (!sum->ok && a->exit_code == 0)
+		a->exit_code = EXIT_REFRESH;
+	if (a->once || a->stopping) {
+		uv_stop(&a->loop);
+		return;
+	}
+	a->exit_code = 0;
+	if (a->reload_pending) {
+		a->reload_pending = false;
+		start_refresh(a);
+		return;
+	}
+	schedule(a, sum->min_ttl);
+}
+
+static void start_refresh(struct app *a)
+{
+	struct fetch_refresh_opts o = { a->dry_run, wall_now(a) };
+	char err[512];
+
+	if (a->busy)
+		return;
+	if (fetch_refresh_start(&a->loop, &a->cfg, a->st, &a->log, &o,
+				refresh_done, a, err, sizeof(err)) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "refresh: %s", err);
+		a->exit_code = EXIT_REFRESH;
+		if (a->once)
+			uv_stop(&a->loop);
+		else
+			schedule(a, 0);
+		return;
+	}
+	a->busy = true;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	start_refresh(t->data);
+}
+
+/* The next refresh comes after the configured interval or half the
+ * smallest TTL seen, whichever is sooner, less up to 10% jitter so that
+ * a VPN's nodes do not all ask at the same moment. */
+static void schedule(struct app *a, uint32_t min_ttl)
+{
+	uint64_t ms = a->cfg.refresh_interval_ms;
+
+	if (min_ttl > 0 && (uint64_t)min_ttl * 500 < ms)
+		ms = (uint64_t)min_ttl * 500;
+	if (ms < MIN_INTERVAL_MS)
+		ms = MIN_INTERVAL_MS;
+	ms -= randombytes_uniform((uint32_t)(ms / 10 + 1));
+	fetch_log(&a->log, FETCH_LOG_DEBUG, "next refresh in %" PRIu64 " s",
+		  ms / 1000);
+	uv_timer_start(&a->timer, on_timer, ms, 0);
+}
+
+static int load_config(struct app *a, struct fetch_config *out)
+{
+	char err[FETCH_CONFIG_ERRLEN];
+
+	if (fetch_config_load(a->config_path, out, err, sizeof(err)) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_state(struct app *a)
+{
+	struct fetch_merge_report rep;
+	char err[FETCH_STATE_ERRLEN];
+	int rc = -1;
+
+	memset(&rep, 0, sizeof(rep));
+	if (mkdir(a->cfg.state_dir, 0755) != 0 && errno != EEXIST) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: %s", a->cfg.state_dir,
+			  strerror(errno));
+		return -1;
+	}
+	if (fetch_state_new(a->cfg.state_dir, &a->st, err, sizeof(err)) != 0 ||
+	    fetch_state_load(a->st, &a->cfg, wall_now(a), &rep, err,
+			     sizeof(err)) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < rep.nevents; i++)
+		fetch_log(&a->log, FETCH_LOG_NOTICE, "state: %s%s%s: %s",
+			  rep.events[i].name, rep.events[i].name[0] ? " " : "",
+			  fetch_event_kind_name(rep.events[i].kind),
+			  rep.events[i].msg);
+	rc = 0;
+out:
+	fetch_merge_report_free(&rep);
+	return rc;
+}
+
+static void on_sighup(uv_signal_t *s, int signo)
+{
+	struct app *a = s->data;
+	struct fetch_config fresh;
+
+	if (load_config(a, &fresh) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR,
+			  "SIGHUP: keeping the old configuration");
+		return;
+	}
+	if (a->busy) {
+		/* The running refresh still uses the old config; swap after
+		 * it.  Simplest correct thing: defer the whole reload. */
+		fetch_config_free(&fresh);
+		a->reload_pending = true;
+		fetch_log(&a->log, FETCH_LOG_NOTICE,
+			  "SIGHUP: will reload after the running refresh");
+		return;
+	}
+	fetch_config_free(&a->cfg);
+	a->cfg = fresh;
+	fetch_log(&a->log, FETCH_LOG_NOTICE,
+		  "SIGHUP: configuration reloaded; refreshing");
+	uv_timer_stop(&a->timer);
+	start_refresh(a);
+}
+
+static void on_sigterm(uv_signal_t *s, int signo)
+{
+	struct app *a = s->data;
+
+	fetch_log(&a->log, FETCH_LOG_NOTICE, "signal %d: stopping", signo);
+	a->stopping = true;
+	uv_timer_stop(&a->timer);
+	if (!a->busy)
+		uv_stop(&a->loop);
+	/* else: refresh_done stops the loop once the refresh has saved. */
+}
+
+static void close_cb(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int print_status(struct app *a)
+{
+	char *path = status_path(a);
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char buf[8192];
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "vpnrr-fetch: %s: %s\n",
+			path ? path : STATUS_FILE,
+			path ? strerror(errno) : "out of memory");
+		free(path);
+		return EXIT_IO;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	free(path);
+	return 0;
+}
+
+static int run(struct app *a)
+{
+	int rc;
+
+	if ((rc = uv_loop_init(&a->loop)) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "libuv: %s", uv_strerror(rc));
+		return EXIT_IO;
+	}
+	uv_timer_init(&a->loop, &a->timer);
+	a->timer.data = a;
+	uv_signal_init(&a->loop, &a->sigterm);
+	uv_signal_init(&a->loop, &a->sigint);
+	uv_signal_init(&a->loop, &a->sighup);
+	a->sigterm.data = a->sigint.data = a->sighup.data = a;
+	uv_signal_start(&a->sigterm, on_sigterm, SIGTERM);
+	uv_signal_start(&a->sigint, on_sigterm, SIGINT);
+	if (a->daemon_mode)
+		uv_signal_start(&a->sighup, on_sighup, SIGHUP);
+	start_refresh(a);
+	uv_run(&a->loop, UV_RUN_DEFAULT);
+	/* Let pending closes (DNS sockets, watches) finish, then close ours. */
+	uv_walk(&a->loop, close_cb, NULL);
+	uv_run(&a->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&a->loop);
+	return a->exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "status", no_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "syslog", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "now", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct app a;
+	bool status = false, use_syslog = false;
+	enum fetch_loglevel level = FETCH_LOG_NOTICE;
+	int c, rc;
+
+	memset(&a, 0, sizeof(a));
+	a.config_path = DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a.config_path = optarg; break;
+		case 'o': a.once = true; break;
+		case 'n': a.dry_run = a.once = true; break;
+		case 's': status = true; break;
+		case 'j': a.json = true; break;
+		case 'l': use_syslog = true; break;
+		case 'v': if (level < FETCH_LOG_DEBUG) level++; break;
+		case 't': {
+			char *end;
+			errno = 0;
+			a.fixed_now = strtoull(optarg, &end, 10);
+			if (errno || *end || a.fixed_now == 0) {
+				fprintf(stderr, "vpnrr-fetch: --now %s: not a "
+					"Unix time\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vpnrr-fetch %s\n", VPNRR_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vpnrr-fetch: unexpected argument %s\n",
+			argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "vpnrr-fetch: libsodium failed to start\n");
+		return EXIT_IO;
+	}
+	a.daemon_mode = !a.once && !status;
+	fetch_log_open(&a.log, use_syslog, level);
+	if (load_config(&a, &a.cfg) != 0) {
+		fetch_log_close(&a.log);
+		return EXIT_USAGE;
+	}
+	a.have_cfg = true;
+	if (status) {
+		rc = print_status(&a);
+		goto out;
+	}
+	if (open_state(&a) != 0) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	/* SIGPIPE from a closed stdout must not kill a daemon mid-write. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(&a);
+out:
+	fetch_state_free(a.st);
+	if (a.have_cfg)
+		fetch_config_free(&a.cfg);
+	fetch_log_close(&a.log);
+	return rc;
+}

@@ -1,0 +1,1207 @@
+/*
+ * refresh.c - one refresh of the verified state, on one libuv loop.
+ *
+ *   head query -> head check (pool) -> page queries -> page checks (pool)
+ *   -> member checks (pool) -> site queries -> site checks (pool)
+ *   -> merge (loop) -> outputs planned and applied (pool)
+ *   -> reload command, or peer-keys watches then maybe the reload
+ *   -> done callback with a summary and a JSON report.
+ *
+ * Anything that fails leaves the last good state in place: the merge
+ * keeps what it has when the head, a page or a site cannot be had.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "atomicfile.h"
+#include "output.h"
+#include "peerwatch.h"
+#include "refresh.h"
+#include "reload.h"
+
+#define RELOAD_TIMEOUT_MS (120 * 1000)
+
+struct refresh;
+
+/* One DNS name, asked for each configured RR type; RDATA accumulates. */
+struct lookup {
+	struct refresh *rf;
+	void (*done)(struct lookup *lk);
+	char name[RR_MAX_NAME + 1];
+	struct fetch_blob *blobs;
+	size_t nblobs;
+	unsigned outstanding;
+	bool any_ok;
+	enum fetch_dns_status status; /* first failure, for the log */
+	char error[FETCH_DNS_ERRLEN];
+};
+
+struct page_job {
+	struct lookup lk;
+	size_t index;
+	uint8_t hash[RR_HASH_LEN];
+	bool reused;
+	uv_work_t work;
+	enum fetch_reason reason;
+	struct fetch_error err;
+	struct fetch_chain_stats stats;
+	struct fetch_page page;
+};
+
+struct site_job {
+	struct lookup lk;
+	const struct rr_record *member;
+	struct fetch_site_cache cache;
+	uv_work_t work;
+	enum fetch_reason reason;
+	struct fetch_error err;
+	struct fetch_chain_stats stats;
+	struct fetch_site_result result;
+};
+
+struct watch_job {
+	struct refresh *rf;
+	struct fetch_peerkeys_update *upd;
+};
+
+struct refresh {
+	uv_loop_t *loop;
+	const struct fetch_config *cfg;
+	struct fetch_state *st;
+	const struct fetch_log *log;
+	struct fetch_refresh_opts opts;
+	fetch_refresh_cb cb;
+	void *arg;
+
+	struct fetch_dns *dns;
+	uint16_t types[2];
+	size_t ntypes;
+	struct fetch_refresh_summary sum;
+	json_t *sites_json; /* name -> per-site status */
+	json_t *events_json;
+
+	/* head and pages */
+	struct lookup head_lk;
+	uv_work_t head_work;
+	struct fetch_hw head_hw;
+	bool has_hw;
+	enum fetch_reason head_reason;
+	struct fetch_error head_err;
+	struct fetch_chain_stats head_stats;
+	struct fetch_membership fresh;
+	bool have_fresh;
+	struct page_job *pages;
+	size_t npages, pages_left;
+	bool pages_failed;
+
+	/* sites */
+	const struct fetch_membership *src; /* fresh or last good */
+	struct site_job *sites;
+	size_t nsites, sites_left;
+
+	/* outputs */
+	uv_work_t out_work;
+	struct fetch_output_cfg ocfg;
+	struct fetch_plan plan;
+	struct fetch_apply_result applied;
+	int out_rc;
+	char out_err[FETCH_OUTPUT_ERRLEN];
+	size_t watches_left;
+	bool reload_wanted;
+};
+
+static void merge_and_write(struct refresh *rf);
+static void start_sites(struct refresh *rf);
+
+/* snprintf for messages: cutting a long one short is fine. */
+static void say(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(buf, len, fmt, ap) < 0 && len > 0)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
+static uint64_t now_ms(uv_loop_t *loop)
+{
+	uv_update_time(loop);
+	return uv_now(loop);
+}
+
+/* ---- DNS lookups ------------------------------------------------------- */
+
+static void on_answer(const struct fetch_dns_answer *ans, void *arg)
+{
+	struct lookup *lk = arg;
+	struct fetch_blob *more = NULL, *grown;
+	size_t n = 0;
+
+	if (ans->status == FETCH_DNS_OK) {
+		if (lk->rf->sum.min_ttl == 0 || ans->min_ttl < lk->rf->sum.min_ttl)
+			lk->rf->sum.min_ttl = ans->min_ttl;
+		if (fetch_rdata_from_ldns(ans->rrs, &more, &n) != 0) {
+			lk->status = FETCH_DNS_NETWORK;
+			say(lk->error, sizeof(lk->error), "out of memory");
+		} else if (n > 0) {
+			grown = realloc(lk->blobs,
+					(lk->nblobs + n) * sizeof(*grown));
+			if (grown) {
+				memcpy(grown + lk->nblobs, more,
+				       n * sizeof(*more));
+				lk->blobs = grown;
+				lk->nblobs += n;
+				lk->any_ok = true;
+				free(more); /* the blobs moved */
+				more = NULL;
+				n = 0;
+			}
+		} else {
+			lk->any_ok = true;
+		}
+	} else if (ans->status != FETCH_DNS_NODATA &&
+		   lk->error[0] == '\0') {
+		lk->status = ans->status;
+		say(lk->error, sizeof(lk->error), "%s", ans->error);
+	}
+	fetch_blobs_free(more, n);
+	if (--lk->outstanding == 0)
+		lk->done(lk);
+}
+
+/* NODATA for every type is a missing record, told as such. */
+static void lookup_finish_status(struct lookup *lk)
+{
+	if (!lk->any_ok && lk->error[0] == '\0') {
+		lk->status = FETCH_DNS_NODATA;
+		say(lk->error, sizeof(lk->error), "%s: no vpnrr record",
+			 lk->name);
+	}
+}
+
+static int lookup_start(struct refresh *rf, struct lookup *lk,
+			const char *name, void (*done)(struct lookup *))
+{
+	int rc;
+
+	lk->rf = rf;
+	lk->done = done;
+	say(lk->name, sizeof(lk->name), "%s", name);
+	lk->outstanding = (unsigned)rf->ntypes;
+	for (size_t i = 0; i < rf->ntypes; i++) {
+		rc = fetch_dns_query(rf->dns, name, rf->types[i], on_answer, lk);
+		if (rc != 0) {
+			/* The query was refused synchronously: count it as an
+			 * answered failure so the lookup still completes. */
+			lk->status = FETCH_DNS_NETWORK;
+			say(lk->error, sizeof(lk->error),
+				 "%s: cannot query: %s", name, uv_strerror(rc));
+			lk->outstanding--;
+		}
+	}
+	return lk->outstanding == 0 ? -1 : 0;
+}
+
+static void lookup_free(struct lookup *lk)
+{
+	fetch_blobs_free(lk->blobs, lk->nblobs);
+	lk->blobs = NULL;
+	lk->nblobs = 0;
+}
+
+/* RDATA views for the chain functions; caller frees. */
+static struct fetch_rdata *rdata_of(const struct fetch_blob *b, size_t n)
+{
+	struct fetch_rdata *rd = calloc(n ? n : 1, sizeof(*rd));
+
+	if (rd)
+		fetch_rdata_view(b, n, rd);
+	return rd;
+}
+
+/* ---- events and the report ---------------------------------------------- */
+
+static void site_status(struct refresh *rf, const char *name,
+			const char *status, const char *why)
+{
+	json_t *o = json_pack("{s:s}", "status", status);
+
+	if (!o)
+		return;
+	if (why && *why)
+		json_object_set_new(o, "error", json_string(why));
+	json_object_set_new(rf->sites_json, name, o);
+}
+
+/* ---- sites -------------------------------------------------------------- */
+
+static void site_work(uv_work_t *w)
+{
+	struct site_job *j = w->data;
+	struct refresh *rf = j->lk.rf;
+	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
+
+	if (!rd) {
+		j->reason = FETCH_R_NOMEM;
+		say(j->err.msg, sizeof(j->err.msg), "out of memory");
+		return;
+	}
+	j->reason = fetch_chain_site(rf->cfg, j->member, rd, j->lk.nblobs,
+				     rf->opts.now, &j->cache, &j->result,
+				     &j->stats, &j->err);
+	free(rd);
+}
+
+static void site_checked(uv_work_t *w, int status)
+{
+	struct site_job *j = w->data;
+	struct refresh *rf = j->lk.rf;
+
+	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
+	if (status != 0 || j->reason != FETCH_OK) {
+		rf->sum.sites_failed++;
+		fetch_log(rf->log, FETCH_LOG_WARN,
+			  "site %s: rejected (%s): %s; keeping its last good "
+			  "record if it has one", j->member->site,
+			  fetch_reason_name(j->reason), j->err.msg);
+		site_status(rf, j->member->site, fetch_reason_name(j->reason),
+			    j->err.msg);
+	} else {
+		site_status(rf, j->member->site,
+			    j->result.cached ? "unchanged" : "verified", NULL);
+	}
+	lookup_free(&j->lk);
+	if (--rf->sites_left == 0)
+		merge_and_write(rf);
+}
+
+static void site_resolved(struct lookup *lk)
+{
+	struct site_job *j = (struct site_job *)lk;
+	struct refresh *rf = lk->rf;
+	int rc;
+
+	lookup_finish_status(lk);
+	if (!lk->any_ok) {
+		rf->sum.sites_failed++;
+		fetch_log(rf->log, FETCH_LOG_WARN,
+			  "site %s: %s (%s); keeping its last good record if "
+			  "it has one", j->member->site, lk->error,
+			  fetch_dns_status_name(lk->status));
+		site_status(rf, j->member->site,
+			    fetch_dns_status_name(lk->status), lk->error);
+		j->reason = FETCH_R_MISSING;
+		lookup_free(lk);
+		if (--rf->sites_left == 0)
+			merge_and_write(rf);
+		return;
+	}
+	j->work.data = j;
+	rc = uv_queue_work(rf->loop, &j->work, site_work, site_checked);
+	if (rc != 0) {
+		j->reason = FETCH_R_NOMEM;
+		site_checked(&j->work, rc);
+	}
+}
+
+static void start_sites(struct refresh *rf)
+{
+	const struct fetch_member *m;
+	size_t pos = 0, n = 0;
+
+	if (!rf->src) {
+		merge_and_write(rf);
+		return;
+	}
+	while (fetch_membership_next(rf->src, &pos))
+		n++;
+	rf->sites = calloc(n ? n : 1, sizeof(*rf->sites));
+	if (!rf->sites) {
+		say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		merge_and_write(rf);
+		return;
+	}
+	rf->nsites = n;
+	/* One extra count keeps the merge from starting while lookups are
+	 * still being issued (an answer can come back only on a later loop
+	 * turn, but a refused query completes at once). */
+	rf->sites_left = n + 1;
+	pos = 0;
+	for (size_t i = 0; (m = fetch_membership_next(rf->src, &pos)); i++) {
+		struct site_job *j = &rf->sites[i];
+		j->member = &m->rec;
+		fetch_state_site_cache(rf->st, m->rec.site, &j->cache);
+		rf->sum.sites_queried++;
+		if (lookup_start(rf, &j->lk, m->rec.at, site_resolved) != 0)
+			site_resolved(&j->lk);
+	}
+	if (--rf->sites_left == 0)
+		merge_and_write(rf);
+}
+
+/* ---- pages and members -------------------------------------------------- */
+
+static void members_work(uv_work_t *w)
+{
+	struct refresh *rf = w->data;
+
+	rf->head_reason = fetch_chain_members(&rf->fresh, &rf->head_stats,
+					      &rf->head_err);
+}
+
+static void members_checked(uv_work_t *w, int status)
+{
+	struct refresh *rf = w->data;
+
+	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
+	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
+	if (status != 0 || rf->head_reason != FETCH_OK) {
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "membership rejected (%s): %s; keeping the last "
+			  "good membership", fetch_reason_name(rf->head_reason),
+			  rf->head_err.msg);
+		say(rf->sum.error, sizeof(rf->sum.error), "%s",
+			 rf->head_err.msg);
+		fetch_membership_free(&rf->fresh);
+		rf->have_fresh = false;
+		rf->src = fetch_state_membership(rf->st);
+	} else {
+		rf->src = &rf->fresh;
+	}
+	start_sites(rf);
+}
+
+static void pages_done(struct refresh *rf)
+{
+	int rc;
+
+	if (rf->pages_failed) {
+		fetch_membership_free(&rf->fresh);
+		rf->have_fresh = false;
+		rf->src = fetch_state_membership(rf->st);
+		start_sites(rf);
+		return;
+	}
+	/* The pages move into the membership in the head's order. */
+	for (size_t i = 0; i < rf->npages; i++) {
+		rf->fresh.pages[i] = rf->pages[i].page;
+		memset(&rf->pages[i].page, 0, sizeof(rf->pages[i].page));
+	}
+	rf->fresh.npages = rf->npages;
+	rf->head_work.data = rf;
+	rc = uv_queue_work(rf->loop, &rf->head_work, members_work,
+			   members_checked);
+	if (rc != 0) {
+		rf->head_reason = FETCH_R_NOMEM;
+		members_checked(&rf->head_work, rc);
+	}
+}
+
+static void page_work(uv_work_t *w)
+{
+	struct page_job *j = w->data;
+	struct refresh *rf = j->lk.rf;
+	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
+
+	if (!rd) {
+		j->reason = FETCH_R_NOMEM;
+		return;
+	}
+	j->reason = fetch_chain_page(rf->cfg, j->hash, rd, j->lk.nblobs,
+				     rf->opts.now, &j->page, &j->stats,
+				     &j->err);
+	free(rd);
+}
+
+static void page_checked(uv_work_t *w, int status)
+{
+	struct page_job *j = w->data;
+	struct refresh *rf = j->lk.rf;
+
+	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
+	if (status != 0 || j->reason != FETCH_OK) {
+		rf->pages_failed = true;
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "page %zu (%s) rejected (%s): %s", j->index + 1,
+			  j->lk.name, fetch_reason_name(j->reason),
+			  j->err.msg);
+		if (!rf->sum.error[0])
+			say(rf->sum.error, sizeof(rf->sum.error),
+				 "page %s: %s", j->lk.name, j->err.msg);
+	}
+	lookup_free(&j->lk);
+	if (--rf->pages_left == 0)
+		pages_done(rf);
+}
+
+static void page_resolved(struct lookup *lk)
+{
+	struct page_job *j = (struct page_job *)lk;
+	struct refresh *rf = lk->rf;
+	int rc;
+
+	lookup_finish_status(lk);
+	if (!lk->any_ok) {
+		j->reason = FETCH_R_MISSING;
+		say(j->err.msg, sizeof(j->err.msg), "%s (%s)", lk->error,
+			 fetch_dns_status_name(lk->status));
+		page_checked(&j->work, 0);
+		return;
+	}
+	j->work.data = j;
+	rc = uv_queue_work(rf->loop, &j->work, page_work, page_checked);
+	if (rc != 0) {
+		j->reason = FETCH_R_NOMEM;
+		page_checked(&j->work, rc);
+	}
+}
+
+/* A page whose hash the last good membership already holds is taken
+ * from there: content addressing makes it the same page. */
+static bool reuse_page(struct refresh *rf, struct page_job *j)
+{
+	const struct fetch_membership *old = fetch_state_membership(rf->st);
+
+	if (!old)
+		return false;
+	for (size_t i = 0; i < old->npages; i++) {
+		const struct fetch_page *p = &old->pages[i];
+		if (memcmp(p->hash, j->hash, RR_HASH_LEN) != 0)
+			continue;
+		j->lk.blobs = calloc(p->nraw ? p->nraw : 1,
+				     sizeof(*j->lk.blobs));
+		if (!j->lk.blobs)
+			return false;
+		for (size_t k = 0; k < p->nraw; k++) {
+			struct fetch_blob *b = &j->lk.blobs[k];
+			b->type = p->raw[k].type;
+			b->len = p->raw[k].len;
+			b->data = malloc(b->len ? b->len : 1);
+			if (!b->data) {
+				fetch_blobs_free(j->lk.blobs, k);
+				j->lk.blobs = NULL;
+				return false;
+			}
+			memcpy(b->data, p->raw[k].data, b->len);
+		}
+		j->lk.nblobs = p->nraw;
+		j->lk.any_ok = true;
+		return true;
+	}
+	return false;
+}
+
+static void start_pages(struct refresh *rf)
+{
+	size_t n = rf->fresh.head.rec.npages;
+	char name[RR_MAX_NAME + 1];
+	struct rr_error rerr;
+
+	rf->pages = calloc(n ? n : 1, sizeof(*rf->pages));
+	rf->fresh.pages = calloc(n ? n : 1, sizeof(*rf->fresh.pages));
+	if (!rf->pages || !rf->fresh.pages) {
+		rf->pages_failed = true;
+		say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		rf->npages = 0;
+		pages_done(rf);
+		return;
+	}
+	rf->npages = n;
+	rf->pages_left = n + 1;
+	for (size_t i = 0; i < n; i++) {
+		struct page_job *j = &rf->pages[i];
+		j->index = i;
+		j->lk.rf = rf;
+		memcpy(j->hash, rf->fresh.head.rec.pages[i], RR_HASH_LEN);
+		if (rr_name_page(rf->cfg->zone, j->hash, name, &rerr) != RR_OK) {
+			j->reason = FETCH_R_LIMIT;
+			say(j->err.msg, sizeof(j->err.msg), "%s",
+				 rerr.msg);
+			page_checked(&j->work, 0);
+			continue;
+		}
+		say(j->lk.name, sizeof(j->lk.name), "%s", name);
+		if (reuse_page(rf, j)) {
+			rf->sum.pages_reused++;
+			page_resolved(&j->lk);
+			continue;
+		}
+		rf->sum.pages_fetched++;
+		if (lookup_start(rf, &j->lk, name, page_resolved) != 0)
+			page_resolved(&j->lk);
+	}
+	if (--rf->pages_left == 0)
+		pages_done(rf);
+}
+
+/* ---- head ---------------------------------------------------------------- */
+
+static void head_work(uv_work_t *w)
+{
+	struct refresh *rf = w->data;
+	struct fetch_rdata *rd = rdata_of(rf->head_lk.blobs, rf->head_lk.nblobs);
+
+	if (!rd) {
+		rf->head_reason = FETCH_R_NOMEM;
+		return;
+	}
+	rf->head_reason = fetch_chain_head(rf->cfg, rd, rf->head_lk.nblobs,
+					   rf->opts.now,
+					   rf->has_hw ? &rf->head_hw : NULL,
+					   &rf->fresh.head, &rf->head_stats,
+					   &rf->head_err);
+	free(rd);
+}
+
+static void head_checked(uv_work_t *w, int status)
+{
+	struct refresh *rf = w->data;
+
+	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
+	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
+	lookup_free(&rf->head_lk);
+	if (status != 0 || rf->head_reason != FETCH_OK) {
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "membership head rejected (%s): %s; keeping the "
+			  "last good membership",
+			  fetch_reason_name(rf->head_reason), rf->head_err.msg);
+		say(rf->sum.error, sizeof(rf->sum.error), "%s",
+			 rf->head_err.msg);
+		rf->src = fetch_state_membership(rf->st);
+		start_sites(rf);
+		return;
+	}
+	rf->sum.head_ok = true;
+	rf->have_fresh = true;
+	start_pages(rf);
+}
+
+/* The head (in every encoding fetched) carries the same content and the
+ * same signature as the one the last good membership was built from:
+ * nothing in the membership can have changed and nothing needs checking
+ * again (its expiry is the merge's business).  Parsing costs no
+ * signature check. */
+static bool head_unchanged(struct refresh *rf)
+{
+	const struct fetch_membership *old = fetch_state_membership(rf->st);
+	uint8_t content[RR_HASH_LEN];
+	struct rr_record r;
+	struct rr_error e;
+	bool same = true;
+
+	if (!old || rf->head_lk.nblobs == 0 ||
+	    rf->opts.now >= old->head.rec.expires)
+		return false;
+	for (size_t i = 0; i < rf->head_lk.nblobs && same; i++) {
+		const struct fetch_blob *b = &rf->head_lk.blobs[i];
+		enum rr_errclass rc = b->type == RR_TYPE_VPNRR
+			? rr_parse_bin(b->data, b->len, &r, &e)
+			: rr_parse_txt_rdata(b->data, b->len, &r, &e);
+		if (rc != RR_OK)
+			return false;
+		fetch_record_content(&r, content);
+		same = r.has_sig && old->head.rec.has_sig &&
+		       memcmp(r.sig, old->head.rec.sig, RR_SIG_LEN) == 0 &&
+		       memcmp(content, old->head.content, RR_HASH_LEN) == 0;
+		rr_record_free(&r);
+	}
+	return same;
+}
+
+static void head_resolved(struct lookup *lk)
+{
+	struct refresh *rf = lk->rf;
+	int rc;
+
+	lookup_finish_status(lk);
+	if (!lk->any_ok) {
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "membership head: %s (%s); keeping the last good "
+			  "membership", lk->error,
+			  fetch_dns_status_name(lk->status));
+		say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
+		lookup_free(lk);
+		rf->src = fetch_state_membership(rf->st);
+		start_sites(rf);
+		return;
+	}
+	if (head_unchanged(rf)) {
+		rf->sum.head_ok = true;
+		rf->sum.pages_reused = fetch_state_membership(rf->st)->npages;
+		lookup_free(lk);
+		rf->src = fetch_state_membership(rf->st);
+		start_sites(rf);
+		return;
+	}
+	rf->has_hw = fetch_state_head_hw(rf->st, &rf->head_hw);
+	rf->head_work.data = rf;
+	rc = uv_queue_work(rf->loop, &rf->head_work, head_work, head_checked);
+	if (rc != 0) {
+		rf->head_reason = FETCH_R_NOMEM;
+		head_checked(&rf->head_work, rc);
+	}
+}
+
+/* ---- merge, outputs, secnet ---------------------------------------------- */
+
+static void finish(struct refresh *rf);
+
+static void summary_json(struct refresh *rf, json_t *o)
+{
+	const struct fetch_refresh_summary *s = &rf->sum;
+	json_t *rej = json_object();
+
+	for (int i = 1; i < FETCH_R__COUNT; i++)
+		if (s->chain.rejected[i])
+			json_object_set_new(rej,
+					    fetch_reason_name((enum fetch_reason)i),
+					    json_integer((json_int_t)s->chain.rejected[i]));
+	json_object_set_new(o, "ok", json_boolean(s->ok));
+	if (s->error[0])
+		json_object_set_new(o, "error", json_string(s->error));
+	json_object_set_new(o, "dry_run", json_boolean(rf->opts.dry_run));
+	json_object_set_new(o, "now", json_integer((json_int_t)rf->opts.now));
+	json_object_set_new(o, "duration_ms",
+			    json_integer((json_int_t)s->duration_ms));
+	json_object_set_new(o, "dns", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"queries", (json_int_t)s->dns.queries,
+		"sent_udp", (json_int_t)s->dns.sent_udp,
+		"sent_tcp", (json_int_t)s->dns.sent_tcp,
+		"retries", (json_int_t)s->dns.retries,
+		"timeouts", (json_int_t)s->dns.timeouts,
+		"truncated", (json_int_t)s->dns.truncated,
+		"dropped_mismatch", (json_int_t)s->dns.dropped_mismatch,
+		"answered", (json_int_t)s->dns.answered,
+		"max_inflight_seen", (json_int_t)s->dns.max_inflight_seen));
+	json_object_set_new(o, "verify", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:o}",
+		"heads_verified", (json_int_t)s->chain.heads_verified,
+		"pages_hashed", (json_int_t)s->chain.pages_hashed,
+		"members_checked", (json_int_t)s->chain.members_checked,
+		"sites_verified", (json_int_t)s->chain.sites_verified,
+		"sites_cached", (json_int_t)s->chain.sites_cached,
+		"rejected", rej));
+	json_object_set_new(o, "pages", json_pack("{s:I,s:I}",
+		"fetched", (json_int_t)s->pages_fetched,
+		"reused", (json_int_t)s->pages_reused));
+	json_object_set_new(o, "sites", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"queried", (json_int_t)s->sites_queried,
+		"failed", (json_int_t)s->sites_failed,
+		"in_view", (json_int_t)s->sites_in_view,
+		"added", (json_int_t)s->added,
+		"updated", (json_int_t)s->updated,
+		"unchanged", (json_int_t)s->unchanged,
+		"kept", (json_int_t)s->kept,
+		"removed", (json_int_t)s->removed,
+		"dropped", (json_int_t)s->dropped));
+	json_object_set_new(o, "files", json_pack("{s:I,s:I,s:I,s:I}",
+		"written", (json_int_t)s->files_written,
+		"unchanged", (json_int_t)s->files_unchanged,
+		"removed", (json_int_t)s->files_removed,
+		"would_write", (json_int_t)s->would_write));
+	json_object_set_new(o, "secnet", json_pack(
+		"{s:I,s:i,s:I,s:I,s:I,s:I}",
+		"reloads", (json_int_t)s->reloads,
+		"reload_status", s->reload_status,
+		"keys_adopted", (json_int_t)s->keys_adopted,
+		"keys_discarded", (json_int_t)s->keys_discarded,
+		"keys_timeout", (json_int_t)s->keys_timeout,
+		"keys_installed", (json_int_t)s->keys_installed));
+	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
+}
+
+static void finish(struct refresh *rf)
+{
+	json_t *report = json_object();
+
+	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
+	fetch_dns_stats(rf->dns, &rf->sum.dns);
+	if (report) {
+		summary_json(rf, report);
+		json_object_set(report, "site_status", rf->sites_json);
+		json_object_set(report, "events", rf->events_json);
+	}
+	fetch_dns_close(rf->dns, NULL, NULL);
+	rf->cb(&rf->sum, report, rf->arg);
+	json_decref(report);
+	json_decref(rf->sites_json);
+	json_decref(rf->events_json);
+	fetch_plan_free(&rf->plan);
+	fetch_apply_result_free(&rf->applied);
+	if (rf->have_fresh)
+		fetch_membership_free(&rf->fresh);
+	for (size_t i = 0; i < rf->npages; i++)
+		fetch_page_free(&rf->pages[i].page);
+	for (size_t i = 0; i < rf->nsites; i++)
+		fetch_site_result_free(&rf->sites[i].result);
+	free(rf->pages);
+	free(rf->sites);
+	free(rf);
+}
+
+static void on_reload(int status, const char *why, void *arg)
+{
+	struct refresh *rf = arg;
+
+	rf->sum.reload_status = status;
+	if (status != 0)
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "reload command \"%s\" %s (status %d)",
+			  rf->cfg->reload_command, why, status);
+	else
+		fetch_log(rf->log, FETCH_LOG_NOTICE, "reload command ran");
+	finish(rf);
+}
+
+static void run_reload(struct refresh *rf)
+{
+	int rc;
+
+	if (!rf->reload_wanted || rf->opts.dry_run) {
+		finish(rf);
+		return;
+	}
+	if (!rf->cfg->reload_command) {
+		fetch_log(rf->log, FETCH_LOG_WARN,
+			  "secnet needs a reload, but no reload-command is "
+			  "configured");
+		finish(rf);
+		return;
+	}
+	rf->sum.reloads++;
+	rc = fetch_reload_run(rf->loop, rf->cfg->reload_command,
+			      RELOAD_TIMEOUT_MS, on_reload, rf);
+	if (rc != 0) {
+		rf->sum.reload_status = -1;
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "reload command \"%s\" could not be started: %s",
+			  rf->cfg->reload_command, uv_strerror(rc));
+		finish(rf);
+	}
+}
+
+/* secnet did not take the update: install it as the live file, which
+ * secnet reads when the reload restarts it. */
+static void install_live(struct refresh *rf, struct fetch_peerkeys_update *u)
+{
+	char err[FETCH_OUTPUT_ERRLEN];
+
+	if (fetch_peerkeys_install_live(u->live_path, u->data, u->len, err,
+					sizeof(err)) != 0) {
+		fetch_log(rf->log, FETCH_LOG_ERR, "%s: %s", u->live_path, err);
+		return;
+	}
+	rf->sum.keys_installed++;
+}
+
+static void on_watch(enum fetch_peerwatch_outcome outcome,
+		     const char *live_path, const char *msg, void *data)
+{
+	struct watch_job *wj = data;
+	struct refresh *rf = wj->rf;
+
+	switch (outcome) {
+	case FETCH_PEERWATCH_ADOPTED:
+		rf->sum.keys_adopted++;
+		fetch_log(rf->log, FETCH_LOG_NOTICE,
+			  "%s: secnet adopted the new keys without a restart",
+			  live_path);
+		break;
+	case FETCH_PEERWATCH_DISCARDED:
+	case FETCH_PEERWATCH_TIMEOUT:
+	case FETCH_PEERWATCH_ERROR:
+		if (outcome == FETCH_PEERWATCH_DISCARDED)
+			rf->sum.keys_discarded++;
+		else
+			rf->sum.keys_timeout++;
+		fetch_log(rf->log, FETCH_LOG_WARN,
+			  "%s: secnet %s the peer-keys update%s%s; installing "
+			  "it and reloading", live_path,
+			  outcome == FETCH_PEERWATCH_DISCARDED
+				  ? "discarded (the known serial defect)"
+				  : "did not take",
+			  msg && *msg ? ": " : "", msg ? msg : "");
+		install_live(rf, wj->upd);
+		rf->reload_wanted = true;
+		break;
+	}
+	free(wj);
+	if (--rf->watches_left == 0)
+		run_reload(rf);
+}
+
+static void hand_keys_to_secnet(struct refresh *rf)
+{
+	struct fetch_peerwatch_opts wo = { 0, rf->cfg->peer_keys_wait_ms };
+	struct fetch_peerwatch *w;
+	size_t n = rf->applied.nupdates;
+
+	/* A reload restarts secnet, which reads the live files: install
+	 * the keys directly rather than wait for an adoption. */
+	if (rf->reload_wanted || n == 0 || rf->opts.dry_run) {
+		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
+			install_live(rf, &rf->applied.updates[i]);
+		run_reload(rf);
+		return;
+	}
+	rf->watches_left = n + 1;
+	for (size_t i = 0; i < n; i++) {
+		struct watch_job *wj = calloc(1, sizeof(*wj));
+		int rc = wj ? 0 : UV_ENOMEM;
+		if (wj) {
+			wj->rf = rf;
+			wj->upd = &rf->applied.updates[i];
+			rc = fetch_peerwatch_start(rf->loop, wj->upd->live_path,
+						   wj->upd->data, wj->upd->len,
+						   &wo, on_watch, wj, &w);
+		}
+		if (rc != 0) {
+			free(wj);
+			fetch_log(rf->log, FETCH_LOG_ERR,
+				  "%s: cannot watch the update: %s",
+				  rf->applied.updates[i].live_path,
+				  uv_strerror(rc));
+			install_live(rf, &rf->applied.updates[i]);
+			rf->reload_wanted = true;
+			rf->watches_left--;
+		}
+	}
+	if (--rf->watches_left == 0)
+		run_reload(rf);
+}
+
+static const struct fetch_output_ops *const all_outputs[] = {
+	&fetch_output_secnet, &fetch_output_peerkeys, &fetch_output_sitesfile,
+	&fetch_output_json,
+};
+
+static bool output_enabled(const struct refresh *rf,
+			   const struct fetch_output_ops *o)
+{
+	if (o == &fetch_output_secnet || o == &fetch_output_peerkeys)
+		return rf->cfg->out_secnet != NULL;
+	if (o == &fetch_output_sitesfile)
+		return rf->cfg->out_sites_file != NULL;
+	return rf->cfg->out_json != NULL;
+}
+
+/* Dry run: which planned files differ from what is on disk. */
+static size_t count_differences(const struct fetch_plan *plan)
+{
+	char path[4096], err[FETCH_OUTPUT_ERRLEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->nfiles; i++) {
+		const struct fetch_plan_file *f = &plan->files[i];
+		if (fetch_path_join(path, sizeof(path), f->dir, f->name, "") != 0)
+			continue;
+		if (fetch_file_compare(path, f->data, f->len, err,
+				       sizeof(err)) == FETCH_CMP_SAME)
+			continue;
+		printf("would write %s\n", path);
+		n++;
+	}
+	return n;
+}
+
+/* Output directories are made on first use (mode 0755, parents too), so
+ * a fresh node needs no preparation beyond its config file. */
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path)) {
+		say(err, errlen, "%s: bad directory name", dir);
+		return -1;
+	}
+	memcpy(path, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			say(err, errlen, "%s: cannot create: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
+static int make_plan_dirs(const struct fetch_plan *plan, char *err,
+			  size_t errlen)
+{
+	for (size_t i = 0; i < plan->nfiles; i++) {
+		if (i > 0 && strcmp(plan->files[i].dir, plan->files[i - 1].dir) == 0)
+			continue;
+		if (make_dirs(plan->files[i].dir, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void out_work(uv_work_t *w)
+{
+	struct refresh *rf = w->data;
+	const struct fetch_view *view = fetch_state_view(rf->st);
+
+	for (size_t i = 0; i < sizeof(all_outputs) / sizeof(all_outputs[0]);
+	     i++) {
+		if (!output_enabled(rf, all_outputs[i]))
+			continue;
+		rf->out_rc = all_outputs[i]->plan(&rf->ocfg, view, &rf->plan,
+						  rf->out_err,
+						  sizeof(rf->out_err));
+		if (rf->out_rc != 0)
+			return;
+	}
+	if (rf->opts.dry_run) {
+		rf->sum.would_write = count_differences(&rf->plan);
+		return;
+	}
+	rf->out_rc = make_plan_dirs(&rf->plan, rf->out_err, sizeof(rf->out_err));
+	if (rf->out_rc == 0)
+		rf->out_rc = fetch_plan_apply(&rf->plan, &rf->applied,
+					      rf->out_err, sizeof(rf->out_err));
+}
+
+static void out_done(uv_work_t *w, int status)
+{
+	struct refresh *rf = w->data;
+
+	for (size_t i = 0; i < rf->plan.nnotices; i++)
+		fetch_log(rf->log, FETCH_LOG_NOTICE, "%s", rf->plan.notices[i]);
+	rf->sum.notices = rf->plan.nnotices;
+	rf->sum.files_written = rf->applied.files_written;
+	rf->sum.files_unchanged = rf->applied.files_unchanged;
+	rf->sum.files_removed = rf->applied.files_removed;
+	if (status != 0 || rf->out_rc != 0) {
+		fetch_log(rf->log, FETCH_LOG_ERR, "outputs: %s",
+			  status ? uv_strerror(status) : rf->out_err);
+		say(rf->sum.error, sizeof(rf->sum.error), "outputs: %s",
+			 status ? uv_strerror(status) : rf->out_err);
+		rf->sum.ok = false;
+	}
+	rf->reload_wanted = rf->applied.reload_needed;
+	hand_keys_to_secnet(rf);
+}
+
+static void record_events(struct refresh *rf,
+			  const struct fetch_merge_report *rep)
+{
+	for (size_t i = 0; i < rep->nevents; i++) {
+		const struct fetch_event *e = &rep->events[i];
+		enum fetch_loglevel lvl = FETCH_LOG_INFO;
+		json_t *o;
+
+		if (e->kind == FETCH_EV_HEAD_REJECTED ||
+		    e->kind == FETCH_EV_SITE_DROPPED ||
+		    e->kind == FETCH_EV_HEAD_DROPPED ||
+		    e->kind == FETCH_EV_MEMBER_REJECTED)
+			lvl = FETCH_LOG_WARN;
+		else if (e->kind != FETCH_EV_SITE_KEPT)
+			lvl = FETCH_LOG_NOTICE;
+		fetch_log(rf->log, lvl, "%s%s%s%s%s",
+			  e->name[0] ? e->name : "membership",
+			  ": ", fetch_event_kind_name(e->kind),
+			  e->msg[0] ? ": " : "", e->msg);
+		o = json_pack("{s:s,s:s}", "event",
+			      fetch_event_kind_name(e->kind), "site", e->name);
+		if (!o)
+			continue;
+		if (e->reason != FETCH_OK)
+			json_object_set_new(o, "reason", json_string(
+				fetch_reason_name(e->reason)));
+		if (e->msg[0])
+			json_object_set_new(o, "message", json_string(e->msg));
+		json_array_append_new(rf->events_json, o);
+	}
+}
+
+static void warn_expiring(struct refresh *rf)
+{
+	struct fetch_expiring *ex = NULL;
+	size_t n = 0;
+
+	if (fetch_state_expiring(rf->st, rf->opts.now,
+				 rf->cfg->expiry_warning_ms / 1000, &ex,
+				 &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		fetch_log(rf->log, FETCH_LOG_WARN,
+			  "%s %s expires in %" PRIu64 " s: renew it",
+			  rr_kind_name(ex[i].kind), ex[i].name,
+			  ex[i].expires - rf->opts.now);
+	free(ex);
+}
+
+static void merge_and_write(struct refresh *rf)
+{
+	struct fetch_site_result *results;
+	struct fetch_merge_report rep;
+	char err[FETCH_STATE_ERRLEN];
+	size_t n = 0;
+	int rc;
+
+	memset(&rep, 0, sizeof(rep));
+	results = calloc(rf->nsites ? rf->nsites : 1, sizeof(*results));
+	if (!results) {
+		say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		finish(rf);
+		return;
+	}
+	/* Results move into the state; the jobs keep empty shells. */
+	for (size_t i = 0; i < rf->nsites; i++) {
+		/* A cached result (bytes verified before) has no record of
+		 * its own: the merge takes it from the state. */
+		if (rf->sites[i].reason != FETCH_OK)
+			continue;
+		results[n++] = rf->sites[i].result;
+		memset(&rf->sites[i].result, 0, sizeof(rf->sites[i].result));
+	}
+	rc = fetch_state_merge(rf->st, rf->cfg, rf->opts.now,
+			       rf->have_fresh && rf->src == &rf->fresh
+				       ? &rf->fresh : NULL,
+			       results, n, &rep, err, sizeof(err));
+	for (size_t i = 0; i < n; i++)
+		fetch_site_result_free(&results[i]);
+	free(results);
+	if (rc != 0) {
+		fetch_log(rf->log, FETCH_LOG_ERR, "merge: %s", err);
+		say(rf->sum.error, sizeof(rf->sum.error), "%s", err);
+		fetch_merge_report_free(&rep);
+		finish(rf);
+		return;
+	}
+	fetch_chain_stats_add(&rf->sum.chain, &rep.stats);
+	record_events(rf, &rep);
+	rf->sum.added = rep.added;
+	rf->sum.updated = rep.updated;
+	rf->sum.unchanged = rep.unchanged;
+	rf->sum.kept = rep.kept;
+	rf->sum.removed = rep.removed;
+	rf->sum.dropped = rep.dropped;
+	fetch_merge_report_free(&rep);
+	rf->sum.sites_in_view = fetch_state_view(rf->st)->nsites;
+	rf->sum.ok = rf->sum.head_ok && rf->sum.error[0] == '\0';
+	warn_expiring(rf);
+
+	rf->out_work.data = rf;
+	rc = uv_queue_work(rf->loop, &rf->out_work, out_work, out_done);
+	if (rc != 0) {
+		rf->out_rc = -1;
+		say(rf->out_err, sizeof(rf->out_err), "%s",
+			 uv_strerror(rc));
+		out_done(&rf->out_work, rc);
+	}
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+static int make_dns(struct refresh *rf, char *err, size_t errlen)
+{
+	struct fetch_dns_server servers[FETCH_MAX_RESOLVERS];
+	struct fetch_dns_config dc;
+	size_t n = 0;
+	int rc;
+
+	if (rf->cfg->nresolvers == 0) {
+		if (fetch_dns_resolvconf("/etc/resolv.conf", servers,
+					 FETCH_MAX_RESOLVERS, &n, err,
+					 errlen) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < rf->cfg->nresolvers; i++, n++)
+		if (fetch_dns_parse_server(rf->cfg->resolvers[i], &servers[n],
+					   err, errlen) != 0)
+			return -1;
+	if (n == 0) {
+		say(err, errlen, "no resolver to ask");
+		return -1;
+	}
+	fetch_dns_config_init(&dc, servers, n);
+	dc.timeout_ms = (uint32_t)rf->cfg->timeout_ms;
+	dc.attempts = rf->cfg->attempts;
+	dc.max_inflight = rf->cfg->concurrency;
+	rc = fetch_dns_new(rf->loop, &dc, &rf->dns);
+	if (rc != 0) {
+		say(err, errlen, "DNS client: %s", uv_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void output_cfg(struct refresh *rf)
+{
+	const struct fetch_config *c = rf->cfg;
+
+	rf->ocfg.secnet_dir = c->out_secnet;
+	rf->ocfg.pubkeys_dir = c->out_peer_keys;
+	rf->ocfg.sitesfile_path = c->out_sites_file;
+	rf->ocfg.json_path = c->out_json;
+	rf->ocfg.default_dh = c->sites_dh;
+	rf->ocfg.default_hash = c->sites_hash;
+}
+
+int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
+			struct fetch_state *st, const struct fetch_log *log,
+			const struct fetch_refresh_opts *opts,
+			fetch_refresh_cb cb, void *arg, char *err,
+			size_t errlen)
+{
+	struct refresh *rf = calloc(1, sizeof(*rf));
+	char head[RR_MAX_NAME + 1];
+	struct rr_error rerr;
+
+	if (!rf) {
+		say(err, errlen, "out of memory");
+		return -1;
+	}
+	rf->loop = loop;
+	rf->cfg = cfg;
+	rf->st = st;
+	rf->log = log;
+	rf->opts = *opts;
+	rf->cb = cb;
+	rf->arg = arg;
+	rf->sum.started_ms = now_ms(loop);
+	if (cfg->query_txt)
+		rf->types[rf->ntypes++] = LDNS_RR_TYPE_TXT;
+	if (cfg->query_private)
+		rf->types[rf->ntypes++] = RR_TYPE_VPNRR;
+	fetch_plan_init(&rf->plan);
+	memset(&rf->applied, 0, sizeof(rf->applied));
+	output_cfg(rf);
+	rf->sites_json = json_object();
+	rf->events_json = json_array();
+	if (!rf->sites_json || !rf->events_json) {
+		say(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (rr_name_head(cfg->zone, head, &rerr) != RR_OK) {
+		say(err, errlen, "zone %s: %s", cfg->zone, rerr.msg);
+		goto fail;
+	}
+	if (make_dns(rf, err, errlen) != 0)
+		goto fail;
+	if (lookup_start(rf, &rf->head_lk, head, head_resolved) != 0)
+		head_resolved(&rf->head_lk);
+	return 0;
+fail:
+	json_decref(rf->sites_json);
+	json_decref(rf->events_json);
+	free(rf);
+	return -1;
+}

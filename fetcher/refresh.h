@@ -1,0 +1,70 @@
+/*
+ * refresh.h - one refresh: resolve, verify, merge, write, hand keys to
+ * secnet, all driven from one libuv loop.
+ *
+ * DNS runs on the loop (dns.h); signature checks and hashing run on the
+ * libuv thread pool (chain.h); outputs are planned and applied on the pool
+ * too (output.h); the reload command and the peer-keys watches run on the
+ * loop.  Nothing here blocks the loop.
+ */
+#ifndef VPNRR_FETCH_REFRESH_H
+#define VPNRR_FETCH_REFRESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "chain.h"
+#include "config.h"
+#include "dns.h"
+#include "log.h"
+#include "state.h"
+
+struct fetch_refresh_opts {
+	bool dry_run;    /* plan outputs, report what would change, write
+			  * nothing (state included) */
+	uint64_t now;    /* Unix time the refresh verifies against */
+};
+
+/* What one refresh did; every fetch and verification is counted. */
+struct fetch_refresh_summary {
+	bool ok;                 /* membership verified and outputs written */
+	bool head_ok;            /* a head (new or unchanged) verified */
+	char error[FETCH_ERRLEN];
+	uint64_t started_ms, duration_ms;
+	uint32_t min_ttl;        /* smallest TTL seen; 0 when none */
+	struct fetch_dns_stats dns;
+	struct fetch_chain_stats chain;
+	size_t pages_fetched, pages_reused;
+	size_t sites_queried, sites_failed;
+	size_t sites_in_view;
+	size_t files_written, files_unchanged, files_removed;
+	size_t would_write;      /* dry run: files that differ */
+	size_t notices;
+	unsigned reloads;        /* reload command runs (0 or 1) */
+	int reload_status;       /* its exit status, -1 when it failed */
+	size_t keys_adopted, keys_discarded, keys_timeout, keys_installed;
+	size_t added, updated, unchanged, kept, removed, dropped;
+};
+
+/* Called once when the refresh has finished (outputs written, reload run,
+ * peer-keys watches resolved).  REPORT is a JSON object describing the
+ * refresh (counts, events, per-site status); the callee may keep a
+ * reference (json_incref). */
+typedef void (*fetch_refresh_cb)(const struct fetch_refresh_summary *sum,
+				 json_t *report, void *arg);
+
+/*
+ * Starts a refresh of ST with CFG on LOOP.  CFG, ST and LOG must stay
+ * valid until CB has run.  Returns 0, or -1 with ERR set (nothing
+ * started, CB not called).
+ */
+int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
+			struct fetch_state *st, const struct fetch_log *log,
+			const struct fetch_refresh_opts *opts,
+			fetch_refresh_cb cb, void *arg, char *err,
+			size_t errlen);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * state.h - what vpnrr-fetch remembers: high-water marks and the last
+ * good verified data, in STATE-DIR/state.json, and the view built on it.
+ *
+ * The state keeps raw bytes, never conclusions: at load everything is
+ * verified again (fetch_chain_*) with the current config and time, so an
+ * anchor removed from the config or a record that expired while the node
+ * was down takes effect at once.  Only high-water marks are taken as
+ * stored: they are what a rollback attack would have to lower.
+ *
+ * Not thread-safe: one owner (the loop thread).  The chain functions that
+ * run on other threads get copies (fetch_state_site_cache) and return
+ * results that fetch_state_merge takes in afterwards.
+ */
+#ifndef VPNRR_FETCH_STATE_H
+#define VPNRR_FETCH_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "config.h"
+#include "rr.h"
+#include "view.h"
+
+#define FETCH_STATE_FILE "state.json"
+#define FETCH_STATE_ERRLEN 512
+
+/* The view (view.h): one entry per site that has a usable membership and
+ * a valid site record, named "vpn/location/site", sorted by name.  Its
+ * pointers stay valid until the next fetch_state_merge, fetch_state_load
+ * or fetch_state_free. */
+struct fetch_state; /* opaque */
+
+/* What changed, for the log and the JSON output. */
+enum fetch_event_kind {
+	FETCH_EV_HEAD_NEW,     /* a newer head (membership) was installed */
+	FETCH_EV_HEAD_REJECTED,/* a head offered to the merge was refused */
+	FETCH_EV_HEAD_DROPPED, /* the last good head expired or no longer
+				* verifies: every site record is dropped */
+	FETCH_EV_MEMBER_REJECTED, /* an entry of a new head is unusable */
+	FETCH_EV_SITE_ADDED,   /* a site entered the view */
+	FETCH_EV_SITE_UPDATED, /* a site's record changed */
+	FETCH_EV_SITE_KEPT,    /* no new record: last good kept (stale) */
+	FETCH_EV_SITE_REMOVED, /* membership withdrawn: revocation */
+	FETCH_EV_SITE_DROPPED, /* last good record expired, or no longer
+				* valid under the current membership */
+};
+const char *fetch_event_kind_name(enum fetch_event_kind k);
+
+struct fetch_event {
+	enum fetch_event_kind kind;
+	enum fetch_reason reason;     /* why, for REJECTED and DROPPED */
+	char name[FETCH_SITENAMELEN]; /* site, or "" for the head */
+	char msg[FETCH_ERRLEN];
+};
+
+struct fetch_merge_report {
+	struct fetch_event *events;   /* owned; fetch_merge_report_free */
+	size_t nevents, cap;
+	size_t events_lost;           /* not recorded: out of memory */
+	size_t added, updated, unchanged, kept, removed, dropped;
+	bool changed;                 /* the view differs from before */
+	struct fetch_chain_stats stats; /* checks the merge itself ran */
+};
+void fetch_merge_report_free(struct fetch_merge_report *rep);
+
+/* An empty state for DIR (copied).  0 or -1 with ERR. */
+int fetch_state_new(const char *dir, struct fetch_state **out, char *err,
+		    size_t errlen);
+void fetch_state_free(struct fetch_state *st);
+
+/*
+ * Reads DIR/state.json into ST (which must be fresh from
+ * fetch_state_new) and rebuilds the last good view by running the chain
+ * checks on the stored bytes with CFG and NOW; what no longer verifies is
+ * dropped and reported in REP.  A missing file is not an error (first
+ * run).  A file that cannot be read, parsed, or belongs to another VPN
+ * gives -1 and ERR ("/var/lib/vpnrr/state.json: sites[3].record.rdata:
+ * not base64, or too long"), and ST then refuses to save over it.
+ */
+int fetch_state_load(struct fetch_state *st, const struct fetch_config *cfg,
+		     uint64_t now, struct fetch_merge_report *rep, char *err,
+		     size_t errlen);
+
+/* Writes DIR/state.json atomically (state.json.tmp, fsync, rename, fsync
+ * of DIR).  0 or -1 with ERR; a failed save leaves the old file. */
+int fetch_state_save(struct fetch_state *st, char *err, size_t errlen);
+
+/* ---- inputs for a refresh ------------------------------------------------ */
+
+/* The head's high-water mark; false when none was ever accepted. */
+bool fetch_state_head_hw(const struct fetch_state *st, struct fetch_hw *out);
+
+/* The last good membership (to fetch sites by when the head fails), or
+ * NULL. */
+const struct fetch_membership *fetch_state_membership(
+	const struct fetch_state *st);
+
+/* Copies what fetch_chain_site needs about NAME into OUT (zeroed when the
+ * site is unknown).  O(1): a hash table keyed by site name. */
+void fetch_state_site_cache(const struct fetch_state *st, const char *name,
+			    struct fetch_site_cache *out);
+
+/*
+ * Takes in one refresh's results and rebuilds the view.
+ *
+ * FRESH: the membership verified in this refresh (fetch_chain_head,
+ * _page, _members), or NULL when the head or a page failed, or when the
+ * head was the same as the last good one (fetch_membership_same_head).
+ * It is moved into the state (*FRESH is left empty) unless it is older
+ * than the head's high-water mark.  With NULL the last good membership
+ * stays until its head expires; then every site record goes (freeze).
+ *
+ * RESULTS: the sites that verified (fetch_chain_site, run against the
+ * membership that is current after this merge); each is moved in (left
+ * empty).  A usable member with no result (DNS failed, record refused)
+ * keeps its last good record while that record is still valid under the
+ * current membership entry (same keys, owner, nets: verified again when
+ * the entry changed) and neither record nor entry has expired.
+ *
+ * A member entry of a verified head that is unusable (expired, outside
+ * restrict-nets, overlapping another, duplicate name) loses its site
+ * record at once: the admin signed that entry, so it is the admin's
+ * current word, not a failure to keep stale data over; the entry's
+ * high-water mark is kept.  Sites whose names are not in the current
+ * membership are removed (revocation); their high-water marks stay, so
+ * that a re-admitted site cannot be fed its old records (SPEC.md 10.3).
+ * High-water marks only move forward.
+ *
+ * Returns 0, or -1 (out of memory) with ERR; the state is then unchanged
+ * except that FRESH and RESULTS have been consumed.
+ */
+int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
+		      uint64_t now, struct fetch_membership *fresh,
+		      struct fetch_site_result *results, size_t nresults,
+		      struct fetch_merge_report *rep, char *err,
+		      size_t errlen);
+
+const struct fetch_view *fetch_state_view(const struct fetch_state *st);
+
+/* ---- expiry warnings ----------------------------------------------------- */
+
+struct fetch_expiring {
+	enum rr_kind kind;          /* head, member or site */
+	char name[RR_MAX_NAME + 1]; /* head: its DNS name; else the site */
+	uint64_t expires;
+	bool severe;                /* report as an error, not a warning */
+};
+
+/*
+ * Lists the head, the members and the site records of the view that
+ * expire (and have not yet) within max(WINDOW_S, a quarter of their
+ * validity period) after NOW, soonest first, in a new array (*OUT, *N;
+ * free with free()); SEVERE when less than max(1 day, a sixteenth of
+ * the period) remains (SPEC.md 10.5).  0 or -1 (out of memory).
+ */
+int fetch_state_expiring(const struct fetch_state *st, uint64_t now,
+			 uint64_t window_s, struct fetch_expiring **out,
+			 size_t *n);
+
+#endif

@@ -1,0 +1,477 @@
+/* helpers.c - see helpers.h. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "helpers.h"
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+						      noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static void ok(enum rr_errclass rc, const struct rr_error *e, const char *what)
+{
+	if (rc != RR_OK)
+		die("%s: %s: %s", what, rr_errclass_name(rc), e->msg);
+}
+
+void h_seckey(struct rr_seckey *k, uint32_t seed)
+{
+	uint8_t s[32];
+	char txt[RR_SECKEYSTRLEN];
+	struct rr_error e;
+
+	if (sodium_init() < 0)
+		die("sodium_init");
+	memset(s, 0x5a, sizeof(s));
+	memcpy(s, &seed, sizeof(seed));
+	memset(k, 0, sizeof(*k));
+	crypto_sign_seed_keypair(k->pub.key, k->sk, s);
+	k->alg = RR_SIGALG_ED25519;
+	/* Through the text form: fills the key id as the library does. */
+	rr_seckey_format(k, txt);
+	ok(rr_seckey_parse(txt, k, &e), &e, "seckey");
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+void h_config(struct fetch_config *cfg, const struct rr_pubkey *anchors,
+	      size_t n)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	(void)snprintf(cfg->vpn, sizeof(cfg->vpn), "%s", T_VPN);
+	(void)snprintf(cfg->zone, sizeof(cfg->zone), "%s", T_ZONE);
+	for (size_t i = 0; i < n; i++)
+		cfg->anchors[i] = anchors[i];
+	cfg->nanchors = n;
+	cfg->state_dir = xstrdup("/nonexistent");
+	cfg->out_peer_keys = xstrdup(FETCH_DEFAULT_PEER_KEYS_DIR);
+	cfg->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
+}
+
+static void add(struct rr_record *r, const char *tag, const char *val)
+{
+	struct rr_error e;
+
+	ok(rr_add(r, tag, val, &e), &e, tag);
+}
+
+static void add_u64(struct rr_record *r, const char *tag, uint64_t v)
+{
+	char b[24];
+
+	(void)snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	add(r, tag, b);
+}
+
+static struct rr_record *alloc_record(enum rr_kind k)
+{
+	struct rr_record *r = malloc(sizeof(*r));
+
+	if (!r)
+		die("out of memory");
+	rr_record_init(r, k);
+	return r;
+}
+
+struct rr_record *h_member(const struct wsite *s)
+{
+	struct rr_record *r = alloc_record(RR_KIND_MEMBER);
+	char pk[RR_PUBKEYSTRLEN];
+
+	rr_pubkey_format(&s->key.pub, pk);
+	add(r, "vpn", T_VPN);
+	add(r, "site", s->name);
+	add(r, "s", "1");
+	add_u64(r, "t", T_START);
+	add_u64(r, "x", s->mx);
+	add(r, "rk", pk);
+	add(r, "nets", s->mnets);
+	add(r, "at", s->at);
+	return r;
+}
+
+struct rr_record *h_site(const struct wsite *s, const char *vpn)
+{
+	struct rr_record *r = alloc_record(RR_KIND_SITE);
+	struct rr_error e;
+	char ptp[RR_ADDRSTRLEN], b[32];
+	const char *slash = strchr(s->snets, '/');
+	size_t l = slash ? (size_t)(slash - s->snets) : 0;
+
+	/* ptp: the announced net's first address, as sites usually do. */
+	if (l == 0 || l >= sizeof(ptp))
+		die("snets %s", s->snets);
+	memcpy(ptp, s->snets, l);
+	ptp[l] = '\0';
+	add(r, "vpn", vpn);
+	add(r, "site", s->name);
+	(void)snprintf(b, sizeof(b), "%u", s->serial);
+	add(r, "s", b);
+	add_u64(r, "t", T_START);
+	add_u64(r, "x", s->sx);
+	add(r, "ep", "192.0.2.1:4500,[2001:db8::1]:4500");
+	add(r, "nets", s->snets);
+	add(r, "ptp", ptp);
+	add(r, "ks", "0000000a");
+	/* A realistic rsa1 key: some 300 bytes of base64. */
+	add(r, "keys",
+	    "0000a1b2:rsa1:MTAyNCA2NTUzNyAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc"
+	    "4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2"
+	    "Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0N"
+	    "TY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMz"
+	    "Q1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw");
+	ok(rr_sign(r, s->at, &s->key, &e), &e, "sign site");
+	return r;
+}
+
+void h_free(struct rr_record *r)
+{
+	rr_record_free(r);
+	free(r);
+}
+
+void h_blob(const struct rr_record *r, bool binary, struct fetch_blob *out)
+{
+	struct rr_error e;
+
+	if (binary) {
+		ok(rr_encode_bin(r, &out->data, &out->len, &e), &e, "bin");
+		out->type = RR_TYPE_VPNRR;
+	} else {
+		ok(rr_encode_txt_rdata(r, &out->data, &out->len, &e), &e,
+		   "txt");
+		out->type = 16;
+	}
+}
+
+void w_init(struct world *w, size_t n, size_t per_page)
+{
+	struct rr_pubkey anchors[1];
+
+	memset(w, 0, sizeof(*w));
+	h_seckey(&w->anchor, 1);
+	h_seckey(&w->anchor2, 3);
+	h_seckey(&w->rogue, 9);
+	anchors[0] = w->anchor.pub;
+	h_config(&w->cfg, anchors, 1);
+	w->signer = &w->anchor;
+	w->per_page = per_page;
+	w->head_serial = 2026010101;
+	w->hx = T_END;
+	w->n = n;
+	w->s = calloc(n ? n : 1, sizeof(*w->s));
+	if (!w->s)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct wsite *s = &w->s[i];
+		(void)snprintf(s->name, sizeof(s->name), "loc%zu/s%zu",
+			       i / 100, i);
+		(void)snprintf(s->at, sizeof(s->at), "_vpnrr.s%zu.example.net",
+			       i);
+		h_seckey(&s->key, (uint32_t)(1000 + i));
+		(void)snprintf(s->mnets, sizeof(s->mnets), "10.%zu.%zu.0/24",
+			       i / 256, i % 256);
+		(void)snprintf(s->snets, sizeof(s->snets), "%s", s->mnets);
+		s->serial = 1;
+		s->mx = s->sx = T_END;
+	}
+	w_publish(w);
+}
+
+static void free_pages(struct world *w)
+{
+	for (size_t i = 0; i < w->npages; i++)
+		fetch_blobs_free(w->pages[i].rrs, w->pages[i].n);
+	free(w->pages);
+	w->pages = NULL;
+	w->npages = 0;
+}
+
+void w_free(struct world *w)
+{
+	free_pages(w);
+	free(w->head.data);
+	for (size_t i = 0; i < w->n; i++)
+		free(w->s[i].rd.data);
+	free(w->s);
+	fetch_config_free(&w->cfg);
+	memset(w, 0, sizeof(*w));
+}
+
+void w_publish_site(struct world *w, size_t i)
+{
+	struct rr_record *r = h_site(&w->s[i], T_VPN);
+
+	free(w->s[i].rd.data);
+	h_blob(r, w->binary, &w->s[i].rd);
+	h_free(r);
+}
+
+/* Pages of PER_PAGE member entries; returns the "pages=" text. */
+static char *publish_pages(struct world *w, size_t *members)
+{
+	size_t cap = w->n / (w->per_page ? w->per_page : 1) + 1, used = 0;
+	char *b64 = calloc(cap * 48 + 1, 1);
+	uint8_t *hashes = calloc(cap, RR_HASH_LEN);
+	struct rr_error e;
+
+	w->pages = calloc(cap, sizeof(*w->pages));
+	if (!b64 || !hashes || !w->pages)
+		die("out of memory");
+	*members = 0;
+	for (size_t i = 0; i < w->n;) {
+		struct rr_record *recs[RR_MAX_PAGE_MEMBERS];
+		struct wpage *pg = &w->pages[w->npages];
+		size_t k = 0;
+		for (; i < w->n && k < w->per_page; i++)
+			if (!w->s[i].withdrawn)
+				recs[k++] = h_member(&w->s[i]);
+		if (k == 0)
+			break;
+		ok(rr_page_hash((const struct rr_record *const *)recs, k,
+				pg->hash, &e), &e, "page hash");
+		pg->rrs = calloc(k, sizeof(*pg->rrs));
+		if (!pg->rrs)
+			die("out of memory");
+		for (size_t j = 0; j < k; j++) {
+			h_blob(recs[j], w->binary, &pg->rrs[j]);
+			h_free(recs[j]);
+		}
+		pg->n = k;
+		memcpy(hashes + used * RR_HASH_LEN, pg->hash, RR_HASH_LEN);
+		used++;
+		w->npages++;
+		*members += k;
+	}
+	sodium_bin2base64(b64, cap * 48 + 1, hashes, used * RR_HASH_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	free(hashes);
+	return b64;
+}
+
+void w_publish(struct world *w)
+{
+	struct rr_record *h = alloc_record(RR_KIND_HEAD);
+	char owner[RR_MAX_NAME + 1], b[32];
+	struct rr_error e;
+	size_t members;
+	char *pages;
+
+	free_pages(w);
+	pages = publish_pages(w, &members);
+	add(h, "vpn", T_VPN);
+	(void)snprintf(b, sizeof(b), "%u", w->head_serial);
+	add(h, "s", b);
+	add_u64(h, "t", T_START);
+	add_u64(h, "x", w->hx);
+	add_u64(h, "n", (uint64_t)((int64_t)members + w->n_delta));
+	add(h, "pages", pages);
+	free(pages);
+	ok(rr_name_head(T_ZONE, owner, &e), &e, "head name");
+	ok(rr_sign(h, owner, w->signer, &e), &e, "sign head");
+	free(w->head.data);
+	h_blob(h, w->binary, &w->head);
+	h_free(h);
+	for (size_t i = 0; i < w->n; i++)
+		w_publish_site(w, i);
+}
+
+void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out)
+{
+	out->type = b->type;
+	out->len = b->len;
+	out->data = malloc(b->len ? b->len : 1);
+	if (!out->data)
+		die("out of memory");
+	memcpy(out->data, b->data, b->len);
+}
+
+struct wsite *w_site(struct world *w, const char *name)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->s[i].name, name) == 0)
+			return &w->s[i];
+	return NULL;
+}
+
+static const struct wpage *find_page(const struct world *w,
+				     const uint8_t hash[RR_HASH_LEN])
+{
+	for (size_t i = 0; i < w->npages; i++)
+		if (memcmp(w->pages[i].hash, hash, RR_HASH_LEN) == 0)
+			return &w->pages[i];
+	return NULL;
+}
+
+/* Head and pages; *SAME when the head is the one LAST was built from
+ * (then M is left empty: nothing new to merge). */
+static enum fetch_reason fetch_membership(struct world *w, uint64_t now,
+					  const struct fetch_hw *hw,
+					  const struct fetch_membership *last,
+					  struct fetch_membership *m,
+					  bool *same,
+					  struct fetch_chain_stats *stats,
+					  struct fetch_error *err)
+{
+	struct fetch_rdata rd[RR_MAX_PAGE_MEMBERS];
+	enum fetch_reason r;
+
+	*same = false;
+	if (w->head_fail) {
+		err->reason = FETCH_R_MISSING;
+		(void)snprintf(err->msg, sizeof(err->msg), "timeout");
+		return FETCH_R_MISSING;
+	}
+	fetch_rdata_view(&w->head, 1, rd);
+	r = fetch_chain_head(&w->cfg, rd, 1, now, hw, &m->head, stats, err);
+	if (r != FETCH_OK)
+		return r;
+	if (fetch_membership_same_head(last, &m->head)) {
+		*same = true;
+		fetch_membership_free(m);
+		return FETCH_OK;
+	}
+	m->pages = calloc(m->head.rec.npages + 1, sizeof(*m->pages));
+	if (!m->pages)
+		die("out of memory");
+	for (size_t i = 0; i < m->head.rec.npages; i++) {
+		const struct wpage *pg = find_page(w, m->head.rec.pages[i]);
+		if (!pg) {
+			err->reason = FETCH_R_MISSING;
+			(void)snprintf(err->msg, sizeof(err->msg), "nxdomain");
+			return FETCH_R_MISSING;
+		}
+		fetch_rdata_view(pg->rrs, pg->n, rd);
+		m->npages++;
+		r = fetch_chain_page(&w->cfg, m->head.rec.pages[i], rd, pg->n,
+				     now, &m->pages[i], stats, err);
+		if (r != FETCH_OK)
+			return r;
+	}
+	return fetch_chain_members(m, stats, err);
+}
+
+/* The site whose record DNS serves at AT: "_vpnrr.sI.example.net" is
+ * site I (tests may move a site's name; then search). */
+static const struct wsite *serving(const struct world *w, const char *at)
+{
+	unsigned long i;
+	int end = 0;
+
+	if (sscanf(at, "_vpnrr.s%lu.example.net%n", &i, &end) == 1 &&
+	    at[end] == '\0' && i < w->n && strcmp(w->s[i].at, at) == 0)
+		return &w->s[i];
+	for (size_t k = 0; k < w->n; k++)
+		if (strcmp(w->s[k].at, at) == 0)
+			return &w->s[k];
+	return NULL;
+}
+
+enum fetch_reason w_refresh(struct world *w, struct fetch_state *st,
+			    uint64_t now, struct fetch_merge_report *rep,
+			    struct fetch_chain_stats *stats,
+			    struct fetch_error *herr)
+{
+	struct fetch_membership fresh;
+	const struct fetch_membership *mem;
+	struct fetch_site_result *results;
+	const struct fetch_member *m;
+	struct fetch_hw hw;
+	enum fetch_reason hr;
+	size_t pos = 0, n = 0, cap;
+	char err[FETCH_STATE_ERRLEN];
+	bool same;
+
+	memset(&fresh, 0, sizeof(fresh));
+	hr = fetch_membership(w, now, fetch_state_head_hw(st, &hw) ? &hw : NULL,
+			      fetch_state_membership(st), &fresh, &same, stats,
+			      herr);
+	if (hr != FETCH_OK)
+		fetch_membership_free(&fresh);
+	mem = hr == FETCH_OK && !same ? &fresh : fetch_state_membership(st);
+	cap = w->n + 1;
+	results = calloc(cap, sizeof(*results));
+	if (!results)
+		die("out of memory");
+	while (mem && (m = fetch_membership_next(mem, &pos)) != NULL) {
+		const struct wsite *s = serving(w, m->rec.at);
+		struct fetch_site_cache cache;
+		struct fetch_rdata rd;
+		struct fetch_error e;
+		if (!s || s->fail || n == cap)
+			continue;
+		fetch_state_site_cache(st, m->rec.site, &cache);
+		fetch_rdata_view(&s->rd, 1, &rd);
+		if (fetch_chain_site(&w->cfg, &m->rec, &rd, 1, now, &cache,
+				     &results[n], stats, &e) == FETCH_OK)
+			n++;
+	}
+	if (fetch_state_merge(st, &w->cfg, now,
+			      hr == FETCH_OK && !same ? &fresh : NULL, results,
+			      n, rep, err, sizeof(err)) != 0)
+		die("merge: %s", err);
+	free(results);
+	return hr;
+}
+
+const struct fetch_site *v_find(const struct fetch_state *st, const char *name)
+{
+	const struct fetch_view *v = fetch_state_view(st);
+	char full[FETCH_SITENAME_MAX];
+
+	(void)snprintf(full, sizeof(full), "%s/%s", v->vpn, name);
+	for (size_t i = 0; i < v->nsites; i++)
+		if (strcmp(v->sites[i].name, full) == 0)
+			return &v->sites[i];
+	return NULL;
+}
+
+char *h_tmpdir(void)
+{
+	char *d = xstrdup("/tmp/vpnrr-core-XXXXXX");
+
+	if (!mkdtemp(d))
+		die("mkdtemp");
+	return d;
+}
+
+void h_rm_rf(char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[4096];
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		(void)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		(void)unlink(p);
+	}
+	if (d)
+		closedir(d);
+	(void)rmdir(dir);
+	free(dir);
+}

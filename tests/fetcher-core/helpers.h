@@ -1,0 +1,102 @@
+/*
+ * helpers.h - a simulated VPN for the fetcher-core tests: an admin who
+ * publishes a head and pages, site owners who publish site records, and
+ * a minimal orchestrator (w_refresh) that runs the chain checks the way
+ * fetcher/refresh.c does and merges the results into a state.
+ *
+ * Keys come from fixed seeds so failures are reproducible.  Helpers
+ * abort() on setup errors: those are bugs in the test, not results.
+ */
+#ifndef VPNRR_TEST_CORE_HELPERS_H
+#define VPNRR_TEST_CORE_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "config.h"
+#include "rr.h"
+#include "state.h"
+
+#define T_START 1700000000ULL /* t= of everything */
+#define T_NOW 1800000000ULL   /* "now" in most tests */
+#define T_END 1900000000ULL   /* x= of everything by default */
+#define T_VPN "example"
+#define T_ZONE "vpn.example.org"
+
+struct wsite {
+	char name[FETCH_SITENAMELEN]; /* "location/site" */
+	char at[RR_MAX_NAME + 1];
+	struct rr_seckey key;
+	char mnets[256];              /* member (authorized) nets */
+	char snets[256];              /* site (announced) nets */
+	uint32_t serial;
+	uint64_t mx, sx;              /* member and site expiry */
+	bool withdrawn;               /* not in the membership */
+	bool fail;                    /* its DNS lookup fails */
+	struct fetch_blob rd;         /* what DNS serves at ->at */
+};
+
+struct wpage {
+	uint8_t hash[RR_HASH_LEN];
+	struct fetch_blob *rrs;
+	size_t n;
+};
+
+struct world {
+	struct fetch_config cfg;
+	struct rr_seckey anchor, anchor2, rogue;
+	const struct rr_seckey *signer; /* of the head */
+	struct wsite *s;
+	size_t n;
+	size_t per_page;
+	uint32_t head_serial;
+	uint64_t hx;
+	bool head_fail;                 /* head lookup fails */
+	bool binary;                    /* publish the binary form */
+	int n_delta;                    /* added to the head's n= */
+	struct fetch_blob head;
+	struct wpage *pages;
+	size_t npages;
+};
+
+void h_seckey(struct rr_seckey *k, uint32_t seed);
+/* Config for T_VPN / T_ZONE trusting ANCHORS (strdup'd paths set). */
+void h_config(struct fetch_config *cfg, const struct rr_pubkey *anchors,
+	      size_t n);
+
+/* Records as the publisher makes them; the caller frees (h_free). */
+struct rr_record *h_member(const struct wsite *s);
+struct rr_record *h_site(const struct wsite *s, const char *vpn);
+void h_free(struct rr_record *r);
+void h_blob(const struct rr_record *r, bool binary, struct fetch_blob *out);
+
+/* N sites "locL/sI" with nets 10.X.Y.0/24, one page per PER_PAGE. */
+void w_init(struct world *w, size_t n, size_t per_page);
+void w_free(struct world *w);
+/* (Re)builds every published record from the world's fields. */
+void w_publish(struct world *w);
+/* Re-signs and re-encodes one site record. */
+void w_publish_site(struct world *w, size_t i);
+struct wsite *w_site(struct world *w, const char *name);
+
+/* One refresh of ST against the world at NOW, as refresh.c does it.
+ * Returns the head's verdict (FETCH_OK or why it failed, in *HERR). */
+enum fetch_reason w_refresh(struct world *w, struct fetch_state *st,
+			    uint64_t now, struct fetch_merge_report *rep,
+			    struct fetch_chain_stats *stats,
+			    struct fetch_error *herr);
+
+/* Owned copy of B. */
+void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out);
+
+/* The view's entry for "location/site", or NULL. */
+const struct fetch_site *v_find(const struct fetch_state *st,
+				const char *name);
+
+/* A new temporary directory (mkdtemp under /tmp); rm_rf removes it. */
+char *h_tmpdir(void);
+void h_rm_rf(char *dir);
+
+#endif
