@@ -90,28 +90,6 @@ static int perr(struct parser *p, const char *kw, const char *fmt, ...)
 
 /* ---- value checks -------------------------------------------------------- */
 
-/* VPN, location and site names: the rule rr-format applies (SPEC.md). */
-static bool name_ok(const char *s, size_t len)
-{
-	if (len == 0 || len >= FETCH_NAMELEN ||
-	    !isalpha((unsigned char)s[0]) || !isascii((unsigned char)s[0]))
-		return false;
-	for (size_t i = 1; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!(isascii(c) && (isalnum(c) || c == '-' || c == '_')))
-			return false;
-	}
-	return true;
-}
-
-static bool sitename_ok(const char *s)
-{
-	const char *slash = strchr(s, '/');
-
-	return slash && name_ok(s, (size_t)(slash - s)) &&
-	       name_ok(slash + 1, strlen(slash + 1));
-}
-
 /* Copies S into OUT (lower case, final dot dropped) and checks it is a
  * DNS name of labels [a-z0-9_-]{1,63}. */
 static const char *zone_normalize(const char *s, char *out, size_t outlen)
@@ -290,7 +268,7 @@ static int set_path(struct parser *p, const char *kw, const char *val,
 static int kw_vpn(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
-	if (!name_ok(a[0], strlen(a[0])))
+	if (!rr_name_valid(a[0], strlen(a[0])))
 		return perr(p, kw,
 			    "%s: a VPN name is a letter, then up to 62 "
 			    "letters, digits, '-' or '_'", a[0]);
@@ -508,7 +486,7 @@ static int kw_attempts(struct parser *p, const char *kw, char **a, size_t n)
 static int kw_local_site(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
-	if (!sitename_ok(a[0]))
+	if (!rr_sitename_valid(a[0], strlen(a[0])))
 		return perr(p, kw, "%s: need LOCATION/SITE, each a name", a[0]);
 	memcpy(p->cfg->local_site, a[0], strlen(a[0]) + 1);
 	p->cfg->has_local_site = true;

@@ -27,25 +27,9 @@
 /* Hash closures that secnet 0.6.7 defines (checked with secnet -j). */
 static const char *const secnet_hashes[] = { "md5", "sha1" };
 
-static bool name_ok(const char *s, size_t len)
-{
-	if (len == 0 || len >= FETCH_NAMECOMP_MAX)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return false;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 static bool copy_part(const char *s, size_t len, char out[FETCH_NAMECOMP_MAX])
 {
-	if (!name_ok(s, len))
+	if (!rr_name_valid(s, len))
 		return false;
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -122,8 +106,8 @@ static const char *key_prefix(const struct fetch_output_cfg *cfg)
 /* The prefix starts secnet keys ("PREFIXvpn-data"), so it must be one. */
 static bool prefix_ok(const char *p)
 {
-	return p[0] == '\0' || name_ok(p, strlen(p)) ||
-	       (p[0] == '_' && (p[1] == '\0' || name_ok(p + 1, strlen(p + 1))));
+	return p[0] == '\0' || rr_name_valid(p, strlen(p)) ||
+	       (p[0] == '_' && (p[1] == '\0' || rr_name_valid(p + 1, strlen(p + 1))));
 }
 
 static int check_cfg(const struct fetch_output_cfg *cfg,
@@ -153,7 +137,7 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 				    key_prefix(cfg));
 		return -1;
 	}
-	if (!name_ok(view->vpn, strlen(view->vpn))) {
+	if (!rr_name_valid(view->vpn, strlen(view->vpn))) {
 		fetch_output_seterr(err, errlen, "VPN name %s is not a name",
 				    view->vpn);
 		return -1;

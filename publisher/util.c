@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rr.h"
 #include "util.h"
 
 int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
@@ -269,36 +270,10 @@ int pub_flush_stdout(struct pub_err *e)
 
 bool pub_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || !isascii((unsigned char)s[0]) ||
-	    !isalpha((unsigned char)s[0]))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!isascii(c) || !(isalnum(c) || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return rr_name_valid(s, strlen(s));
 }
 
 bool pub_dnsname_valid(const char *s)
 {
-	size_t n = strlen(s), lab = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '.') {
-			if (lab == 0)
-				return false;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_') || ++lab > 63)
-			return false;
-	}
-	return lab > 0;
+	return rr_dnsname_valid(s, strlen(s));
 }

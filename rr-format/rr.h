@@ -136,6 +136,15 @@ bool rr_prefixes_within(const struct rr_prefix *outer, size_t nouter,
 			const struct rr_prefix *inner, size_t ninner,
 			size_t *bad_index);
 
+/* VPN, location and site names: a letter, then up to 62 letters, digits,
+ * '-' or '_' (the names make-secnet-sites and secnet accept). */
+bool rr_name_valid(const char *s, size_t len);
+/* "LOCATION/SITE", each part a name. */
+bool rr_sitename_valid(const char *s, size_t len);
+/* A DNS name as vpnrr writes it: lower case labels of [a-z0-9_-], 1 to 63
+ * bytes each, at most 253 bytes, no final dot. */
+bool rr_dnsname_valid(const char *s, size_t len);
+
 /* ---- keys --------------------------------------------------------------- */
 
 enum rr_sigalg { RR_SIGALG_ED25519 = 1 };

@@ -123,7 +123,7 @@ static enum rr_errclass cstr(const char *text, size_t len, char *out,
 	return RR_OK;
 }
 
-static bool name_valid(const char *s, size_t len)
+bool rr_name_valid(const char *s, size_t len)
 {
 	if (len == 0 || len > 63)
 		return false;
@@ -177,6 +177,19 @@ static enum rr_errclass dnsname_check(const char *s, size_t len,
 				 "%.*s: DNS name must not end with a dot",
 				 (int)len, s);
 	return RR_OK;
+}
+
+bool rr_sitename_valid(const char *s, size_t len)
+{
+	const char *slash = memchr(s, '/', len);
+
+	return slash && rr_name_valid(s, (size_t)(slash - s)) &&
+	       rr_name_valid(slash + 1, len - (size_t)(slash - s) - 1);
+}
+
+bool rr_dnsname_valid(const char *s, size_t len)
+{
+	return dnsname_check(s, len, NULL) == RR_OK;
 }
 
 /* Decimal without sign or leading zeros, at most MAX. */
@@ -507,7 +520,7 @@ enum rr_errclass rr_value_parse(const struct rr_tagdef *td, const char *text,
 	uint32_t h;
 	size_t blen;
 	struct rr_addr a;
-	const char *slash, *colon;
+	const char *colon;
 	enum rr_errclass rc = RR_OK;
 
 	if (!td) {
@@ -529,7 +542,7 @@ enum rr_errclass rr_value_parse(const struct rr_tagdef *td, const char *text,
 				       (int)(len > 20 ? 20 : len), text);
 		break;
 	case RR_VT_NAME:
-		if (!name_valid(text, len))
+		if (!rr_name_valid(text, len))
 			rc = rr_seterr(err, RR_E_VALUE,
 				       "%.*s: names are a letter then up to 62 "
 				       "letters, digits, '-' or '_'",
@@ -538,9 +551,7 @@ enum rr_errclass rr_value_parse(const struct rr_tagdef *td, const char *text,
 			rr_buf_put(out, text, len);
 		break;
 	case RR_VT_SITENAME:
-		slash = memchr(text, '/', len);
-		if (!slash || !name_valid(text, (size_t)(slash - text)) ||
-		    !name_valid(slash + 1, len - (size_t)(slash - text) - 1))
+		if (!rr_sitename_valid(text, len))
 			rc = rr_seterr(err, RR_E_VALUE,
 				       "%.*s: need LOCATION/SITE, each a name",
 				       (int)(len > 128 ? 128 : len), text);
@@ -882,14 +893,11 @@ enum rr_errclass rr_value_decode(const struct rr_tagdef *td,
 			return rr_seterr(err, RR_E_VALUE, "kind mismatch");
 		return RR_OK;
 	case RR_VT_NAME:
-		if (!name_valid((const char *)val, len))
+		if (!rr_name_valid((const char *)val, len))
 			return rr_seterr(err, RR_E_VALUE, "bad name");
 		return copy_text(val, len, r->vpn, sizeof(r->vpn), err);
 	case RR_VT_SITENAME:
-		p = memchr(val, '/', len);
-		if (!p || !name_valid((const char *)val, (size_t)(p - val)) ||
-		    !name_valid((const char *)p + 1,
-				len - (size_t)(p - val) - 1))
+		if (!rr_sitename_valid((const char *)val, len))
 			return rr_seterr(err, RR_E_VALUE,
 					 "need LOCATION/SITE, each a name");
 		return copy_text(val, len, r->site, sizeof(r->site), err);
