@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/run.sh - install what is missing (Debian 12), build, and run every
-# test twice: a normal build, then one with AddressSanitizer and UBSan.
+# test twice: a normal build (gcc), then one with AddressSanitizer and
+# UBSan (clang).
 # Exits non-zero on any failure.  Usage: sh tests/run.sh
 set -eu
 
@@ -26,9 +27,12 @@ run_suite() {
 
 status=0
 run_suite build-test || status=1
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# The sanitizer pass uses clang, so both compilers build with -Werror, and
+# also builds the libFuzzer targets.
+CC=clang ASAN_OPTIONS=detect_leaks=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	|| status=1
+	-Dfuzz=true || status=1
 if [ "$status" -eq 0 ]; then
 	echo "tests/run.sh: all suites passed (normal and sanitizer builds)"
 else
