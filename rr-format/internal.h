@@ -92,6 +92,9 @@ enum rr_errclass rr_text_check(const char *text, size_t len, bool allow_empty,
 enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 				 size_t taglen, const uint8_t *val, size_t len,
 				 struct rr_error *err);
+/* Leaves R safe to pass to rr_record_free, without the cost of
+ * rr_record_init: for wrappers whose callee initialises R fully. */
+void rr_record_empty(struct rr_record *r);
 /* After the last field: required tags present, validity period sane. */
 enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err);
 

@@ -26,6 +26,12 @@ void rr_record_init(struct rr_record *r, enum rr_kind kind)
 		rr_field_append(r, "k", 1, &k, 1, NULL);
 }
 
+void rr_record_empty(struct rr_record *r)
+{
+	r->nfields = r->ntkeys = r->npages = 0;
+	r->pages = NULL;
+}
+
 void rr_record_free(struct rr_record *r)
 {
 	if (!r)

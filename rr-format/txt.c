@@ -167,7 +167,7 @@ enum rr_errclass rr_parse_txt(const uint8_t *const *strings,
 	enum rr_errclass rc;
 	size_t total = 0;
 
-	rr_record_init(out, (enum rr_kind)0);
+	rr_record_empty(out);
 	for (size_t i = 0; i < nstrings; i++) {
 		if (lens[i] > RR_MAX_STRING)
 			return rr_seterr(err, RR_E_LIMIT,
@@ -261,7 +261,7 @@ enum rr_errclass rr_parse_txt_rdata(const uint8_t *rdata, size_t len,
 	size_t n = 0;
 	uint8_t l;
 
-	rr_record_init(out, (enum rr_kind)0);
+	rr_record_empty(out);
 	if (len > RR_MAX_RDATA + RR_MAX_RDATA / RR_MAX_STRING + 1)
 		return rr_seterr(err, RR_E_LIMIT, "TXT RDATA of %zu bytes "
 				 "exceeds the record size limit", len);

@@ -694,14 +694,54 @@ static enum rr_errclass decode_nets(struct rr_rd *rd, struct rr_record *r,
 	return RR_OK;
 }
 
-static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
-				   struct rr_error *err)
+/* Reads one endpoint, checked by the same rules as its text form. */
+static enum rr_errclass get_endpoint(struct rr_rd *rd, struct rr_endpoint *e,
+				     struct rr_error *err)
 {
 	const uint8_t *p;
 	size_t hl;
 	uint8_t type;
 	char tmp[RR_ENDPOINTSTRLEN];
-	struct rr_endpoint *e, check;
+	struct rr_endpoint check;
+	enum rr_errclass rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!rr_rd_u8(rd, &type))
+		return rr_seterr(err, RR_E_TRUNCATED, "cut short");
+	if (type == RR_EP_IPV4 || type == RR_EP_IPV6) {
+		e->type = (enum rr_eptype)type;
+		e->addr.family = type;
+		if (!rr_rd_bytes(rd, type == 4 ? 4 : 16, &p))
+			return rr_seterr(err, RR_E_TRUNCATED, "cut short");
+		memcpy(e->addr.bytes, p, type == 4 ? 4 : 16);
+	} else if (type == RR_EP_HOST) {
+		e->type = RR_EP_HOST;
+		rc = get_text(rd, 1, &p, &hl, err);
+		if (rc != RR_OK)
+			return rc;
+		if (hl > RR_MAX_NAME)
+			return rr_seterr(err, RR_E_LIMIT, "host name too long");
+		/* Checked on the raw bytes: a NUL would hide the rest of
+		 * the name from the text re-check below. */
+		if (memchr(p, 0, hl))
+			return rr_seterr(err, RR_E_VALUE,
+					 "NUL byte in host name");
+		memcpy(e->host, p, hl);
+		e->host[hl] = '\0';
+	} else {
+		return rr_seterr(err, RR_E_VALUE, "endpoint type %u unknown",
+				 type);
+	}
+	if (!rr_rd_u16(rd, &e->port))
+		return rr_seterr(err, RR_E_TRUNCATED, "cut short");
+	/* One rule set for both encodings: re-check as text. */
+	rr_endpoint_format(e, tmp);
+	return rr_endpoint_parse(tmp, &check, err);
+}
+
+static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
+				   struct rr_error *err)
+{
 	enum rr_errclass rc;
 
 	if (rd->len == 1 && rd->p[0] == 0) {
@@ -716,41 +756,7 @@ static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
 			return rr_seterr(err, RR_E_LIMIT,
 					 "more than %d endpoints",
 					 RR_MAX_ENDPOINTS);
-		e = &r->eps[r->neps];
-		memset(e, 0, sizeof(*e));
-		if (!rr_rd_u8(rd, &type))
-			return rr_seterr(err, RR_E_TRUNCATED, "cut short");
-		if (type == RR_EP_IPV4 || type == RR_EP_IPV6) {
-			e->type = (enum rr_eptype)type;
-			e->addr.family = type;
-			if (!rr_rd_bytes(rd, type == 4 ? 4 : 16, &p))
-				return rr_seterr(err, RR_E_TRUNCATED,
-						 "cut short");
-			memcpy(e->addr.bytes, p, type == 4 ? 4 : 16);
-		} else if (type == RR_EP_HOST) {
-			e->type = RR_EP_HOST;
-			rc = get_text(rd, 1, &p, &hl, err);
-			if (rc != RR_OK)
-				return rc;
-			if (hl > RR_MAX_NAME)
-				return rr_seterr(err, RR_E_LIMIT,
-						 "host name too long");
-			/* Checked on the raw bytes: a NUL would hide the
-			 * rest of the name from the text re-check below. */
-			if (memchr(p, 0, hl))
-				return rr_seterr(err, RR_E_VALUE,
-						 "NUL byte in host name");
-			memcpy(e->host, p, hl);
-			e->host[hl] = '\0';
-		} else {
-			return rr_seterr(err, RR_E_VALUE,
-					 "endpoint type %u unknown", type);
-		}
-		if (!rr_rd_u16(rd, &e->port))
-			return rr_seterr(err, RR_E_TRUNCATED, "cut short");
-		/* One rule set for both encodings: re-check as text. */
-		rr_endpoint_format(e, tmp);
-		rc = rr_endpoint_parse(tmp, &check, err);
+		rc = get_endpoint(rd, &r->eps[r->neps], err);
 		if (rc != RR_OK)
 			return rc;
 		r->neps++;
@@ -758,12 +764,41 @@ static enum rr_errclass decode_eps(struct rr_rd *rd, struct rr_record *r,
 	return RR_OK;
 }
 
+/* Reads one transport key; DATA points into the value (not copied). */
+static enum rr_errclass get_tkey(struct rr_rd *rd, bool *fallback,
+				 uint32_t *group, const uint8_t **alg,
+				 size_t *al, const uint8_t **data, size_t *dl,
+				 struct rr_error *err)
+{
+	uint8_t flags;
+	enum rr_errclass rc;
+
+	if (!rr_rd_u8(rd, &flags) || !rr_rd_u32(rd, group))
+		return rr_seterr(err, RR_E_TRUNCATED, "cut short");
+	if (flags > 1)
+		return rr_seterr(err, RR_E_VALUE, "key flags 0x%02x unknown",
+				 flags);
+	*fallback = flags == 1;
+	rc = get_text(rd, 1, alg, al, err);
+	if (rc != RR_OK)
+		return rc;
+	if (!alg_valid(*alg, *al))
+		return rr_seterr(err, RR_E_VALUE, "bad algorithm name");
+	rc = get_text(rd, 2, data, dl, err);
+	if (rc != RR_OK)
+		return rc;
+	if (*dl == 0 || *dl > RR_MAX_KEYDATA)
+		return rr_seterr(err, *dl ? RR_E_LIMIT : RR_E_KEY,
+				 "key data must have 1 to %d bytes",
+				 RR_MAX_KEYDATA);
+	return RR_OK;
+}
+
 static enum rr_errclass decode_tkeys(struct rr_rd *rd, struct rr_record *r,
 				     struct rr_error *err)
 {
-	const uint8_t *p;
-	size_t l;
-	uint8_t flags;
+	const uint8_t *alg, *data;
+	size_t al, dl;
 	struct rr_tkey *k;
 	enum rr_errclass rc;
 
@@ -774,32 +809,17 @@ static enum rr_errclass decode_tkeys(struct rr_rd *rd, struct rr_record *r,
 			return rr_seterr(err, RR_E_LIMIT, "more than %d keys",
 					 RR_MAX_KEYS);
 		k = &r->tkeys[r->ntkeys];
-		if (!rr_rd_u8(rd, &flags) || !rr_rd_u32(rd, &k->group))
-			return rr_seterr(err, RR_E_TRUNCATED, "cut short");
-		if (flags > 1)
-			return rr_seterr(err, RR_E_VALUE,
-					 "key flags 0x%02x unknown", flags);
-		k->fallback = flags == 1;
-		rc = get_text(rd, 1, &p, &l, err);
+		rc = get_tkey(rd, &k->fallback, &k->group, &alg, &al, &data,
+			      &dl, err);
 		if (rc != RR_OK)
 			return rc;
-		if (!alg_valid(p, l))
-			return rr_seterr(err, RR_E_VALUE,
-					 "bad algorithm name");
-		memcpy(k->alg, p, l);
-		k->alg[l] = '\0';
-		rc = get_text(rd, 2, &p, &l, err);
-		if (rc != RR_OK)
-			return rc;
-		if (l == 0 || l > RR_MAX_KEYDATA)
-			return rr_seterr(err, l ? RR_E_LIMIT : RR_E_KEY,
-					 "key data must have 1 to %d bytes",
-					 RR_MAX_KEYDATA);
-		k->data = malloc(l);
+		memcpy(k->alg, alg, al);
+		k->alg[al] = '\0';
+		k->data = malloc(dl);
 		if (!k->data)
 			return rr_seterr(err, RR_E_NOMEM, "out of memory");
-		memcpy(k->data, p, l);
-		k->len = l;
+		memcpy(k->data, data, dl);
+		k->len = dl;
 		r->ntkeys++;
 	}
 	return RR_OK;
@@ -1020,120 +1040,157 @@ static void fmt_hex(struct rr_buf *out, const uint8_t *p, size_t n)
 }
 
 /*
- * Formats from the decoded view of a scratch record: the decoders have
- * already validated everything, so formatting cannot fail on bad bytes.
+ * Formats a value that rr_field_append has already validated, straight
+ * from its bytes: the readers below cannot fail on such a value, so their
+ * results are not checked again.
  */
+static void fmt_nets(struct rr_buf *out, struct rr_rd *rd)
+{
+	struct rr_prefix p;
+	char s[RR_PREFIXSTRLEN];
+
+	for (size_t i = 0; rr_rd_left(rd) > 0; i++) {
+		if (get_prefix(rd, &p, NULL) != RR_OK)
+			return;
+		if (i)
+			rr_buf_putc(out, ',');
+		rr_prefix_format(&p, s);
+		rr_buf_puts(out, s);
+	}
+}
+
+static void fmt_eps(struct rr_buf *out, struct rr_rd *rd)
+{
+	struct rr_endpoint e;
+	char s[RR_ENDPOINTSTRLEN];
+
+	if (rd->len == 1 && rd->p[0] == 0) {
+		rr_buf_puts(out, "mobile");
+		return;
+	}
+	for (size_t i = 0; rr_rd_left(rd) > 0; i++) {
+		if (get_endpoint(rd, &e, NULL) != RR_OK)
+			return;
+		if (i)
+			rr_buf_putc(out, ',');
+		rr_endpoint_format(&e, s);
+		rr_buf_puts(out, s);
+	}
+}
+
+static void fmt_tkeys(struct rr_buf *out, struct rr_rd *rd)
+{
+	const uint8_t *alg, *data;
+	size_t al, dl;
+	uint32_t group;
+	bool fb;
+
+	for (size_t i = 0; rr_rd_left(rd) > 0; i++) {
+		if (get_tkey(rd, &fb, &group, &alg, &al, &data, &dl, NULL) !=
+		    RR_OK)
+			return;
+		uint8_t g[4] = { (uint8_t)(group >> 24), (uint8_t)(group >> 16),
+				 (uint8_t)(group >> 8), (uint8_t)group };
+		if (i)
+			rr_buf_putc(out, ',');
+		if (fb)
+			rr_buf_putc(out, '~');
+		fmt_hex(out, g, 4);
+		rr_buf_putc(out, ':');
+		rr_buf_put(out, alg, al);
+		rr_buf_putc(out, ':');
+		rr_b64_encode(out, data, dl);
+	}
+}
+
+static void fmt_rkeys(struct rr_buf *out, struct rr_rd *rd)
+{
+	const uint8_t *alg, *key;
+	size_t al, kl;
+
+	/* Unknown algorithms are shown too. */
+	for (size_t i = 0; rr_rd_left(rd) > 0; i++) {
+		if (get_text(rd, 1, &alg, &al, NULL) != RR_OK ||
+		    get_text(rd, 2, &key, &kl, NULL) != RR_OK)
+			return;
+		if (i)
+			rr_buf_putc(out, ',');
+		rr_buf_put(out, alg, al);
+		rr_buf_putc(out, ':');
+		rr_b64_encode(out, key, kl);
+	}
+}
+
 enum rr_errclass rr_value_format(const struct rr_tagdef *td,
 				 const uint8_t *val, size_t len,
 				 struct rr_buf *out, struct rr_error *err)
 {
-	struct rr_record *tmp = NULL;
 	struct rr_rd rd = { val, len, 0 };
+	struct rr_addr a;
 	const uint8_t *p;
 	size_t l;
-	char s[RR_ENDPOINTSTRLEN];
-	enum rr_errclass rc = RR_OK;
+	uint32_t u32 = 0;
+	uint64_t u64 = 0;
+	char s[RR_ADDRSTRLEN];
 
-	if (!td || td->type == RR_VT_NAME || td->type == RR_VT_SITENAME ||
-	    td->type == RR_VT_DNSNAME || td->type == RR_VT_TEXT) {
+	if (!td) {
 		rr_buf_put(out, val, len);
 		return RR_OK;
 	}
-	tmp = malloc(sizeof(*tmp));
-	if (!tmp)
-		return rr_seterr(err, RR_E_NOMEM, "out of memory");
-	rr_record_init(tmp, RR_KIND_SITE);
-	if (td->type == RR_VT_KIND)
-		tmp->kind = len == 1 ? (enum rr_kind)val[0] : RR_KIND_SITE;
-	rc = rr_value_decode(td, val, len, tmp, err);
-	if (rc != RR_OK)
-		goto out;
 	switch (td->type) {
+	case RR_VT_NAME:
+	case RR_VT_SITENAME:
+	case RR_VT_DNSNAME:
+	case RR_VT_TEXT:
+		rr_buf_put(out, val, len);
+		break;
 	case RR_VT_KIND:
-		rr_buf_puts(out, rr_kind_name(tmp->kind));
+		rr_buf_puts(out, rr_kind_name(len == 1 ? (enum rr_kind)val[0]
+						       : (enum rr_kind)0));
 		break;
 	case RR_VT_U32:
+		rr_rd_u32(&rd, &u32);
+		fmt_u32(out, u32);
+		break;
 	case RR_VT_TIME:
-		if (td->type == RR_VT_TIME) {
-			uint64_t v = 0;
-			rr_rd_u64(&rd, &v);
-			fmt_u32(out, v);
-		} else {
-			uint32_t v = 0;
-			rr_rd_u32(&rd, &v);
-			fmt_u32(out, v);
-		}
+		rr_rd_u64(&rd, &u64);
+		fmt_u32(out, u64);
 		break;
 	case RR_VT_HEX32:
-		fmt_hex(out, val, 4);
+		fmt_hex(out, val, len < 4 ? len : 4);
 		break;
 	case RR_VT_NETS:
-		for (size_t i = 0; i < tmp->nnets; i++) {
-			if (i)
-				rr_buf_putc(out, ',');
-			rr_prefix_format(&tmp->nets[i], s);
-			rr_buf_puts(out, s);
-		}
+		fmt_nets(out, &rd);
 		break;
 	case RR_VT_ADDR:
-		rr_addr_format(&tmp->ptp, s);
-		rr_buf_puts(out, s);
-		break;
-	case RR_VT_EPS:
-		if (tmp->mobile)
-			rr_buf_puts(out, "mobile");
-		for (size_t i = 0; i < tmp->neps; i++) {
-			if (i)
-				rr_buf_putc(out, ',');
-			rr_endpoint_format(&tmp->eps[i], s);
+		if (get_addr(&rd, &a, NULL) == RR_OK) {
+			rr_addr_format(&a, s);
 			rr_buf_puts(out, s);
 		}
 		break;
+	case RR_VT_EPS:
+		fmt_eps(out, &rd);
+		break;
 	case RR_VT_TKEYS:
-		for (size_t i = 0; i < tmp->ntkeys; i++) {
-			const struct rr_tkey *k = &tmp->tkeys[i];
-			uint8_t g[4] = { (uint8_t)(k->group >> 24),
-					 (uint8_t)(k->group >> 16),
-					 (uint8_t)(k->group >> 8),
-					 (uint8_t)k->group };
-			if (i)
-				rr_buf_putc(out, ',');
-			if (k->fallback)
-				rr_buf_putc(out, '~');
-			fmt_hex(out, g, 4);
-			rr_buf_putc(out, ':');
-			rr_buf_puts(out, k->alg);
-			rr_buf_putc(out, ':');
-			rr_b64_encode(out, k->data, k->len);
-		}
+		fmt_tkeys(out, &rd);
 		break;
 	case RR_VT_RKEYS:
-		/* Walk the bytes: unknown algorithms are shown too. */
-		for (size_t i = 0; rr_rd_left(&rd) > 0; i++) {
-			const uint8_t *k;
-			size_t kl;
-			get_text(&rd, 1, &p, &l, NULL);
-			get_text(&rd, 2, &k, &kl, NULL);
-			if (i)
-				rr_buf_putc(out, ',');
-			rr_buf_put(out, p, l);
-			rr_buf_putc(out, ':');
-			rr_b64_encode(out, k, kl);
-		}
+		fmt_rkeys(out, &rd);
 		break;
 	case RR_VT_HASHES:
 	case RR_VT_SIG:
 		rr_b64_encode(out, val, len);
 		break;
 	case RR_VT_SK:
-		rr_buf_puts(out, "ed25519:");
-		fmt_hex(out, tmp->sigkeyid, RR_KEYID_LEN);
-		break;
-	default:
+		if (get_text(&rd, 1, &p, &l, NULL) == RR_OK &&
+		    rr_rd_left(&rd) == RR_KEYID_LEN) {
+			rr_buf_put(out, p, l);
+			rr_buf_putc(out, ':');
+			fmt_hex(out, val + rd.off, RR_KEYID_LEN);
+		}
 		break;
 	}
-out:
-	rr_record_free(tmp);
-	free(tmp);
-	return rc;
+	if (out->oom)
+		return rr_seterr(err, RR_E_NOMEM, "out of memory");
+	return RR_OK;
 }
