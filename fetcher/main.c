@@ -111,6 +111,7 @@ static void save_status(struct app *a, json_t *report)
 
 static void schedule(struct app *a, uint32_t min_ttl);
 static void start_refresh(struct app *a);
+static void apply_reload(struct app *a);
 
 static void refresh_done(const struct fetch_refresh_summary *sum,
 			 json_t *report, void *arg)
@@ -151,6 +152,7 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 	a->exit_code = 0;
 	if (a->reload_pending) {
 		a->reload_pending = false;
+		apply_reload(a);
 		start_refresh(a);
 		return;
 	}
@@ -164,8 +166,12 @@ static void start_refresh(struct app *a)
 
 	if (a->busy)
 		return;
+	/* Set first: the refresh may finish before fetch_refresh_start
+	 * returns (out of memory), and refresh_done clears it. */
+	a->busy = true;
 	if (fetch_refresh_start(&a->loop, &a->cfg, a->st, &a->log, &o,
 				refresh_done, a, err, sizeof(err)) != 0) {
+		a->busy = false;
 		fetch_log(&a->log, FETCH_LOG_ERR, "refresh: %s", err);
 		a->exit_code = EXIT_REFRESH;
 		if (a->once)
@@ -174,7 +180,6 @@ static void start_refresh(struct app *a)
 			schedule(a, 0);
 		return;
 	}
-	a->busy = true;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -210,22 +215,27 @@ static int load_config(struct app *a, struct fetch_config *out)
 	return 0;
 }
 
-static int open_state(struct app *a)
+/* Reads CFG's state directory into a new state, verifying everything in
+ * it again under CFG (its anchors, zone and VPN). */
+static int open_state(struct app *a, const struct fetch_config *cfg,
+		      struct fetch_state **out)
 {
 	struct fetch_merge_report rep;
+	struct fetch_state *st = NULL;
 	char err[FETCH_STATE_ERRLEN];
 	int rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
-	if (mkdir(a->cfg.state_dir, 0755) != 0 && errno != EEXIST) {
-		fetch_log(&a->log, FETCH_LOG_ERR, "%s: %s", a->cfg.state_dir,
+	if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: %s", cfg->state_dir,
 			  strerror(errno));
 		return -1;
 	}
-	if (fetch_state_new(a->cfg.state_dir, &a->st, err, sizeof(err)) != 0 ||
-	    fetch_state_load(a->st, &a->cfg, wall_now(a), &rep, err,
+	if (fetch_state_new(cfg->state_dir, &st, err, sizeof(err)) != 0 ||
+	    fetch_state_load(st, cfg, wall_now(a), &rep, err,
 			     sizeof(err)) != 0) {
 		fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
+		fetch_state_free(st);
 		goto out;
 	}
 	for (size_t i = 0; i < rep.nevents; i++)
@@ -233,35 +243,56 @@ static int open_state(struct app *a)
 			  rep.events[i].name, rep.events[i].name[0] ? " " : "",
 			  fetch_event_kind_name(rep.events[i].kind),
 			  rep.events[i].msg);
+	*out = st;
 	rc = 0;
 out:
 	fetch_merge_report_free(&rep);
 	return rc;
 }
 
-static void on_sighup(uv_signal_t *s, int signo)
+/*
+ * A new configuration comes with a new state, loaded from disk and
+ * verified again under it: data trusted under an anchor that was just
+ * removed must not survive the reload.  On any failure the old
+ * configuration and state stay.
+ */
+static void apply_reload(struct app *a)
 {
-	struct app *a = s->data;
 	struct fetch_config fresh;
+	struct fetch_state *st;
 
 	if (load_config(a, &fresh) != 0) {
 		fetch_log(&a->log, FETCH_LOG_ERR,
 			  "SIGHUP: keeping the old configuration");
 		return;
 	}
-	if (a->busy) {
-		/* The running refresh still uses the old config; swap after
-		 * it.  Simplest correct thing: defer the whole reload. */
+	if (open_state(a, &fresh, &st) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR,
+			  "SIGHUP: keeping the old configuration and state");
 		fetch_config_free(&fresh);
+		return;
+	}
+	fetch_state_free(a->st);
+	a->st = st;
+	fetch_config_free(&a->cfg);
+	a->cfg = fresh;
+	fetch_log(&a->log, FETCH_LOG_NOTICE,
+		  "SIGHUP: configuration reloaded; refreshing");
+}
+
+static void on_sighup(uv_signal_t *s, int signo)
+{
+	struct app *a = s->data;
+
+	if (a->busy) {
+		/* The running refresh uses the config and state: swap them
+		 * once it has finished and saved. */
 		a->reload_pending = true;
 		fetch_log(&a->log, FETCH_LOG_NOTICE,
 			  "SIGHUP: will reload after the running refresh");
 		return;
 	}
-	fetch_config_free(&a->cfg);
-	a->cfg = fresh;
-	fetch_log(&a->log, FETCH_LOG_NOTICE,
-		  "SIGHUP: configuration reloaded; refreshing");
+	apply_reload(a);
 	uv_timer_stop(&a->timer);
 	start_refresh(a);
 }
@@ -270,7 +301,14 @@ static void on_sigterm(uv_signal_t *s, int signo)
 {
 	struct app *a = s->data;
 
-	fetch_log(&a->log, FETCH_LOG_NOTICE, "signal %d: stopping", signo);
+	if (a->stopping) {
+		/* Asked twice: do not wait for the refresh to finish. */
+		fetch_log(&a->log, FETCH_LOG_NOTICE,
+			  "signal %d again: exiting now", signo);
+		exit(EXIT_REFRESH);
+	}
+	fetch_log(&a->log, FETCH_LOG_NOTICE,
+		  "signal %d: stopping after the running refresh", signo);
 	a->stopping = true;
 	uv_timer_stop(&a->timer);
 	if (!a->busy)
@@ -400,7 +438,7 @@ int main(int argc, char **argv)
 		rc = print_status(&a);
 		goto out;
 	}
-	if (open_state(&a) != 0) {
+	if (open_state(&a, &a.cfg, &a.st) != 0) {
 		rc = EXIT_IO;
 		goto out;
 	}

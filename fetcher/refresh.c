@@ -84,6 +84,7 @@ struct refresh {
 	struct fetch_refresh_summary sum;
 	json_t *sites_json; /* name -> per-site status */
 	json_t *events_json;
+	json_t *extra_json; /* further report members (expiring) */
 
 	/* head and pages */
 	struct lookup head_lk;
@@ -154,7 +155,11 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 		} else if (n > 0) {
 			grown = realloc(lk->blobs,
 					(lk->nblobs + n) * sizeof(*grown));
-			if (grown) {
+			if (!grown) {
+				lk->status = FETCH_DNS_NETWORK;
+				say(lk->error, sizeof(lk->error),
+				    "out of memory");
+			} else {
 				memcpy(grown + lk->nblobs, more,
 				       n * sizeof(*more));
 				lk->blobs = grown;
@@ -520,6 +525,7 @@ static void start_pages(struct refresh *rf)
 		struct page_job *j = &rf->pages[i];
 		j->index = i;
 		j->lk.rf = rf;
+		j->work.data = j;
 		memcpy(j->hash, rf->fresh.head.rec.pages[i], RR_HASH_LEN);
 		if (rr_name_page(rf->cfg->zone, j->hash, name, &rerr) != RR_OK) {
 			j->reason = FETCH_R_LIMIT;
@@ -710,13 +716,14 @@ static void summary_json(struct refresh *rf, json_t *o)
 		"removed", (json_int_t)s->files_removed,
 		"would_write", (json_int_t)s->would_write));
 	json_object_set_new(o, "secnet", json_pack(
-		"{s:I,s:i,s:I,s:I,s:I,s:I}",
+		"{s:I,s:i,s:I,s:I,s:I,s:I,s:I}",
 		"reloads", (json_int_t)s->reloads,
 		"reload_status", s->reload_status,
 		"keys_adopted", (json_int_t)s->keys_adopted,
 		"keys_discarded", (json_int_t)s->keys_discarded,
 		"keys_timeout", (json_int_t)s->keys_timeout,
-		"keys_installed", (json_int_t)s->keys_installed));
+		"keys_installed", (json_int_t)s->keys_installed,
+		"keys_watch_errors", (json_int_t)s->keys_watch_errors));
 	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
 }
 
@@ -730,12 +737,14 @@ static void finish(struct refresh *rf)
 		summary_json(rf, report);
 		json_object_set(report, "site_status", rf->sites_json);
 		json_object_set(report, "events", rf->events_json);
+		json_object_update(report, rf->extra_json);
 	}
 	fetch_dns_close(rf->dns, NULL, NULL);
 	rf->cb(&rf->sum, report, rf->arg);
 	json_decref(report);
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->extra_json);
 	fetch_plan_free(&rf->plan);
 	fetch_apply_result_free(&rf->applied);
 	if (rf->have_fresh)
@@ -754,10 +763,14 @@ static void on_reload(int status, const char *why, void *arg)
 	struct refresh *rf = arg;
 
 	rf->sum.reload_status = status;
-	if (status != 0)
+	if (status != 0) {
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "reload command \"%s\" %s (status %d)",
 			  rf->cfg->reload_command, why, status);
+		say(rf->sum.error, sizeof(rf->sum.error),
+		    "reload command %s (status %d)", why, status);
+		rf->sum.ok = false;
+	}
 	else
 		fetch_log(rf->log, FETCH_LOG_NOTICE, "reload command ran");
 	finish(rf);
@@ -783,6 +796,9 @@ static void run_reload(struct refresh *rf)
 			      RELOAD_TIMEOUT_MS, on_reload, rf);
 	if (rc != 0) {
 		rf->sum.reload_status = -1;
+		rf->sum.ok = false;
+		say(rf->sum.error, sizeof(rf->sum.error),
+		    "reload command could not be started: %s", uv_strerror(rc));
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "reload command \"%s\" could not be started: %s",
 			  rf->cfg->reload_command, uv_strerror(rc));
@@ -799,6 +815,9 @@ static void install_live(struct refresh *rf, struct fetch_peerkeys_update *u)
 	if (fetch_peerkeys_install_live(u->live_path, u->data, u->len, err,
 					sizeof(err)) != 0) {
 		fetch_log(rf->log, FETCH_LOG_ERR, "%s: %s", u->live_path, err);
+		say(rf->sum.error, sizeof(rf->sum.error), "%s: %s",
+		    u->live_path, err);
+		rf->sum.ok = false;
 		return;
 	}
 	rf->sum.keys_installed++;
@@ -822,14 +841,18 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 	case FETCH_PEERWATCH_ERROR:
 		if (outcome == FETCH_PEERWATCH_DISCARDED)
 			rf->sum.keys_discarded++;
-		else
+		else if (outcome == FETCH_PEERWATCH_TIMEOUT)
 			rf->sum.keys_timeout++;
+		else
+			rf->sum.keys_watch_errors++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
 			  "%s: secnet %s the peer-keys update%s%s; installing "
 			  "it and reloading", live_path,
 			  outcome == FETCH_PEERWATCH_DISCARDED
 				  ? "discarded (the known serial defect)"
-				  : "did not take",
+				  : outcome == FETCH_PEERWATCH_TIMEOUT
+				  ? "did not take in time"
+				  : "could not be checked on",
 			  msg && *msg ? ": " : "", msg ? msg : "");
 		install_live(rf, wj->upd);
 		rf->reload_wanted = true;
@@ -848,7 +871,11 @@ static void hand_keys_to_secnet(struct refresh *rf)
 
 	/* A reload restarts secnet, which reads the live files: install
 	 * the keys directly rather than wait for an adoption. */
-	if (rf->reload_wanted || n == 0 || rf->opts.dry_run) {
+	if (rf->reload_wanted || n == 0 || rf->opts.dry_run ||
+	    rf->cfg->peer_keys_wait_ms == 0) {
+		/* peer-keys-wait 0: nobody waits for secnet to adopt. */
+		if (n > 0 && !rf->opts.dry_run)
+			rf->reload_wanted = true;
 		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
 			install_live(rf, &rf->applied.updates[i]);
 		run_reload(rf);
@@ -908,7 +935,8 @@ static size_t count_differences(const struct fetch_plan *plan)
 		if (fetch_file_compare(path, f->data, f->len, err,
 				       sizeof(err)) == FETCH_CMP_SAME)
 			continue;
-		printf("would write %s\n", path);
+		/* stderr: stdout may carry the JSON report. */
+		fprintf(stderr, "vpnrr-fetch: would write %s\n", path);
 		n++;
 	}
 	return n;
@@ -1030,20 +1058,34 @@ static void record_events(struct refresh *rf,
 	}
 }
 
+/* Expired authority data caused outages elsewhere: warn early, loudly
+ * when little time is left, in the log and in the JSON report. */
 static void warn_expiring(struct refresh *rf)
 {
 	struct fetch_expiring *ex = NULL;
+	json_t *list = json_array();
 	size_t n = 0;
 
-	if (fetch_state_expiring(rf->st, rf->opts.now,
-				 rf->cfg->expiry_warning_ms / 1000, &ex,
-				 &n) != 0)
+	if (!list || fetch_state_expiring(rf->st, rf->opts.now,
+					  rf->cfg->expiry_warning_ms / 1000,
+					  &ex, &n) != 0) {
+		json_decref(list);
 		return;
-	for (size_t i = 0; i < n; i++)
-		fetch_log(rf->log, FETCH_LOG_WARN,
-			  "%s %s expires in %" PRIu64 " s: renew it",
-			  rr_kind_name(ex[i].kind), ex[i].name,
-			  ex[i].expires - rf->opts.now);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t left = ex[i].expires - rf->opts.now;
+		fetch_log(rf->log, ex[i].severe ? FETCH_LOG_ERR : FETCH_LOG_WARN,
+			  "%s %s expires in %" PRIu64 " s (at %" PRIu64 "): "
+			  "renew it%s", rr_kind_name(ex[i].kind), ex[i].name,
+			  left, ex[i].expires, ex[i].severe ? " now" : "");
+		json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:b}",
+			"kind", rr_kind_name(ex[i].kind), "name", ex[i].name,
+			"expires", (json_int_t)ex[i].expires,
+			"severe", ex[i].severe));
+		rf->sum.expiring++;
+		rf->sum.expiring_severe += ex[i].severe;
+	}
+	json_object_set_new(rf->extra_json, "expiring", list);
 	free(ex);
 }
 
@@ -1095,7 +1137,11 @@ static void merge_and_write(struct refresh *rf)
 	rf->sum.dropped = rep.dropped;
 	fetch_merge_report_free(&rep);
 	rf->sum.sites_in_view = fetch_state_view(rf->st)->nsites;
-	rf->sum.ok = rf->sum.head_ok && rf->sum.error[0] == '\0';
+	/* A site that could not be had or verified keeps its last good
+	 * record, but the refresh is incomplete: cron and monitoring hear
+	 * of it through the exit status. */
+	rf->sum.ok = rf->sum.head_ok && rf->sum.error[0] == '\0' &&
+		     rf->sum.sites_failed == 0;
 	warn_expiring(rf);
 
 	rf->out_work.data = rf;
@@ -1186,7 +1232,8 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	output_cfg(rf);
 	rf->sites_json = json_object();
 	rf->events_json = json_array();
-	if (!rf->sites_json || !rf->events_json) {
+	rf->extra_json = json_object();
+	if (!rf->sites_json || !rf->events_json || !rf->extra_json) {
 		say(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1202,6 +1249,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 fail:
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->extra_json);
 	free(rf);
 	return -1;
 }

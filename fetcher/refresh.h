@@ -46,6 +46,8 @@ struct fetch_refresh_summary {
 	unsigned reloads;        /* reload command runs (0 or 1) */
 	int reload_status;       /* its exit status, -1 when it failed */
 	size_t keys_adopted, keys_discarded, keys_timeout, keys_installed;
+	size_t keys_watch_errors;
+	size_t expiring, expiring_severe; /* objects near expiry */
 	size_t added, updated, unchanged, kept, removed, dropped;
 };
 

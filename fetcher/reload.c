@@ -4,6 +4,7 @@
  * every later refresh.
  */
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,11 @@ static void on_timeout(uv_timer_t *t)
 
 	r->status = -1;
 	r->why = "timed out and was killed";
-	/* The exit callback follows the kill and closes both handles. */
-	if (uv_process_kill(&r->proc, SIGKILL) != 0)
+	/* The command runs in its own process group (UV_PROCESS_DETACHED
+	 * makes it a session leader), so the shell's children die too.  The
+	 * exit callback follows the kill and closes both handles. */
+	if (kill(-r->proc.pid, SIGKILL) != 0 &&
+	    uv_process_kill(&r->proc, SIGKILL) != 0)
 		finish(r);
 }
 
@@ -80,6 +84,7 @@ int fetch_reload_run(uv_loop_t *loop, const char *command, uint64_t timeout_ms,
 	opt.file = args[0];
 	opt.args = args;
 	opt.exit_cb = on_exit_cb;
+	opt.flags = UV_PROCESS_DETACHED;
 	/* The command's output goes to our stderr, next to our log. */
 	stdio[0].flags = UV_IGNORE;
 	stdio[1].flags = UV_INHERIT_FD;

@@ -13,7 +13,8 @@ start_nsd() {
 	mkdir -p "$dir"
 	try=0
 	while [ $try -lt 8 ]; do
-		PORT=$(( 20000 + ( $$ * 131 + try * 977 + $(date +%S) * 7 ) % 40000 ))
+		sec=$(date +%S); sec=${sec#0}  # "08" is not octal
+		PORT=$(( 20000 + ( $$ * 131 + try * 977 + sec * 7 ) % 40000 ))
 		try=$((try + 1))
 		{
 			printf 'server:\n  ip-address: 127.0.0.1\n  ip-address: ::1\n'
