@@ -148,8 +148,10 @@ enum rr_errclass rr_verify(const struct rr_record *r,
 	if (rc != RR_OK)
 		return rc;
 	if (!r->has_sig || !r->has_sk)
-		return rr_seterr(err, RR_E_UNSIGNED, "%s: record is not signed",
-				 ex->owner);
+		return rr_seterr(err, RR_E_UNSIGNED,
+				 "%s: record is not signed (no sk= and sig=; "
+				 "if it came through a DNS panel, it may have "
+				 "been truncated)", ex->owner);
 	k = find_key(r, keys, nkeys);
 	if (!k) {
 		rr_keyid_format(r->sigkeyid, id);

@@ -98,11 +98,12 @@ out:
  * Records that stop early are called truncated, with the reason, because
  * the usual cause is a panel or resolver that cut long TXT data: a value
  * that fails where the text ends, required tags missing from an unsigned
- * text, sk= without its sig=, or a head or site record without sig= whose
- * length is a whole number of 255-byte strings.
+ * text, or sk= without its sig=.  Nothing here depends on the text's
+ * length or spacing, so every presentation of a record is classed alike;
+ * a complete record that merely lacks sk= and sig= is left to rr_verify.
  */
 static bool looks_truncated(const struct rr_record *r, enum rr_errclass rc,
-			    size_t len, bool tail_value_failed, bool parsed)
+			    bool tail_value_failed, bool parsed)
 {
 	if (tail_value_failed)
 		return looks_cut(rc);
@@ -110,10 +111,7 @@ static bool looks_truncated(const struct rr_record *r, enum rr_errclass rc,
 		return false;
 	if (rc == RR_E_MISSING && !r->has_sig)
 		return true;
-	if (rc == RR_E_UNSIGNED && r->has_sk && !r->has_sig)
-		return true;
-	return rc == RR_OK && !r->has_sig && r->kind != RR_KIND_MEMBER &&
-	       len % RR_MAX_STRING == 0;
+	return rc == RR_E_UNSIGNED && r->has_sk && !r->has_sig;
 }
 
 enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
@@ -147,11 +145,8 @@ enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
 	bool parsed = rc == RR_OK;
 	if (parsed)
 		rc = rr_record_finish(out, err);
-	if (looks_truncated(out, rc, len, value_failed && pos >= len, parsed)) {
-		if (rc == RR_OK)
-			rr_seterr(err, RR_E_TRUNCATED, "no sig= at the end");
+	if (looks_truncated(out, rc, value_failed && pos >= len, parsed))
 		rc = truncated(err, len);
-	}
 	if (rc != RR_OK) {
 		rr_record_free(out);
 		rr_record_init(out, (enum rr_kind)0);
