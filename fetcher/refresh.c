@@ -846,13 +846,16 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		else
 			rf->sum.keys_watch_errors++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
-			  "%s: secnet %s the peer-keys update%s%s; installing "
-			  "it and reloading", live_path,
+			  "%s: %s%s%s; installing the keys and reloading",
+			  live_path,
 			  outcome == FETCH_PEERWATCH_DISCARDED
-				  ? "discarded (the known serial defect)"
+				  ? "secnet discarded the peer-keys update "
+				    "(the known serial defect)"
 				  : outcome == FETCH_PEERWATCH_TIMEOUT
-				  ? "did not take in time"
-				  : "could not be checked on",
+				  ? "secnet did not take the peer-keys update "
+				    "within peer-keys-wait"
+				  : "whether secnet took the peer-keys update "
+				    "could not be checked",
 			  msg && *msg ? ": " : "", msg ? msg : "");
 		install_live(rf, wj->upd);
 		rf->reload_wanted = true;

@@ -1050,6 +1050,155 @@ static void test_rrsets(void **state)
 	h_free(r);
 }
 
+/* ---- one page in both encodings ----------------------------------------- */
+
+/* TXT RDATA B re-split into character-strings of at most CHUNK bytes: the
+ * same entry as another TXT RR (where strings break means nothing). */
+static void resplit_txt(const struct fetch_blob *b, size_t chunk,
+			struct fetch_blob *out)
+{
+	uint8_t *text = malloc(b->len), *d;
+	size_t tl = 0, o = 0;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < b->len; i += 1 + b->data[i]) {
+		assert_true(i + 1 + b->data[i] <= b->len);
+		memcpy(text + tl, b->data + i + 1, b->data[i]);
+		tl += b->data[i];
+	}
+	d = malloc(tl + tl / chunk + 1);
+	assert_non_null(d);
+	for (size_t i = 0; i < tl; i += chunk) {
+		size_t l = tl - i < chunk ? tl - i : chunk;
+		d[o++] = (uint8_t)l;
+		memcpy(d + o, text + i, l);
+		o += l;
+	}
+	free(text);
+	out->type = 16;
+	out->data = d;
+	out->len = o;
+}
+
+/* fetch_chain_page on RRS (N of them) against HASH; returns the verdict
+ * and the number of members the page holds. */
+static enum fetch_reason page_check(struct fx *f, const uint8_t *hash,
+				    const struct fetch_blob *rrs, size_t n,
+				    size_t *members,
+				    struct fetch_chain_stats *st)
+{
+	struct fetch_rdata rd[8];
+	struct fetch_page pg;
+	struct fetch_error e;
+	enum fetch_reason r;
+
+	assert_true(n <= 8);
+	fetch_rdata_view(rrs, n, rd);
+	memset(st, 0, sizeof(*st));
+	r = fetch_chain_page(&f->w.cfg, hash, rd, n, T_NOW, &pg, st, &e);
+	*members = pg.nmembers;
+	if (r == FETCH_OK) {
+		for (size_t i = 0; i < pg.nmembers; i++)
+			assert_int_equal(pg.members[i].status, FETCH_OK);
+		assert_int_equal(pg.nraw, n);
+	}
+	fetch_page_free(&pg);
+	return r;
+}
+
+/* record-type both: every member entry of a page arrives twice, as TXT
+ * and as TYPE65380.  The page is a set of entries, so the RRset still
+ * hashes to the page the head lists; and an entry duplicated in one
+ * encoding only (the other entries once) is the same set too.  Missing or
+ * foreign entries are not hidden by the deduplication. */
+static void test_page_both_encodings(void **state)
+{
+	struct fx *f = *state;
+	struct fetch_membership m;
+	struct fetch_rdata hr;
+	struct fetch_error e;
+	struct fetch_chain_stats st = { 0 };
+	struct fetch_blob txt[PER_PAGE + 1], bin[PER_PAGE + 1], txt0b;
+	const uint8_t *hash;
+	size_t members;
+
+	/* The hash as the (verified) head lists it. */
+	memset(&m, 0, sizeof(m));
+	fetch_rdata_view(&f->w.head, 1, &hr);
+	assert_int_equal(fetch_chain_head(&f->w.cfg, &hr, 1, T_NOW, NULL,
+					  &m.head, &st, &e), FETCH_OK);
+	assert_true(m.head.rec.npages >= 2);
+	hash = m.head.rec.pages[0];
+	assert_memory_equal(hash, f->w.pages[0].hash, RR_HASH_LEN);
+	/* Page 1 holds sites 0 and 1; site 2 is on page 2. */
+	for (size_t i = 0; i <= PER_PAGE; i++) {
+		struct rr_record *r = h_member(&f->w.s[i]);
+		h_blob(r, false, &txt[i]);
+		h_blob(r, true, &bin[i]);
+		h_free(r);
+	}
+	resplit_txt(&txt[0], 100, &txt0b);
+	assert_true(txt0b.len != txt[0].len ||
+		    memcmp(txt0b.data, txt[0].data, txt0b.len) != 0);
+
+	/* Each encoding alone. */
+	{
+		struct fetch_blob t[] = { txt[0], txt[1] }, b[] = { bin[1],
+								   bin[0] };
+		assert_int_equal(page_check(f, hash, t, 2, &members, &st),
+				 FETCH_OK);
+		assert_int_equal(members, PER_PAGE);
+		assert_int_equal(page_check(f, hash, b, 2, &members, &st),
+				 FETCH_OK);
+		assert_int_equal(members, PER_PAGE);
+	}
+	/* Both encodings of every entry, interleaved as DNS may order
+	 * them: one hash computed, over two members, and it matches. */
+	{
+		struct fetch_blob both[] = { bin[1], txt[0], bin[0], txt[1] };
+		assert_int_equal(page_check(f, hash, both, 4, &members, &st),
+				 FETCH_OK);
+		assert_int_equal(members, PER_PAGE);
+		assert_int_equal(st.pages_hashed, 1);
+		assert_int_equal(st.members_checked, PER_PAGE);
+		for (int i = 1; i < FETCH_R__COUNT; i++)
+			assert_int_equal(st.rejected[i], 0);
+	}
+	/* One entry in both encodings, the other in one only. */
+	{
+		struct fetch_blob one[] = { txt[0], bin[0], bin[1] };
+		assert_int_equal(page_check(f, hash, one, 3, &members, &st),
+				 FETCH_OK);
+		assert_int_equal(members, PER_PAGE);
+	}
+	/* One entry twice as TXT (strings split elsewhere), the other
+	 * once. */
+	{
+		struct fetch_blob dup[] = { txt[0], txt[1], txt0b };
+		assert_int_equal(page_check(f, hash, dup, 3, &members, &st),
+				 FETCH_OK);
+		assert_int_equal(members, PER_PAGE);
+	}
+	/* Deduplication hides nothing: entry 1 missing in both encodings,
+	 * or a third site's entry added, is another page. */
+	{
+		struct fetch_blob miss[] = { txt[0], bin[0], txt0b };
+		struct fetch_blob extra[] = { txt[0], bin[0], txt[1], bin[1],
+					      bin[2] };
+		assert_int_equal(page_check(f, hash, miss, 3, &members, &st),
+				 FETCH_R_HASH);
+		assert_int_equal(st.rejected[FETCH_R_HASH], 1);
+		assert_int_equal(page_check(f, hash, extra, 5, &members, &st),
+				 FETCH_R_HASH);
+	}
+	for (size_t i = 0; i <= PER_PAGE; i++) {
+		free(txt[i].data);
+		free(bin[i].data);
+	}
+	free(txt0b.data);
+	fetch_membership_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1073,6 +1222,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anchor_rollover, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rrsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_both_encodings, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
