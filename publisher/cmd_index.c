@@ -60,11 +60,6 @@ static const char help_resign[] =
 "Site form: when RECORDFILE is missing or its record expires within\n"
 "DURATION, DESCRIPTION is signed again into RECORDFILE (as \"vpnrr sign\").\n";
 
-static int now_opt(const char *arg)
-{
-	return pub_cli_now(arg);
-}
-
 static int index_json(const struct pub_admin *a,
 		      const struct pub_index_info *info, struct pub_err *e)
 {
@@ -104,7 +99,7 @@ int pub_cmd_index(int argc, char **argv)
 		switch (c) {
 		case PUB_OPT_JSON: json = true; break;
 		case PUB_OPT_NOW:
-			if (now_opt(optarg))
+			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
 		case PUB_OPT_HELP: return pub_help(help_index);
@@ -169,7 +164,7 @@ int pub_cmd_revoke(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case PUB_OPT_NOW:
-			if (now_opt(optarg))
+			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
 		case PUB_OPT_HELP: return pub_help(help_revoke);
@@ -281,7 +276,7 @@ int pub_cmd_resign(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
 		case PUB_OPT_NOW:
-			if (now_opt(optarg))
+			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
 		case PUB_OPT_HELP: return pub_help(help_resign);
