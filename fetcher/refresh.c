@@ -866,6 +866,23 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		run_reload(rf);
 }
 
+/* Is PATH the peer-keys file of this node's own site (local-site)? */
+static bool is_local_site(const struct refresh *rf, const char *path)
+{
+	const struct fetch_config *c = rf->cfg;
+	char name[FETCH_SITENAME_MAX], mangled[FETCH_SITENAME_MAX];
+	char own[4096];
+
+	if (!c->has_local_site)
+		return false;
+	say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
+	fetch_site_mangle(name, mangled);
+	if (fetch_path_join(own, sizeof(own), c->out_peer_keys, "peer.",
+			    mangled) != 0)
+		return false;
+	return strcmp(own, path) == 0;
+}
+
 static void hand_keys_to_secnet(struct refresh *rf)
 {
 	struct fetch_peerwatch_opts wo = { 0, rf->cfg->peer_keys_wait_ms };
@@ -886,8 +903,17 @@ static void hand_keys_to_secnet(struct refresh *rf)
 	}
 	rf->watches_left = n + 1;
 	for (size_t i = 0; i < n; i++) {
-		struct watch_job *wj = calloc(1, sizeof(*wj));
-		int rc = wj ? 0 : UV_ENOMEM;
+		struct watch_job *wj;
+		int rc;
+		if (is_local_site(rf, rf->applied.updates[i].live_path)) {
+			/* secnet never reads its own site's keys, so it would
+			 * never take this update: install it, no reload. */
+			install_live(rf, &rf->applied.updates[i]);
+			rf->watches_left--;
+			continue;
+		}
+		wj = calloc(1, sizeof(*wj));
+		rc = wj ? 0 : UV_ENOMEM;
 		if (wj) {
 			wj->rf = rf;
 			wj->upd = &rf->applied.updates[i];

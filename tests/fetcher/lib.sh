@@ -73,7 +73,7 @@ write_conf() {
 		echo "reload-command \"echo reload >> $TMP/$name/reloads\""
 		echo "timeout 500ms"
 		echo "attempts 2"
-		echo "local-site london/alpha"
+		echo "local-site mobile/gamma"
 		for l in "$@"; do echo "$l"; done
 	} >"$file"
 	: >"$TMP/$name/reloads"

@@ -20,6 +20,10 @@
 #                     keys_adopted=1, no reload
 #   rollover-nowait   delta rolls again with peer-keys-wait 0s: the live
 #                     file installed at once and one reload, no waiting
+#   rollover-local    alpha rolls again, seen from alpha's own node
+#                     (local-site london/alpha): secnet never reads its
+#                     own keys, so the live file is written at once, with
+#                     no watch and no reload
 #   endpoint-ipv6     alpha moves to an IPv6 literal: its site file only
 #                     (plus sites file and JSON), one reload
 #   site-added        the admin admits oslo/epsilon (request, admit,
@@ -50,7 +54,7 @@ ZS=$RS                           # SOA serials of the site zones
 cp "$S/london,alpha.rec" "$TMP/alpha-v1.rec"
 cp "$S/mobile,gamma.rec" "$TMP/gamma-v1.rec"
 # secnet rsa1 keys for the rollovers and the new site.
-python3 -B - "$SRC/tests/outputs" "$TMP" alpha2 delta3 delta4 epsilon <<'EOF' ||
+python3 -B - "$SRC/tests/outputs" "$TMP" alpha2 alpha3 delta3 delta4 epsilon <<'EOF' ||
 import sys
 sys.path.insert(0, sys.argv[1])
 import mkrsa1key
@@ -282,6 +286,23 @@ grep -q '^serial 00000004$' "$PK,berlin,delta" ||
 	fail "rollover-nowait: delta's live file lacks the new key set"
 ms=$($FT get "$TMP/rollover-nowait.json" duration_ms)
 [ "$ms" -lt 1000 ] || fail "rollover-nowait: took $ms ms with peer-keys-wait 0s"
+
+# ---- this node's own key set: secnet never reads it -----------------------
+# With local-site london/alpha, alpha's new keys go straight to the live
+# file: no ~update, no watch, no reload.
+roll_keys london,alpha 00000003 "$TMP/alpha3.pubkey"
+publish_site london,alpha
+sed 's|^local-site .*|local-site london/alpha|' "$C" >"$TMP/local.conf"
+before rollover-local
+fetch "$TMP/local.conf" rollover-local
+after rollover-local 0 0 M:pk/peer.example,london,alpha M:sites M:vpn.json \
+	ok=true sites.updated=1 verify.sites_verified=1 \
+	secnet.keys_installed=1 secnet.keys_adopted=0 secnet.keys_timeout=0 \
+	secnet.reloads=0
+grep -q '^serial 00000003$' "$PK,london,alpha" ||
+	fail "rollover-local: alpha's live file lacks the new key set"
+[ ! -e "$PK,london,alpha~update" ] ||
+	fail "rollover-local: an ~update was left for the local site"
 
 # ---- endpoint moves to an IPv6 literal -----------------------------------
 set_line "$S/london,alpha.site" address "[2001:db8:1::10] 4500"
