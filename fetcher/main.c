@@ -45,6 +45,7 @@ struct app {
 	int exit_code;
 	uint64_t fixed_now; /* --now, for tests; 0: the clock */
 	uv_timer_t timer;
+	struct fetch_refresh *rf; /* the running refresh, if busy */
 	uv_signal_t sighup, sigterm, sigint;
 };
 
@@ -120,6 +121,7 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 	char err[FETCH_STATE_ERRLEN];
 
 	a->busy = false;
+	a->rf = NULL;
 	if (!a->dry_run) {
 		if (fetch_state_save(a->st, err, sizeof(err)) != 0) {
 			fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
@@ -170,7 +172,7 @@ static void start_refresh(struct app *a)
 	 * returns (out of memory), and refresh_done clears it. */
 	a->busy = true;
 	if (fetch_refresh_start(&a->loop, &a->cfg, a->st, &a->log, &o,
-				refresh_done, a, err, sizeof(err)) != 0) {
+				refresh_done, a, &a->rf, err, sizeof(err)) != 0) {
 		a->busy = false;
 		fetch_log(&a->log, FETCH_LOG_ERR, "refresh: %s", err);
 		a->exit_code = EXIT_REFRESH;
@@ -313,6 +315,8 @@ static void on_sigterm(uv_signal_t *s, int signo)
 	uv_timer_stop(&a->timer);
 	if (!a->busy)
 		uv_stop(&a->loop);
+	else if (a->rf)
+		fetch_refresh_hurry(a->rf);
 	/* else: refresh_done stops the loop once the refresh has saved. */
 }
 

@@ -26,11 +26,11 @@
 
 #define RELOAD_TIMEOUT_MS (120 * 1000)
 
-struct refresh;
+struct fetch_refresh;
 
 /* One DNS name, asked for each configured RR type; RDATA accumulates. */
 struct lookup {
-	struct refresh *rf;
+	struct fetch_refresh *rf;
 	void (*done)(struct lookup *lk);
 	char name[RR_MAX_NAME + 1];
 	struct fetch_blob *blobs;
@@ -65,11 +65,13 @@ struct site_job {
 };
 
 struct watch_job {
-	struct refresh *rf;
+	struct fetch_refresh *rf;
 	struct fetch_peerkeys_update *upd;
+	struct fetch_peerwatch *w;
+	size_t slot; /* in rf->watches */
 };
 
-struct refresh {
+struct fetch_refresh {
 	uv_loop_t *loop;
 	const struct fetch_config *cfg;
 	struct fetch_state *st;
@@ -113,11 +115,13 @@ struct refresh {
 	int out_rc;
 	char out_err[FETCH_OUTPUT_ERRLEN];
 	size_t watches_left;
+	struct watch_job **watches; /* pending ones; NULL once done */
+	bool hurry;                 /* stopping: do not wait for secnet */
 	bool reload_wanted;
 };
 
-static void merge_and_write(struct refresh *rf);
-static void start_sites(struct refresh *rf);
+static void merge_and_write(struct fetch_refresh *rf);
+static void start_sites(struct fetch_refresh *rf);
 
 /* snprintf for messages: cutting a long one short is fine. */
 static void say(char *buf, size_t len, const char *fmt, ...)
@@ -192,7 +196,7 @@ static void lookup_finish_status(struct lookup *lk)
 	}
 }
 
-static int lookup_start(struct refresh *rf, struct lookup *lk,
+static int lookup_start(struct fetch_refresh *rf, struct lookup *lk,
 			const char *name, void (*done)(struct lookup *))
 {
 	int rc;
@@ -234,7 +238,7 @@ static struct fetch_rdata *rdata_of(const struct fetch_blob *b, size_t n)
 
 /* ---- events and the report ---------------------------------------------- */
 
-static void site_status(struct refresh *rf, const char *name,
+static void site_status(struct fetch_refresh *rf, const char *name,
 			const char *status, const char *why)
 {
 	json_t *o = json_pack("{s:s}", "status", status);
@@ -251,7 +255,7 @@ static void site_status(struct refresh *rf, const char *name,
 static void site_work(uv_work_t *w)
 {
 	struct site_job *j = w->data;
-	struct refresh *rf = j->lk.rf;
+	struct fetch_refresh *rf = j->lk.rf;
 	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
 
 	if (!rd) {
@@ -268,7 +272,7 @@ static void site_work(uv_work_t *w)
 static void site_checked(uv_work_t *w, int status)
 {
 	struct site_job *j = w->data;
-	struct refresh *rf = j->lk.rf;
+	struct fetch_refresh *rf = j->lk.rf;
 
 	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
 	if (status != 0 || j->reason != FETCH_OK) {
@@ -291,7 +295,7 @@ static void site_checked(uv_work_t *w, int status)
 static void site_resolved(struct lookup *lk)
 {
 	struct site_job *j = (struct site_job *)lk;
-	struct refresh *rf = lk->rf;
+	struct fetch_refresh *rf = lk->rf;
 	int rc;
 
 	lookup_finish_status(lk);
@@ -317,7 +321,7 @@ static void site_resolved(struct lookup *lk)
 	}
 }
 
-static void start_sites(struct refresh *rf)
+static void start_sites(struct fetch_refresh *rf)
 {
 	const struct fetch_member *m;
 	size_t pos = 0, n = 0;
@@ -356,7 +360,7 @@ static void start_sites(struct refresh *rf)
 
 static void members_work(uv_work_t *w)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 
 	rf->head_reason = fetch_chain_members(&rf->fresh, &rf->head_stats,
 					      &rf->head_err);
@@ -364,7 +368,7 @@ static void members_work(uv_work_t *w)
 
 static void members_checked(uv_work_t *w, int status)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 
 	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
@@ -384,7 +388,7 @@ static void members_checked(uv_work_t *w, int status)
 	start_sites(rf);
 }
 
-static void pages_done(struct refresh *rf)
+static void pages_done(struct fetch_refresh *rf)
 {
 	int rc;
 
@@ -413,7 +417,7 @@ static void pages_done(struct refresh *rf)
 static void page_work(uv_work_t *w)
 {
 	struct page_job *j = w->data;
-	struct refresh *rf = j->lk.rf;
+	struct fetch_refresh *rf = j->lk.rf;
 	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
 
 	if (!rd) {
@@ -429,7 +433,7 @@ static void page_work(uv_work_t *w)
 static void page_checked(uv_work_t *w, int status)
 {
 	struct page_job *j = w->data;
-	struct refresh *rf = j->lk.rf;
+	struct fetch_refresh *rf = j->lk.rf;
 
 	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
 	if (status != 0 || j->reason != FETCH_OK) {
@@ -450,7 +454,7 @@ static void page_checked(uv_work_t *w, int status)
 static void page_resolved(struct lookup *lk)
 {
 	struct page_job *j = (struct page_job *)lk;
-	struct refresh *rf = lk->rf;
+	struct fetch_refresh *rf = lk->rf;
 	int rc;
 
 	lookup_finish_status(lk);
@@ -471,7 +475,7 @@ static void page_resolved(struct lookup *lk)
 
 /* A page whose hash the last good membership already holds is taken
  * from there: content addressing makes it the same page. */
-static bool reuse_page(struct refresh *rf, struct page_job *j)
+static bool reuse_page(struct fetch_refresh *rf, struct page_job *j)
 {
 	const struct fetch_membership *old = fetch_state_membership(rf->st);
 
@@ -504,7 +508,7 @@ static bool reuse_page(struct refresh *rf, struct page_job *j)
 	return false;
 }
 
-static void start_pages(struct refresh *rf)
+static void start_pages(struct fetch_refresh *rf)
 {
 	size_t n = rf->fresh.head.rec.npages;
 	char name[RR_MAX_NAME + 1];
@@ -552,7 +556,7 @@ static void start_pages(struct refresh *rf)
 
 static void head_work(uv_work_t *w)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 	struct fetch_rdata *rd = rdata_of(rf->head_lk.blobs, rf->head_lk.nblobs);
 
 	if (!rd) {
@@ -569,7 +573,7 @@ static void head_work(uv_work_t *w)
 
 static void head_checked(uv_work_t *w, int status)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 
 	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
@@ -595,7 +599,7 @@ static void head_checked(uv_work_t *w, int status)
  * nothing in the membership can have changed and nothing needs checking
  * again (its expiry is the merge's business).  Parsing costs no
  * signature check. */
-static bool head_unchanged(struct refresh *rf)
+static bool head_unchanged(struct fetch_refresh *rf)
 {
 	const struct fetch_membership *old = fetch_state_membership(rf->st);
 	uint8_t content[RR_HASH_LEN];
@@ -624,7 +628,7 @@ static bool head_unchanged(struct refresh *rf)
 
 static void head_resolved(struct lookup *lk)
 {
-	struct refresh *rf = lk->rf;
+	struct fetch_refresh *rf = lk->rf;
 	int rc;
 
 	lookup_finish_status(lk);
@@ -658,9 +662,9 @@ static void head_resolved(struct lookup *lk)
 
 /* ---- merge, outputs, secnet ---------------------------------------------- */
 
-static void finish(struct refresh *rf);
+static void finish(struct fetch_refresh *rf);
 
-static void summary_json(struct refresh *rf, json_t *o)
+static void summary_json(struct fetch_refresh *rf, json_t *o)
 {
 	const struct fetch_refresh_summary *s = &rf->sum;
 	json_t *rej = json_object();
@@ -727,7 +731,7 @@ static void summary_json(struct refresh *rf, json_t *o)
 	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
 }
 
-static void finish(struct refresh *rf)
+static void finish(struct fetch_refresh *rf)
 {
 	json_t *report = json_object();
 
@@ -755,12 +759,13 @@ static void finish(struct refresh *rf)
 		fetch_site_result_free(&rf->sites[i].result);
 	free(rf->pages);
 	free(rf->sites);
+	free(rf->watches);
 	free(rf);
 }
 
 static void on_reload(int status, const char *why, void *arg)
 {
-	struct refresh *rf = arg;
+	struct fetch_refresh *rf = arg;
 
 	rf->sum.reload_status = status;
 	if (status != 0) {
@@ -776,7 +781,7 @@ static void on_reload(int status, const char *why, void *arg)
 	finish(rf);
 }
 
-static void run_reload(struct refresh *rf)
+static void run_reload(struct fetch_refresh *rf)
 {
 	int rc;
 
@@ -808,7 +813,7 @@ static void run_reload(struct refresh *rf)
 
 /* secnet did not take the update: install it as the live file, which
  * secnet reads when the reload restarts it. */
-static void install_live(struct refresh *rf, struct fetch_peerkeys_update *u)
+static void install_live(struct fetch_refresh *rf, struct fetch_peerkeys_update *u)
 {
 	char err[FETCH_OUTPUT_ERRLEN];
 
@@ -827,7 +832,7 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		     const char *live_path, const char *msg, void *data)
 {
 	struct watch_job *wj = data;
-	struct refresh *rf = wj->rf;
+	struct fetch_refresh *rf = wj->rf;
 
 	switch (outcome) {
 	case FETCH_PEERWATCH_ADOPTED:
@@ -861,13 +866,44 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		rf->reload_wanted = true;
 		break;
 	}
+	rf->watches[wj->slot] = NULL;
 	free(wj);
 	if (--rf->watches_left == 0)
 		run_reload(rf);
 }
 
+void fetch_refresh_hurry(struct fetch_refresh *rf)
+{
+	size_t pending = 0;
+
+	rf->hurry = true;
+	for (size_t i = 0; i < rf->applied.nupdates && rf->watches; i++) {
+		struct watch_job *wj = rf->watches[i];
+		if (!wj)
+			continue;
+		/* Treated as a timeout: secnet gets the keys from the live
+		 * file when the reload restarts it. */
+		fetch_peerwatch_cancel(wj->w);
+		rf->watches[i] = NULL;
+		rf->sum.keys_timeout++;
+		fetch_log(rf->log, FETCH_LOG_NOTICE,
+			  "%s: stopping: not waiting for secnet to take the "
+			  "peer-keys update; installing the keys and reloading",
+			  wj->upd->live_path);
+		install_live(rf, wj->upd);
+		rf->reload_wanted = true;
+		free(wj);
+		pending++;
+	}
+	if (pending > 0) {
+		rf->watches_left -= pending;
+		if (rf->watches_left == 0)
+			run_reload(rf);
+	}
+}
+
 /* Is PATH the peer-keys file of this node's own site (local-site)? */
-static bool is_local_site(const struct refresh *rf, const char *path)
+static bool is_local_site(const struct fetch_refresh *rf, const char *path)
 {
 	const struct fetch_config *c = rf->cfg;
 	char name[FETCH_SITENAME_MAX], mangled[FETCH_SITENAME_MAX];
@@ -883,22 +919,32 @@ static bool is_local_site(const struct refresh *rf, const char *path)
 	return strcmp(own, path) == 0;
 }
 
-static void hand_keys_to_secnet(struct refresh *rf)
+static void hand_keys_to_secnet(struct fetch_refresh *rf)
 {
 	struct fetch_peerwatch_opts wo = { 0, rf->cfg->peer_keys_wait_ms };
-	struct fetch_peerwatch *w;
 	size_t n = rf->applied.nupdates;
 
 	/* A reload restarts secnet, which reads the live files: install
 	 * the keys directly rather than wait for an adoption. */
 	if (rf->reload_wanted || n == 0 || rf->opts.dry_run ||
-	    rf->cfg->peer_keys_wait_ms == 0) {
-		/* peer-keys-wait 0: nobody waits for secnet to adopt. */
-		if (n > 0 && !rf->opts.dry_run)
-			rf->reload_wanted = true;
+	    rf->cfg->peer_keys_wait_ms == 0 || rf->hurry) {
+		/* peer-keys-wait 0, or stopping: nobody waits for secnet to
+		 * adopt; the reload makes it read the live files.  Its own
+		 * site's keys it never reads, so they need no reload. */
+		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
+			if (!is_local_site(rf, rf->applied.updates[i].live_path))
+				rf->reload_wanted = true;
 		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
 			install_live(rf, &rf->applied.updates[i]);
 		run_reload(rf);
+		return;
+	}
+	rf->watches = calloc(n, sizeof(*rf->watches));
+	if (!rf->watches) {
+		fetch_log(rf->log, FETCH_LOG_ERR, "out of memory: installing "
+			  "the keys and reloading");
+		rf->hurry = true;
+		hand_keys_to_secnet(rf);
 		return;
 	}
 	rf->watches_left = n + 1;
@@ -917,9 +963,12 @@ static void hand_keys_to_secnet(struct refresh *rf)
 		if (wj) {
 			wj->rf = rf;
 			wj->upd = &rf->applied.updates[i];
+			wj->slot = i;
 			rc = fetch_peerwatch_start(rf->loop, wj->upd->live_path,
 						   wj->upd->data, wj->upd->len,
-						   &wo, on_watch, wj, &w);
+						   &wo, on_watch, wj, &wj->w);
+			if (rc == 0)
+				rf->watches[i] = wj;
 		}
 		if (rc != 0) {
 			free(wj);
@@ -941,7 +990,7 @@ static const struct fetch_output_ops *const all_outputs[] = {
 	&fetch_output_json,
 };
 
-static bool output_enabled(const struct refresh *rf,
+static bool output_enabled(const struct fetch_refresh *rf,
 			   const struct fetch_output_ops *o)
 {
 	if (o == &fetch_output_secnet || o == &fetch_output_peerkeys)
@@ -1011,7 +1060,7 @@ static int make_plan_dirs(const struct fetch_plan *plan, char *err,
 
 static void out_work(uv_work_t *w)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 	const struct fetch_view *view = fetch_state_view(rf->st);
 
 	for (size_t i = 0; i < sizeof(all_outputs) / sizeof(all_outputs[0]);
@@ -1036,7 +1085,7 @@ static void out_work(uv_work_t *w)
 
 static void out_done(uv_work_t *w, int status)
 {
-	struct refresh *rf = w->data;
+	struct fetch_refresh *rf = w->data;
 
 	for (size_t i = 0; i < rf->plan.nnotices; i++)
 		fetch_log(rf->log, FETCH_LOG_NOTICE, "%s", rf->plan.notices[i]);
@@ -1055,7 +1104,7 @@ static void out_done(uv_work_t *w, int status)
 	hand_keys_to_secnet(rf);
 }
 
-static void record_events(struct refresh *rf,
+static void record_events(struct fetch_refresh *rf,
 			  const struct fetch_merge_report *rep)
 {
 	for (size_t i = 0; i < rep->nevents; i++) {
@@ -1089,7 +1138,7 @@ static void record_events(struct refresh *rf,
 
 /* Expired authority data caused outages elsewhere: warn early, loudly
  * when little time is left, in the log and in the JSON report. */
-static void warn_expiring(struct refresh *rf)
+static void warn_expiring(struct fetch_refresh *rf)
 {
 	struct fetch_expiring *ex = NULL;
 	json_t *list = json_array();
@@ -1118,7 +1167,7 @@ static void warn_expiring(struct refresh *rf)
 	free(ex);
 }
 
-static void merge_and_write(struct refresh *rf)
+static void merge_and_write(struct fetch_refresh *rf)
 {
 	struct fetch_site_result *results;
 	struct fetch_merge_report rep;
@@ -1185,7 +1234,7 @@ static void merge_and_write(struct refresh *rf)
 
 /* ---- start --------------------------------------------------------------- */
 
-static int make_dns(struct refresh *rf, char *err, size_t errlen)
+static int make_dns(struct fetch_refresh *rf, char *err, size_t errlen)
 {
 	struct fetch_dns_server servers[FETCH_MAX_RESOLVERS];
 	struct fetch_dns_config dc;
@@ -1218,7 +1267,7 @@ static int make_dns(struct refresh *rf, char *err, size_t errlen)
 	return 0;
 }
 
-static void output_cfg(struct refresh *rf)
+static void output_cfg(struct fetch_refresh *rf)
 {
 	const struct fetch_config *c = rf->cfg;
 
@@ -1233,10 +1282,10 @@ static void output_cfg(struct refresh *rf)
 int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 			struct fetch_state *st, const struct fetch_log *log,
 			const struct fetch_refresh_opts *opts,
-			fetch_refresh_cb cb, void *arg, char *err,
-			size_t errlen)
+			fetch_refresh_cb cb, void *arg,
+			struct fetch_refresh **out, char *err, size_t errlen)
 {
-	struct refresh *rf = calloc(1, sizeof(*rf));
+	struct fetch_refresh *rf = calloc(1, sizeof(*rf));
 	char head[RR_MAX_NAME + 1];
 	struct rr_error rerr;
 
@@ -1272,6 +1321,9 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	}
 	if (make_dns(rf, err, errlen) != 0)
 		goto fail;
+	/* Set before the first lookup, which may complete the refresh
+	 * (calling CB) before we return. */
+	*out = rf;
 	if (lookup_start(rf, &rf->head_lk, head, head_resolved) != 0)
 		head_resolved(&rf->head_lk);
 	return 0;

@@ -58,15 +58,23 @@ struct fetch_refresh_summary {
 typedef void (*fetch_refresh_cb)(const struct fetch_refresh_summary *sum,
 				 json_t *report, void *arg);
 
+struct fetch_refresh;
+
 /*
- * Starts a refresh of ST with CFG on LOOP.  CFG, ST and LOG must stay
+ * Starts a refresh of ST with CFG on LOOP and sets *OUT to it (valid until
+ * CB has run; CB may run before this returns).  CFG, ST and LOG must stay
  * valid until CB has run.  Returns 0, or -1 with ERR set (nothing
  * started, CB not called).
  */
 int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 			struct fetch_state *st, const struct fetch_log *log,
 			const struct fetch_refresh_opts *opts,
-			fetch_refresh_cb cb, void *arg, char *err,
-			size_t errlen);
+			fetch_refresh_cb cb, void *arg,
+			struct fetch_refresh **out, char *err, size_t errlen);
+
+/* Stopping: stop waiting for secnet to adopt peer-keys updates (they are
+ * installed as live files and the reload command runs instead), so the
+ * refresh ends as soon as its DNS queries and writes have. */
+void fetch_refresh_hurry(struct fetch_refresh *rf);
 
 #endif
