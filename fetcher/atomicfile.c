@@ -833,6 +833,58 @@ out:
 	return rc;
 }
 
+int fetch_plan_stale(const struct fetch_plan *plan, char ***out, size_t *n,
+		     char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	char **all = NULL, **stale = NULL, **grown;
+	size_t nall = 0, nstale = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < plan->ndirs; i++) {
+		const struct fetch_plan_dir *d = &plan->dirs[i];
+		struct stat sb;
+		/* A directory not made yet holds nothing to remove. */
+		if (stat(d->dir, &sb) != 0 && errno == ENOENT)
+			continue;
+		if (stale_names(plan, d, &stale, &nstale, err, errlen) < 0)
+			goto out;
+		grown = realloc(all, (nall + nstale + 1) * sizeof(*all));
+		if (!grown) {
+			fetch_output_seterr(err, errlen, "out of memory");
+			goto out;
+		}
+		all = grown;
+		for (; nstale > 0; nstale--) {
+			char *name = stale[nstale - 1];
+			if (fetch_path_join(path, sizeof(path), d->dir, name,
+					    NULL) < 0 ||
+			    !(all[nall] = strdup(path))) {
+				fetch_output_seterr(err, errlen,
+						    "cannot name %s", name);
+				goto out;
+			}
+			nall++;
+			free(name);
+		}
+		free(stale);
+		stale = NULL;
+	}
+	*out = all;
+	*n = nall;
+	all = NULL;
+	nall = 0;
+	rc = 0;
+out:
+	for (size_t i = 0; i < nstale; i++)
+		free(stale[i]);
+	free(stale);
+	for (size_t i = 0; i < nall; i++)
+		free(all[i]);
+	free(all);
+	return rc;
+}
+
 int fetch_plan_apply(const struct fetch_plan *plan,
 		     struct fetch_apply_result *res, char *err, size_t errlen)
 {

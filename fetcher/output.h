@@ -147,6 +147,12 @@ int fetch_plan_apply(const struct fetch_plan *plan,
 		     struct fetch_apply_result *res, char *err, size_t errlen);
 void fetch_apply_result_free(struct fetch_apply_result *res);
 
+/* For a dry run: the paths fetch_plan_apply would remove (owned files the
+ * plan no longer lists), in a new array of new strings (*N entries; free
+ * each and the array).  Returns 0, or -1 with ERR set. */
+int fetch_plan_stale(const struct fetch_plan *plan, char ***out, size_t *n,
+		     char *err, size_t errlen);
+
 /* ---- outputs ------------------------------------------------------------- */
 
 struct fetch_output_ops {

@@ -714,11 +714,12 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"kept", (json_int_t)s->kept,
 		"removed", (json_int_t)s->removed,
 		"dropped", (json_int_t)s->dropped));
-	json_object_set_new(o, "files", json_pack("{s:I,s:I,s:I,s:I}",
+	json_object_set_new(o, "files", json_pack("{s:I,s:I,s:I,s:I,s:I}",
 		"written", (json_int_t)s->files_written,
 		"unchanged", (json_int_t)s->files_unchanged,
 		"removed", (json_int_t)s->files_removed,
-		"would_write", (json_int_t)s->would_write));
+		"would_write", (json_int_t)s->would_write,
+		"would_remove", (json_int_t)s->would_remove));
 	json_object_set_new(o, "secnet", json_pack(
 		"{s:I,s:i,s:I,s:I,s:I,s:I,s:I}",
 		"reloads", (json_int_t)s->reloads,
@@ -1058,6 +1059,24 @@ static int make_plan_dirs(const struct fetch_plan *plan, char *err,
 	return 0;
 }
 
+/* Dry run: which owned files would be removed (sites that left). */
+static int count_removals(struct fetch_refresh *rf)
+{
+	char **paths = NULL;
+	size_t n = 0;
+
+	if (fetch_plan_stale(&rf->plan, &paths, &n, rf->out_err,
+			     sizeof(rf->out_err)) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "vpnrr-fetch: would remove %s\n", paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+	rf->sum.would_remove = n;
+	return 0;
+}
+
 static void out_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
@@ -1075,6 +1094,7 @@ static void out_work(uv_work_t *w)
 	}
 	if (rf->opts.dry_run) {
 		rf->sum.would_write = count_differences(&rf->plan);
+		rf->out_rc = count_removals(rf);
 		return;
 	}
 	rf->out_rc = make_plan_dirs(&rf->plan, rf->out_err, sizeof(rf->out_err));

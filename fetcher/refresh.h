@@ -42,6 +42,7 @@ struct fetch_refresh_summary {
 	size_t sites_in_view;
 	size_t files_written, files_unchanged, files_removed;
 	size_t would_write;      /* dry run: files that differ */
+	size_t would_remove;     /* dry run: files that would be removed */
 	size_t notices;
 	unsigned reloads;        /* reload command runs (0 or 1) */
 	int reload_status;       /* its exit status, -1 when it failed */

@@ -87,4 +87,19 @@ for f in "$TMP"/mss-pk/*~update; do
 done
 write_secnet_conf "$TMP/mss.conf" "$TMP/secnet-mss.conf"
 check_secnet "$TMP/secnet-mss.conf" "$TMP/secnet-mss.log"
+# --dry-run says what would change, writes nothing, and keeps stdout JSON.
+printf 'stale\n' >"$O/secnet/site.example,old,gone.conf"
+sed -i 's/^serial .*/serial 00000000/' "$O/pk/peer.example,paris,beta"
+$FT snap "$TMP/dry.snap1" "$O"
+timeout -k 5 60 "$F" -c "$TMP/both.conf" --dry-run --json >"$TMP/dry.json" \
+	2>"$TMP/dry.log" || fail "--dry-run failed" "$TMP/dry.log"
+$FT snap "$TMP/dry.snap2" "$O"
+[ -z "$($FT changed "$TMP/dry.snap1" "$TMP/dry.snap2")" ] ||
+	fail "--dry-run wrote files"
+$FT report "$TMP/dry.json" dry_run=true files.would_write=1 \
+	files.would_remove=1 files.written=0 || fail "--dry-run report" "$TMP/dry.json"
+grep -q "would remove .*/site.example,old,gone.conf" "$TMP/dry.log" &&
+	grep -q "would write .*/peer.example,paris,beta" "$TMP/dry.log" ||
+	fail "--dry-run did not name the files" "$TMP/dry.log"
+
 echo "fetcher-basic: 3 record types x 2 resolvers, secnet -j and make-secnet-sites agree"
