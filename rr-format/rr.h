@@ -29,6 +29,7 @@
 #define RR_MAX_NETS 64         /* prefixes per network list */
 #define RR_MAX_ENDPOINTS 8     /* endpoints per site */
 #define RR_MAX_NAME 253        /* DNS names, presentation form */
+#define RR_MAX_NAMECOMP 63     /* a VPN, location or site name */
 #define RR_MAX_TEXT 1024       /* bytes of a free-text value */
 #define RR_MAX_PAGES 256       /* page hashes in one head */
 #define RR_MAX_PAGE_MEMBERS 64 /* member entries in one page RRset */
@@ -223,8 +224,8 @@ struct rr_record {
 	struct rr_field fields[RR_MAX_FIELDS];
 	size_t nfields;
 
-	char vpn[RR_MAX_TEXT + 1];
-	char site[RR_MAX_TEXT + 1];    /* "location/site" */
+	char vpn[RR_MAX_NAMECOMP + 1];
+	char site[2 * RR_MAX_NAMECOMP + 2]; /* "location/site" */
 	bool has_serial;
 	uint32_t serial;               /* s= */
 	bool has_times;
