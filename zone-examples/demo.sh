@@ -1,8 +1,9 @@
 #!/bin/sh
 # zone-examples/demo.sh - the whole job on the bundled example VPN:
-# installs what is missing (Debian 12, as root), builds vpnrr, serves
-# zone-examples/zones/ with a real NSD on loopback at a free port, checks
-# the records with `vpnrr verify`, runs `vpnrr-fetch --once` against that
+# installs what is missing (Debian 12, as root), builds vpnrr, builds the
+# example zones from the site descriptions and keys (in a temporary copy),
+# serves them with a real NSD on loopback at a free port, checks the
+# records with `vpnrr verify`, runs `vpnrr-fetch --once` against that
 # server, and prints the secnet configuration it generated.
 # Everything it starts is stopped, and its temporary files removed, on exit.
 set -eu
@@ -19,8 +20,15 @@ ninja -C build >/dev/null
 . tests/lib/nsd.sh
 TMP=$(mktemp -d)
 trap 'stop_nsd; rm -rf "$TMP"' EXIT INT TERM
-start_nsd "$TMP/nsd" "$src"/zone-examples/zones/*.zone
-echo "== NSD serves zone-examples/zones on 127.0.0.1 and ::1, port $PORT"
+# Build the zones afresh (in a copy, so the tree stays as committed):
+# every site record signed by its site key, the membership by the anchor.
+echo "== vpnrr sign / zone / index: building the example zones"
+cp -R zone-examples "$TMP/ex"
+sh "$TMP/ex/regen.sh" "$src/build/publisher/vpnrr" >/dev/null
+build/publisher/vpnrr verify --anchor "$TMP/ex/keys/anchor.pub" \
+	"$TMP"/ex/zones/*.zone >/dev/null && echo "all zones verify"
+start_nsd "$TMP/nsd" "$TMP"/ex/zones/*.zone
+echo "== NSD serves them on 127.0.0.1 and ::1, port $PORT"
 
 echo "== vpnrr verify --server 127.0.0.1 -p $PORT (the membership head)"
 build/publisher/vpnrr verify --anchor zone-examples/keys/anchor.pub \
