@@ -96,39 +96,14 @@ reloads() {
 	wc -l <"$TMP/$1/reloads" | tr -d ' '
 }
 
-# A minimal secnet.conf around an included sites file ($1), local site
-# london/alpha with its key from zone-examples; dh and hash come before the
-# include (secnet builds the sites while reading).
+. "$SRC/tests/lib/secnet.sh"
+
+# write_secnet_conf SITESCONF OUT: around it, local site london/alpha with
+# its key from zone-examples.
 write_secnet_conf() {
-	cat >"$2" <<EOF
-system {
-};
-log logfile {
-	class "info","notice","warning","error","security","fatal";
-};
-netlink tun {
-	name "netlink-tun";
-	local-address "10.1.0.1";
-	secnet-address "10.1.0.2";
-	remote-networks "10.0.0.0/8";
-	mtu 1400;
-	buffer sysbuffer(2048);
-};
-comm udp {
-	port 4500;
-	buffer sysbuffer(4096);
-};
-local-name "example/london/alpha";
-local-key rsa-private("$ZE/keys/alpha.secnet");
-resolver adns { };
-random randomfile("/dev/urandom",no);
-transform eax-serpent { }, serpent256-cbc { };
-log-events "all";
-dh diffie-hellman("$(echo "$DH" | cut -d' ' -f1)","$(echo "$DH" | cut -d' ' -f2)");
-hash sha1;
-include $1
-sites map(site,all-sites);
-EOF
+	secnet_test_conf "$1" "$2" example/london/alpha \
+		"$ZE/keys/alpha.secnet" "$(echo "$DH" | cut -d' ' -f1)" \
+		"$(echo "$DH" | cut -d' ' -f2)"
 }
 
 # check_secnet CONF LOG: secnet -j accepts it, and says nothing bad (it

@@ -40,38 +40,11 @@ mkdir "$tmp/out" "$tmp/out/secnet" "$tmp/out/pk" "$tmp/mss-pk"
 "$render" "$tmp/out" "$tmp/alpha.pub" "$tmp/beta.pub" "$tmp/gamma.pub" \
 	"$dh" >"$tmp/render.out" 2>&1 || fail "render_example failed"
 
-# A minimal secnet.conf around an included sites file ($1).  dh and hash
-# come before the include: secnet builds the sites while reading.
+. "$(dirname "$0")/../lib/secnet.sh"
+
+# write_conf SITESCONF OUT: around it, local site test/london/alpha.
 write_conf() {
-	cat >"$2" <<EOF
-system {
-};
-log logfile {
-	class "info","notice","warning","error","security","fatal";
-};
-netlink tun {
-	name "netlink-tun";
-	local-address "10.1.0.1";
-	secnet-address "10.1.0.2";
-	remote-networks "10.0.0.0/8";
-	mtu 1400;
-	buffer sysbuffer(2048);
-};
-comm udp {
-	port 4500;
-	buffer sysbuffer(4096);
-};
-local-name "test/london/alpha";
-local-key rsa-private("$tmp/alpha.key");
-resolver adns { };
-random randomfile("/dev/urandom",no);
-transform eax-serpent { }, serpent256-cbc { };
-log-events "all";
-dh diffie-hellman("$dh","2");
-hash sha1;
-include $1
-sites map(site,all-sites);
-EOF
+	secnet_test_conf "$1" "$2" test/london/alpha "$tmp/alpha.key" "$dh" 2
 }
 
 # secnet -j exits 0 even when a peer-keys file is unreadable, so its log
