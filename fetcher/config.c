@@ -41,6 +41,8 @@ enum slot {
 	SLOT_RECORD_TYPE,
 	SLOT_SITES_DH,
 	SLOT_SITES_HASH,
+	SLOT_SECNET_CONFIG,
+	SLOT_SECNET_CHECK,
 	SLOT__COUNT,
 	SLOT_REPEATABLE = -1,
 };
@@ -415,6 +417,26 @@ static int kw_reload(struct parser *p, const char *kw, char **a, size_t n)
 	return 0;
 }
 
+static int kw_secnet_config(struct parser *p, const char *kw, char **a,
+			    size_t n)
+{
+	(void)n;
+	return set_path(p, kw, a[0], &p->cfg->secnet_config);
+}
+
+static int kw_secnet_check(struct parser *p, const char *kw, char **a,
+			   size_t n)
+{
+	(void)n;
+	if (a[0][0] == '\0')
+		return perr(p, kw, "empty command");
+	free(p->cfg->secnet_check_command);
+	p->cfg->secnet_check_command = strdup(a[0]);
+	if (!p->cfg->secnet_check_command)
+		return perr(p, kw, "out of memory");
+	return 0;
+}
+
 static int duration(struct parser *p, const char *kw, const char *val,
 		    uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -557,6 +579,8 @@ static const struct keyword keywords[] = {
 	{ "record-type", kw_record_type, 1, 1, SLOT_RECORD_TYPE },
 	{ "sites-file-dh", kw_sites_dh, 2, 2, SLOT_SITES_DH },
 	{ "sites-file-hash", kw_sites_hash, 1, 1, SLOT_SITES_HASH },
+	{ "secnet-config", kw_secnet_config, 1, 1, SLOT_SECNET_CONFIG },
+	{ "secnet-check-command", kw_secnet_check, 1, 1, SLOT_SECNET_CHECK },
 };
 
 /* ---- lines --------------------------------------------------------------- */
@@ -772,6 +796,8 @@ void fetch_config_free(struct fetch_config *cfg)
 	free(cfg->out_sites_file);
 	free(cfg->out_json);
 	free(cfg->reload_command);
+	free(cfg->secnet_config);
+	free(cfg->secnet_check_command);
 	free(cfg->sites_dh);
 	free(cfg->sites_hash);
 	memset(cfg, 0, sizeof(*cfg));

@@ -29,6 +29,7 @@
 #define FETCH_DEFAULT_TIMEOUT_MS 2000ULL
 #define FETCH_DEFAULT_ATTEMPTS 3
 #define FETCH_DEFAULT_PEER_KEYS_WAIT_MS 30000ULL
+#define FETCH_DEFAULT_SECNET_CHECK "secnet -j -c"
 #define FETCH_DEFAULT_EXPIRY_WARNING_MS (7ULL * 86400 * 1000)
 
 struct fetch_config {
@@ -53,6 +54,11 @@ struct fetch_config {
 	char *out_sites_file;
 	char *out_json;
 	char *reload_command; /* run with /bin/sh -c */
+	/* The node's secnet.conf: when set, every candidate configuration
+	 * must pass SECNET_CHECK_COMMAND (default FETCH_DEFAULT_SECNET_CHECK,
+	 * run with the candidate's path appended) before it is applied. */
+	char *secnet_config;
+	char *secnet_check_command;
 
 	uint64_t refresh_interval_ms;
 	uint64_t timeout_ms;        /* per query try */

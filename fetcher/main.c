@@ -25,13 +25,14 @@
 #include "log.h"
 #include "refresh.h"
 #include "state.h"
+#include "store.h"
 
 #define EXIT_REFRESH 1
 #define EXIT_USAGE 2
 #define EXIT_IO 3
 #define DEFAULT_CONFIG "/etc/vpnrr/fetch.conf"
-#define STATUS_FILE "status.json"
-#define MIN_INTERVAL_MS (30 * 1000)
+#define MIN_INTERVAL_MS (10 * 1000)
+#define RETRY_MIN_MS (10 * 1000)
 
 struct app {
 	uv_loop_t loop;
@@ -39,6 +40,8 @@ struct app {
 	struct fetch_config cfg;
 	bool have_cfg;
 	struct fetch_state *st;
+	struct fetch_store *store;
+	bool state_reset;  /* reported in the next report, then cleared */
 	struct fetch_log log;
 	bool once, dry_run, json, daemon_mode;
 	bool busy, stopping, reload_pending;
@@ -84,33 +87,25 @@ static uint64_t wall_now(const struct app *a)
 	return a->fixed_now ? a->fixed_now : (uint64_t)time(NULL);
 }
 
-static char *status_path(const struct app *a)
-{
-	size_t n = strlen(a->cfg.state_dir) + sizeof(STATUS_FILE) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a->cfg.state_dir, STATUS_FILE);
-	return p;
-}
-
+/* The report of the last refresh goes into the store, next to the
+ * journal that --status shows with it. */
 static void save_status(struct app *a, json_t *report)
 {
-	char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
-	char *path = status_path(a);
-	char err[256];
+	char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
+	char err[512];
 
-	if (!text || !path ||
-	    fetch_atomic_write(path, NULL, (const uint8_t *)text, strlen(text),
-			       err, sizeof(err)) != 0)
-		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: %s",
-			  path ? path : STATUS_FILE, text && path ? err
-							 : "out of memory");
+	if (!text || fetch_store_begin(a->store, err, sizeof(err)) != 0 ||
+	    fetch_store_meta_put(a->store, "report", text, strlen(text), err,
+				 sizeof(err)) != 0 ||
+	    fetch_store_commit(a->store, err, sizeof(err)) != 0) {
+		fetch_store_rollback(a->store);
+		fetch_log(&a->log, FETCH_LOG_ERR, "state: cannot keep the "
+			  "report: %s", text ? err : "out of memory");
+	}
 	free(text);
-	free(path);
 }
 
-static void schedule(struct app *a, uint32_t min_ttl);
+static void schedule(struct app *a, uint32_t min_ttl, unsigned failures);
 static void start_refresh(struct app *a);
 static void apply_reload(struct app *a);
 
@@ -118,18 +113,14 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 			 json_t *report, void *arg)
 {
 	struct app *a = arg;
-	char err[FETCH_STATE_ERRLEN];
 
 	a->busy = false;
 	a->rf = NULL;
-	if (!a->dry_run) {
-		if (fetch_state_save(a->st, err, sizeof(err)) != 0) {
-			fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
-			a->exit_code = EXIT_IO;
-		}
-		if (report)
-			save_status(a, report);
-	}
+	a->state_reset = false;
+	if (sum->store_failed)
+		a->exit_code = EXIT_IO;
+	if (!a->dry_run && report)
+		save_status(a, report);
 	if (a->json && report) {
 		char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
 		if (text)
@@ -158,12 +149,13 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 		start_refresh(a);
 		return;
 	}
-	schedule(a, sum->min_ttl);
+	schedule(a, sum->min_ttl, sum->reload_owed ? sum->reload_attempts : 0);
 }
 
 static void start_refresh(struct app *a)
 {
-	struct fetch_refresh_opts o = { a->dry_run, wall_now(a) };
+	struct fetch_refresh_opts o = { a->dry_run, wall_now(a), a->store,
+					a->state_reset };
 	char err[512];
 
 	if (a->busy)
@@ -179,7 +171,7 @@ static void start_refresh(struct app *a)
 		if (a->once)
 			uv_stop(&a->loop);
 		else
-			schedule(a, 0);
+			schedule(a, 0, 0);
 		return;
 	}
 }
@@ -191,13 +183,21 @@ static void on_timer(uv_timer_t *t)
 
 /* The next refresh comes after the configured interval or half the
  * smallest TTL seen, whichever is sooner, less up to 10% jitter so that
- * a VPN's nodes do not all ask at the same moment. */
-static void schedule(struct app *a, uint32_t min_ttl)
+ * a VPN's nodes do not all ask at the same moment.  A restart still owed
+ * after FAILURES failed runs is retried sooner: 10 s, 20 s, 40 s, ...,
+ * never later than the interval. */
+static void schedule(struct app *a, uint32_t min_ttl, unsigned failures)
 {
 	uint64_t ms = a->cfg.refresh_interval_ms;
 
 	if (min_ttl > 0 && (uint64_t)min_ttl * 500 < ms)
 		ms = (uint64_t)min_ttl * 500;
+	if (failures > 0) {
+		uint64_t retry = (uint64_t)RETRY_MIN_MS
+				 << (failures > 16 ? 16 : failures - 1);
+		if (retry < ms)
+			ms = retry;
+	}
 	if (ms < MIN_INTERVAL_MS)
 		ms = MIN_INTERVAL_MS;
 	ms -= randombytes_uniform((uint32_t)(ms / 10 + 1));
@@ -217,10 +217,46 @@ static int load_config(struct app *a, struct fetch_config *out)
 	return 0;
 }
 
-/* Reads CFG's state directory into a new state, verifying everything in
- * it again under CFG (its anchors, zone and VPN). */
+/* Opens CFG's store: read-only for a dry run (which must create and
+ * change nothing), else for writing.  A store that had to be created
+ * afresh (missing, or damaged and moved aside) means the high-water marks
+ * are gone: said loudly, in the log now and in the next JSON report. */
+static int open_store(struct app *a, const struct fetch_config *cfg,
+		      struct fetch_store **out, bool *reset)
+{
+	enum fetch_store_found found;
+	char err[FETCH_STATE_ERRLEN];
+	char *aside = NULL;
+
+	*reset = false;
+	if (fetch_store_open(cfg->state_dir,
+			     a->dry_run ? FETCH_STORE_READONLY
+					: FETCH_STORE_WRITE,
+			     out, &found, &aside, err, sizeof(err)) != 0) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
+		return -1;
+	}
+	if (found == FETCH_STORE_CORRUPT)
+		fetch_log(&a->log, FETCH_LOG_ERR,
+			  "state-reset: %s/%s was damaged and is moved to %s; "
+			  "starting afresh: rollback protection restarts from "
+			  "what DNS serves now", cfg->state_dir,
+			  FETCH_STORE_FILE, aside);
+	else if (found == FETCH_STORE_MISSING && !a->dry_run)
+		fetch_log(&a->log, FETCH_LOG_WARN,
+			  "state-reset: no store at %s/%s (a first run, or "
+			  "the store was deleted): starting afresh; rollback "
+			  "protection restarts from what DNS serves now",
+			  cfg->state_dir, FETCH_STORE_FILE);
+	*reset = found != FETCH_STORE_EXISTING && !a->dry_run;
+	free(aside);
+	return 0;
+}
+
+/* Reads STORE into a new state, verifying everything in it again under
+ * CFG (its anchors, zone and VPN). */
 static int open_state(struct app *a, const struct fetch_config *cfg,
-		      struct fetch_state **out)
+		      struct fetch_store *store, struct fetch_state **out)
 {
 	struct fetch_merge_report rep;
 	struct fetch_state *st = NULL;
@@ -228,23 +264,23 @@ static int open_state(struct app *a, const struct fetch_config *cfg,
 	int rc = -1;
 
 	memset(&rep, 0, sizeof(rep));
-	if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
-		fetch_log(&a->log, FETCH_LOG_ERR, "%s: %s", cfg->state_dir,
-			  strerror(errno));
-		return -1;
-	}
 	if (fetch_state_new(cfg->state_dir, &st, err, sizeof(err)) != 0 ||
-	    fetch_state_load(st, cfg, wall_now(a), &rep, err,
+	    fetch_state_load(st, store, cfg, wall_now(a), &rep, err,
 			     sizeof(err)) != 0) {
 		fetch_log(&a->log, FETCH_LOG_ERR, "state: %s", err);
 		fetch_state_free(st);
 		goto out;
 	}
+	/* What the store held coming back is no news; what it no longer
+	 * may hold is. */
 	for (size_t i = 0; i < rep.nevents; i++)
-		fetch_log(&a->log, FETCH_LOG_NOTICE, "state: %s%s%s: %s",
-			  rep.events[i].name, rep.events[i].name[0] ? " " : "",
-			  fetch_event_kind_name(rep.events[i].kind),
-			  rep.events[i].msg);
+		if (rep.events[i].kind != FETCH_EV_SITE_ADDED &&
+		    rep.events[i].kind != FETCH_EV_HEAD_NEW)
+			fetch_log(&a->log, FETCH_LOG_NOTICE, "state: %s%s%s: %s",
+				  rep.events[i].name,
+				  rep.events[i].name[0] ? " " : "",
+				  fetch_event_kind_name(rep.events[i].kind),
+				  rep.events[i].msg);
 	*out = st;
 	rc = 0;
 out:
@@ -261,25 +297,40 @@ out:
 static void apply_reload(struct app *a)
 {
 	struct fetch_config fresh;
+	struct fetch_store *store = a->store;
 	struct fetch_state *st;
+	bool reset = false;
 
 	if (load_config(a, &fresh) != 0) {
 		fetch_log(&a->log, FETCH_LOG_ERR,
 			  "SIGHUP: keeping the old configuration");
 		return;
 	}
-	if (open_state(a, &fresh, &st) != 0) {
-		fetch_log(&a->log, FETCH_LOG_ERR,
-			  "SIGHUP: keeping the old configuration and state");
-		fetch_config_free(&fresh);
-		return;
+	/* A new state directory is a new store (and lock). */
+	if (strcmp(fresh.state_dir, a->cfg.state_dir) != 0 &&
+	    open_store(a, &fresh, &store, &reset) != 0)
+		goto keep;
+	if (open_state(a, &fresh, store, &st) != 0) {
+		if (store != a->store)
+			fetch_store_close(store);
+		goto keep;
 	}
 	fetch_state_free(a->st);
 	a->st = st;
+	if (store != a->store) {
+		fetch_store_close(a->store);
+		a->store = store;
+		a->state_reset = reset;
+	}
 	fetch_config_free(&a->cfg);
 	a->cfg = fresh;
 	fetch_log(&a->log, FETCH_LOG_NOTICE,
 		  "SIGHUP: configuration reloaded; refreshing");
+	return;
+keep:
+	fetch_log(&a->log, FETCH_LOG_ERR,
+		  "SIGHUP: keeping the old configuration and state");
+	fetch_config_free(&fresh);
 }
 
 static void on_sighup(uv_signal_t *s, int signo)
@@ -326,25 +377,70 @@ static void close_cb(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+static json_t *owed_json(const struct fetch_owed *v, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < n; i++) {
+		json_t *o = json_pack("{s:s,s:I}", "action",
+				      fetch_owed_kind_name(v[i].kind),
+				      "attempts", (json_int_t)v[i].attempts);
+		if (o && v[i].path)
+			json_object_set_new(o, "path", json_string(v[i].path));
+		if (o && v[i].last_error)
+			json_object_set_new(o, "last_error",
+					    json_string(v[i].last_error));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* The last refresh's report, with what is still owed now. */
 static int print_status(struct app *a)
 {
-	char *path = status_path(a);
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char buf[8192];
-	size_t n;
+	enum fetch_store_found found;
+	struct fetch_store *s = NULL;
+	struct fetch_owed *v = NULL;
+	char err[FETCH_STATE_ERRLEN], *aside = NULL, *text = NULL;
+	uint8_t *rep = NULL;
+	json_t *root = NULL;
+	size_t len, n = 0;
+	int rc = EXIT_IO, r;
 
-	if (!f) {
-		fprintf(stderr, "vpnrr-fetch: %s: %s\n",
-			path ? path : STATUS_FILE,
-			path ? strerror(errno) : "out of memory");
-		free(path);
-		return EXIT_IO;
+	if (fetch_store_open(a->cfg.state_dir, FETCH_STORE_READONLY, &s,
+			     &found, &aside, err, sizeof(err)) != 0)
+		goto fail;
+	if (found == FETCH_STORE_MISSING) {
+		snprintf(err, sizeof(err), "%s/%s: no store yet: vpnrr-fetch "
+			 "has not run", a->cfg.state_dir, FETCH_STORE_FILE);
+		goto fail;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stdout);
-	fclose(f);
-	free(path);
-	return 0;
+	r = fetch_store_meta_get(s, "report", &rep, &len, err, sizeof(err));
+	if (r < 0 || fetch_store_owed(s, &v, &n, err, sizeof(err)) != 0)
+		goto fail;
+	root = r == 1 ? json_loadb((const char *)rep, len, 0, NULL)
+		      : json_object();
+	if (!root)
+		root = json_object();
+	json_object_set_new(root, "owed", owed_json(v, n));
+	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	printf("%s\n", text);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "vpnrr-fetch: %s\n", err);
+out:
+	free(text);
+	json_decref(root);
+	free(rep);
+	free(aside);
+	fetch_owed_free(v, n);
+	fetch_store_close(s);
+	return rc;
 }
 
 static int run(struct app *a)
@@ -442,7 +538,8 @@ int main(int argc, char **argv)
 		rc = print_status(&a);
 		goto out;
 	}
-	if (open_state(&a, &a.cfg, &a.st) != 0) {
+	if (open_store(&a, &a.cfg, &a.store, &a.state_reset) != 0 ||
+	    open_state(&a, &a.cfg, a.store, &a.st) != 0) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -451,6 +548,7 @@ int main(int argc, char **argv)
 	rc = run(&a);
 out:
 	fetch_state_free(a.st);
+	fetch_store_close(a.store);
 	if (a.have_cfg)
 		fetch_config_free(&a.cfg);
 	fetch_log_close(&a.log);

@@ -3,8 +3,13 @@
  *
  *   head query -> head check (pool) -> page queries -> page checks (pool)
  *   -> member checks (pool) -> site queries -> site checks (pool)
- *   -> merge (loop) -> outputs planned and applied (pool)
- *   -> reload command, or peer-keys watches then maybe the reload
+ *   -> merge (loop) -> earlier runs' owed file actions done, outputs
+ *      planned, compared with the disk into owed actions (pool)
+ *   -> the candidate secnet configuration checked (secnet -j)
+ *   -> ONE store transaction: new state + owed actions (journal)
+ *   -> file actions done (pool), their rows deleted
+ *   -> peer-keys hand-overs (watches, or install + owed restart)
+ *   -> the owed restart (reload command), retried until it succeeds
  *   -> done callback with a summary and a JSON report.
  *
  * Anything that fails leaves the last good state in place: the merge
@@ -18,7 +23,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "apply.h"
 #include "atomicfile.h"
+#include "candidate.h"
 #include "output.h"
 #include "peerwatch.h"
 #include "refresh.h"
@@ -66,9 +73,8 @@ struct site_job {
 
 struct watch_job {
 	struct fetch_refresh *rf;
-	struct fetch_peerkeys_update *upd;
 	struct fetch_peerwatch *w;
-	size_t slot; /* in rf->watches */
+	size_t slot; /* in rf->owed and rf->watches */
 };
 
 struct fetch_refresh {
@@ -111,13 +117,27 @@ struct fetch_refresh {
 	uv_work_t out_work;
 	struct fetch_output_cfg ocfg;
 	struct fetch_plan plan;
-	struct fetch_apply_result applied;
 	int out_rc;
 	char out_err[FETCH_OUTPUT_ERRLEN];
+	struct fetch_apply_local local;
+	char local_config[4096], local_keys[4096];
+
+	/* the journal (store.h): rows left by earlier runs, rows this
+	 * refresh owes, then all of them as the store holds them */
+	struct fetch_store *store;
+	struct fetch_owed *old, *fresh_owed, *owed;
+	size_t nold, nnew, nowed;
+	bool *old_paid, *paid, *deleted;
+	int64_t last_old_id;
+
+	/* the secnet check of the candidate configuration */
+	bool check;
+	char cand_dir[4096], cand_main[4200];
+	char *check_cmd;
+
 	size_t watches_left;
-	struct watch_job **watches; /* pending ones; NULL once done */
+	struct watch_job **watches; /* by owed row; NULL once done */
 	bool hurry;                 /* stopping: do not wait for secnet */
-	bool reload_wanted;
 };
 
 static void merge_and_write(struct fetch_refresh *rf);
@@ -730,6 +750,17 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"keys_installed", (json_int_t)s->keys_installed,
 		"keys_watch_errors", (json_int_t)s->keys_watch_errors));
 	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
+	json_object_set_new(o, "journal", json_pack(
+		"{s:I,s:I,s:b,s:I,s:b}",
+		"owed_at_start", (json_int_t)s->owed_at_start,
+		"owed", (json_int_t)s->owed,
+		"reload_owed", s->reload_owed,
+		"reload_attempts", (json_int_t)s->reload_attempts,
+		"store_failed", s->store_failed));
+	json_object_set_new(o, "state", json_pack("{s:b,s:b}",
+		"saved", s->state_saved, "reset", rf->opts.state_reset));
+	json_object_set_new(o, "check", json_pack("{s:I,s:b}",
+		"runs", (json_int_t)s->checks, "failed", s->check_failed));
 }
 
 static void finish(struct fetch_refresh *rf)
@@ -751,7 +782,13 @@ static void finish(struct fetch_refresh *rf)
 	json_decref(rf->events_json);
 	json_decref(rf->extra_json);
 	fetch_plan_free(&rf->plan);
-	fetch_apply_result_free(&rf->applied);
+	fetch_owed_free(rf->old, rf->nold);
+	fetch_owed_free(rf->fresh_owed, rf->nnew);
+	fetch_owed_free(rf->owed, rf->nowed);
+	free(rf->old_paid);
+	free(rf->paid);
+	free(rf->deleted);
+	free(rf->check_cmd);
 	if (rf->have_fresh)
 		fetch_membership_free(&rf->fresh);
 	for (size_t i = 0; i < rf->npages; i++)
@@ -764,21 +801,108 @@ static void finish(struct fetch_refresh *rf)
 	free(rf);
 }
 
+/* ---- owed actions: files, keys, reload ----------------------------------- */
+
+/* The journal after this refresh's commit: rf->owed, in execution order;
+ * PAID marks rows whose action is done (deleted from the store in
+ * batches). */
+static bool is_fresh(const struct fetch_refresh *rf, size_t i)
+{
+	return rf->owed[i].id > rf->last_old_id;
+}
+
+static void fail(struct fetch_refresh *rf, bool store, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct fetch_refresh *rf, bool store, const char *fmt, ...)
+{
+	char msg[FETCH_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	fetch_log(rf->log, FETCH_LOG_ERR, "%s", msg);
+	if (!rf->sum.error[0])
+		say(rf->sum.error, sizeof(rf->sum.error), "%s", msg);
+	rf->sum.ok = false;
+	rf->sum.store_failed |= store;
+}
+
+/* Deletes the rows marked paid and not yet deleted.  false when the
+ * store could not be written (the actions stay owed: doing them again
+ * is harmless). */
+static bool settle(struct fetch_refresh *rf)
+{
+	char err[FETCH_ERRLEN];
+	int64_t *ids = calloc(rf->nowed ? rf->nowed : 1, sizeof(*ids));
+	size_t n = 0;
+
+	if (!ids) {
+		fail(rf, true, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < rf->nowed; i++)
+		if (rf->paid[i] && !rf->deleted[i])
+			ids[n++] = rf->owed[i].id;
+	if (n > 0 && (fetch_store_begin(rf->store, err, sizeof(err)) != 0 ||
+		      fetch_store_paid(rf->store, ids, n, err,
+				       sizeof(err)) != 0 ||
+		      fetch_store_commit(rf->store, err, sizeof(err)) != 0)) {
+		fetch_store_rollback(rf->store);
+		fail(rf, true, "state: %s", err);
+		free(ids);
+		return false;
+	}
+	for (size_t i = 0; i < rf->nowed; i++)
+		if (rf->paid[i])
+			rf->deleted[i] = true;
+	free(ids);
+	return true;
+}
+
+static size_t count_kind(const struct fetch_refresh *rf,
+			 enum fetch_owed_kind k, bool unpaid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rf->nowed; i++)
+		n += rf->owed[i].kind == k && !(unpaid && rf->paid[i]);
+	return n;
+}
+
 static void on_reload(int status, const char *why, void *arg)
 {
 	struct fetch_refresh *rf = arg;
+	char err[FETCH_ERRLEN], msg[FETCH_ERRLEN];
+	size_t first = rf->nowed;
 
 	rf->sum.reload_status = status;
-	if (status != 0) {
-		fetch_log(rf->log, FETCH_LOG_ERR,
-			  "reload command \"%s\" %s (status %d)",
-			  rf->cfg->reload_command, why, status);
-		say(rf->sum.error, sizeof(rf->sum.error),
-		    "reload command %s (status %d)", why, status);
-		rf->sum.ok = false;
-	}
-	else
+	for (size_t i = 0; i < rf->nowed; i++)
+		if (rf->owed[i].kind == FETCH_OWED_RELOAD && !rf->paid[i]) {
+			if (first == rf->nowed)
+				first = i;
+			if (status == 0)
+				rf->paid[i] = true;
+		}
+	if (status == 0) {
 		fetch_log(rf->log, FETCH_LOG_NOTICE, "reload command ran");
+		rf->sum.reload_owed = false;
+		(void)settle(rf);
+		finish(rf);
+		return;
+	}
+	say(msg, sizeof(msg), "reload command %s (status %d)", why, status);
+	rf->sum.reload_owed = true;
+	if (first < rf->nowed) {
+		rf->sum.reload_attempts = rf->owed[first].attempts + 1;
+		if (fetch_store_reload_failed(rf->store, rf->owed[first].id, msg,
+					      err, sizeof(err)) != 0)
+			fail(rf, true, "state: %s", err);
+	}
+	fail(rf, false, "reload command \"%s\" %s (status %d); still owed, "
+	     "attempt %u: it is retried", rf->cfg->reload_command, why,
+	     status, rf->sum.reload_attempts);
 	finish(rf);
 }
 
@@ -786,47 +910,90 @@ static void run_reload(struct fetch_refresh *rf)
 {
 	int rc;
 
-	if (!rf->reload_wanted || rf->opts.dry_run) {
+	if (count_kind(rf, FETCH_OWED_RELOAD, true) == 0) {
 		finish(rf);
 		return;
 	}
 	if (!rf->cfg->reload_command) {
+		/* Nobody to pay: owing it forever would only hide later
+		 * debts.  Said loudly instead. */
 		fetch_log(rf->log, FETCH_LOG_WARN,
-			  "secnet needs a reload, but no reload-command is "
-			  "configured");
+			  "secnet needs a restart, but no reload-command is "
+			  "configured: restart it yourself");
+		for (size_t i = 0; i < rf->nowed; i++)
+			if (rf->owed[i].kind == FETCH_OWED_RELOAD)
+				rf->paid[i] = true;
+		(void)settle(rf);
 		finish(rf);
 		return;
 	}
 	rf->sum.reloads++;
 	rc = fetch_reload_run(rf->loop, rf->cfg->reload_command,
 			      RELOAD_TIMEOUT_MS, on_reload, rf);
-	if (rc != 0) {
-		rf->sum.reload_status = -1;
-		rf->sum.ok = false;
-		say(rf->sum.error, sizeof(rf->sum.error),
-		    "reload command could not be started: %s", uv_strerror(rc));
-		fetch_log(rf->log, FETCH_LOG_ERR,
-			  "reload command \"%s\" could not be started: %s",
-			  rf->cfg->reload_command, uv_strerror(rc));
-		finish(rf);
-	}
+	if (rc != 0)
+		on_reload(-1, "could not be started", rf);
 }
 
-/* secnet did not take the update: install it as the live file, which
- * secnet reads when the reload restarts it. */
-static void install_live(struct fetch_refresh *rf, struct fetch_peerkeys_update *u)
+/* Makes sure a RELOAD row is owed (committed) before we act as if it
+ * were: keys installed behind secnet's back are read only by a restart. */
+static bool owe_reload(struct fetch_refresh *rf)
 {
+	struct fetch_owed o = { 0 }, *g;
+	char err[FETCH_ERRLEN];
+
+	if (count_kind(rf, FETCH_OWED_RELOAD, true) > 0)
+		return true;
+	o.kind = FETCH_OWED_RELOAD;
+	if (fetch_store_begin(rf->store, err, sizeof(err)) != 0 ||
+	    fetch_store_owe(rf->store, &o, err, sizeof(err)) != 0 ||
+	    fetch_store_commit(rf->store, err, sizeof(err)) != 0) {
+		fetch_store_rollback(rf->store);
+		fail(rf, true, "state: %s", err);
+		return false;
+	}
+	g = realloc(rf->owed, (rf->nowed + 1) * sizeof(*g));
+	if (g) {
+		bool *p = realloc(rf->paid, (rf->nowed + 1) * sizeof(*p));
+		bool *d = p ? realloc(rf->deleted,
+				      (rf->nowed + 1) * sizeof(*d)) : NULL;
+		if (p)
+			rf->paid = p;
+		if (d)
+			rf->deleted = d;
+		rf->owed = g;
+		if (p && d) {
+			rf->owed[rf->nowed] = o;
+			rf->paid[rf->nowed] = rf->deleted[rf->nowed] = false;
+			rf->nowed++;
+			return true;
+		}
+	}
+	fail(rf, false, "out of memory");
+	return false;
+}
+
+/* The fallback for secnet's unreliable ~update adoption: the live file
+ * itself, then a restart (owed first). */
+static void install_keys(struct fetch_refresh *rf, size_t i, bool reload)
+{
+	const struct fetch_owed *o = &rf->owed[i];
 	char err[FETCH_OUTPUT_ERRLEN];
 
-	if (fetch_peerkeys_install_live(u->live_path, u->data, u->len, err,
+	if (reload && !owe_reload(rf))
+		return;
+	if (fetch_peerkeys_install_live(o->path, o->data, o->len, err,
 					sizeof(err)) != 0) {
-		fetch_log(rf->log, FETCH_LOG_ERR, "%s: %s", u->live_path, err);
-		say(rf->sum.error, sizeof(rf->sum.error), "%s: %s",
-		    u->live_path, err);
-		rf->sum.ok = false;
+		fail(rf, false, "%s: %s", o->path, err);
 		return;
 	}
 	rf->sum.keys_installed++;
+	rf->paid[i] = true;
+}
+
+static void watches_done(struct fetch_refresh *rf)
+{
+	(void)settle(rf);
+	run_reload(rf);
 }
 
 static void on_watch(enum fetch_peerwatch_outcome outcome,
@@ -838,6 +1005,7 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 	switch (outcome) {
 	case FETCH_PEERWATCH_ADOPTED:
 		rf->sum.keys_adopted++;
+		rf->paid[wj->slot] = true;
 		fetch_log(rf->log, FETCH_LOG_NOTICE,
 			  "%s: secnet adopted the new keys without a restart",
 			  live_path);
@@ -852,7 +1020,7 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		else
 			rf->sum.keys_watch_errors++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
-			  "%s: %s%s%s; installing the keys and reloading",
+			  "%s: %s%s%s; installing the keys and restarting",
 			  live_path,
 			  outcome == FETCH_PEERWATCH_DISCARDED
 				  ? "secnet discarded the peer-keys update "
@@ -863,14 +1031,13 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 				  : "whether secnet took the peer-keys update "
 				    "could not be checked",
 			  msg && *msg ? ": " : "", msg ? msg : "");
-		install_live(rf, wj->upd);
-		rf->reload_wanted = true;
+		install_keys(rf, wj->slot, true);
 		break;
 	}
 	rf->watches[wj->slot] = NULL;
 	free(wj);
 	if (--rf->watches_left == 0)
-		run_reload(rf);
+		watches_done(rf);
 }
 
 void fetch_refresh_hurry(struct fetch_refresh *rf)
@@ -878,114 +1045,245 @@ void fetch_refresh_hurry(struct fetch_refresh *rf)
 	size_t pending = 0;
 
 	rf->hurry = true;
-	for (size_t i = 0; i < rf->applied.nupdates && rf->watches; i++) {
+	for (size_t i = 0; i < rf->nowed && rf->watches; i++) {
 		struct watch_job *wj = rf->watches[i];
 		if (!wj)
 			continue;
 		/* Treated as a timeout: secnet gets the keys from the live
-		 * file when the reload restarts it. */
+		 * file when the restart starts it. */
 		fetch_peerwatch_cancel(wj->w);
 		rf->watches[i] = NULL;
 		rf->sum.keys_timeout++;
 		fetch_log(rf->log, FETCH_LOG_NOTICE,
 			  "%s: stopping: not waiting for secnet to take the "
-			  "peer-keys update; installing the keys and reloading",
-			  wj->upd->live_path);
-		install_live(rf, wj->upd);
-		rf->reload_wanted = true;
+			  "peer-keys update; installing the keys",
+			  rf->owed[i].path);
+		install_keys(rf, i, true);
 		free(wj);
 		pending++;
 	}
 	if (pending > 0) {
 		rf->watches_left -= pending;
 		if (rf->watches_left == 0)
-			run_reload(rf);
+			watches_done(rf);
 	}
 }
 
-/* Is PATH the peer-keys file of this node's own site (local-site)? */
-static bool is_local_site(const struct fetch_refresh *rf, const char *path)
-{
-	const struct fetch_config *c = rf->cfg;
-	char name[FETCH_SITENAME_MAX], mangled[FETCH_SITENAME_MAX];
-	char own[4096];
-
-	if (!c->has_local_site)
-		return false;
-	say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
-	fetch_site_mangle(name, mangled);
-	if (fetch_path_join(own, sizeof(own), c->out_peer_keys, "peer.",
-			    mangled) != 0)
-		return false;
-	return strcmp(own, path) == 0;
-}
-
-static void hand_keys_to_secnet(struct fetch_refresh *rf)
+static bool start_watch(struct fetch_refresh *rf, size_t i)
 {
 	struct fetch_peerwatch_opts wo = { 0, rf->cfg->peer_keys_wait_ms };
-	size_t n = rf->applied.nupdates;
+	struct watch_job *wj = calloc(1, sizeof(*wj));
+	int rc = wj ? 0 : UV_ENOMEM;
 
-	/* A reload restarts secnet, which reads the live files: install
-	 * the keys directly rather than wait for an adoption. */
-	if (rf->reload_wanted || n == 0 || rf->opts.dry_run ||
-	    rf->cfg->peer_keys_wait_ms == 0 || rf->hurry) {
-		/* peer-keys-wait 0, or stopping: nobody waits for secnet to
-		 * adopt; the reload makes it read the live files.  Its own
-		 * site's keys it never reads, so they need no reload. */
-		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
-			if (!is_local_site(rf, rf->applied.updates[i].live_path))
-				rf->reload_wanted = true;
-		for (size_t i = 0; i < n && !rf->opts.dry_run; i++)
-			install_live(rf, &rf->applied.updates[i]);
-		run_reload(rf);
-		return;
+	if (wj) {
+		wj->rf = rf;
+		wj->slot = i;
+		rc = fetch_peerwatch_start(rf->loop, rf->owed[i].path,
+					   rf->owed[i].data, rf->owed[i].len,
+					   &wo, on_watch, wj, &wj->w);
 	}
-	rf->watches = calloc(n, sizeof(*rf->watches));
-	if (!rf->watches) {
-		fetch_log(rf->log, FETCH_LOG_ERR, "out of memory: installing "
-			  "the keys and reloading");
-		rf->hurry = true;
-		hand_keys_to_secnet(rf);
-		return;
+	if (rc != 0) {
+		free(wj);
+		fetch_log(rf->log, FETCH_LOG_ERR,
+			  "%s: cannot watch the update: %s", rf->owed[i].path,
+			  uv_strerror(rc));
+		return false;
 	}
-	rf->watches_left = n + 1;
-	for (size_t i = 0; i < n; i++) {
-		struct watch_job *wj;
-		int rc;
-		if (is_local_site(rf, rf->applied.updates[i].live_path)) {
-			/* secnet never reads its own site's keys, so it would
-			 * never take this update: install it, no reload. */
-			install_live(rf, &rf->applied.updates[i]);
-			rf->watches_left--;
-			continue;
-		}
-		wj = calloc(1, sizeof(*wj));
-		rc = wj ? 0 : UV_ENOMEM;
-		if (wj) {
-			wj->rf = rf;
-			wj->upd = &rf->applied.updates[i];
-			wj->slot = i;
-			rc = fetch_peerwatch_start(rf->loop, wj->upd->live_path,
-						   wj->upd->data, wj->upd->len,
-						   &wo, on_watch, wj, &wj->w);
-			if (rc == 0)
-				rf->watches[i] = wj;
-		}
-		if (rc != 0) {
-			free(wj);
-			fetch_log(rf->log, FETCH_LOG_ERR,
-				  "%s: cannot watch the update: %s",
-				  rf->applied.updates[i].live_path,
-				  uv_strerror(rc));
-			install_live(rf, &rf->applied.updates[i]);
-			rf->reload_wanted = true;
-			rf->watches_left--;
-		}
-	}
-	if (--rf->watches_left == 0)
-		run_reload(rf);
+	rf->watches[i] = wj;
+	rf->watches_left++;
+	return true;
 }
 
+/*
+ * Peer-keys hand-overs.  Only a fresh one (written by this run) is
+ * watched, and only when no restart is owed anyway: a restart makes
+ * secnet read the live files.  One left by a killed run is done when the
+ * live file already holds its keys (secnet adopted them; we install only
+ * after owing a restart, so an install by us has its restart owed
+ * already), else it takes the fallback.
+ */
+static void hand_keys_to_secnet(struct fetch_refresh *rf)
+{
+	bool restart = count_kind(rf, FETCH_OWED_RELOAD, true) > 0;
+	bool watch = !restart && !rf->hurry && rf->cfg->peer_keys_wait_ms > 0;
+
+	rf->watches = calloc(rf->nowed ? rf->nowed : 1, sizeof(*rf->watches));
+	if (!rf->watches) {
+		fail(rf, false, "out of memory");
+		watch = false;
+	}
+	rf->watches_left = 1;
+	for (size_t i = 0; i < rf->nowed; i++) {
+		const struct fetch_owed *o = &rf->owed[i];
+		if (o->kind != FETCH_OWED_KEYS || rf->paid[i])
+			continue;
+		if (fetch_apply_holds(o->path, o->data, o->len)) {
+			rf->paid[i] = true;
+			continue;
+		}
+		/* secnet never reads its own site's keys: install, no
+		 * restart. */
+		if (o->local) {
+			install_keys(rf, i, false);
+			continue;
+		}
+		if (watch && is_fresh(rf, i) && rf->watches &&
+		    start_watch(rf, i))
+			continue;
+		install_keys(rf, i, true);
+	}
+	if (--rf->watches_left == 0)
+		watches_done(rf);
+}
+
+/* The file actions of the journal, on the pool. */
+static void pay_work(uv_work_t *w)
+{
+	struct fetch_refresh *rf = w->data;
+	struct fetch_apply_stats s = { 0, 0, 0 };
+
+	rf->out_rc = fetch_apply_files(rf->owed, rf->nowed, rf->paid, &s,
+				       rf->out_err, sizeof(rf->out_err));
+	rf->sum.files_written += s.written;
+	rf->sum.files_removed += s.removed;
+}
+
+static void pay_done(uv_work_t *w, int status)
+{
+	struct fetch_refresh *rf = w->data;
+
+	if (status != 0 || rf->out_rc != 0) {
+		/* Every file is old or new; the rest stays owed, and so does
+		 * the restart: it must not run on a half-applied change. */
+		fail(rf, false, "outputs: %s; the rest is owed and done by "
+		     "the next run", status ? uv_strerror(status)
+					    : rf->out_err);
+		rf->sum.reload_owed = count_kind(rf, FETCH_OWED_RELOAD, true) > 0;
+		(void)settle(rf);
+		finish(rf);
+		return;
+	}
+	if (!settle(rf)) {
+		finish(rf);
+		return;
+	}
+	hand_keys_to_secnet(rf);
+}
+
+/* The owed actions as the store has them now (earlier runs' and this
+ * one's), then the file actions on the pool. */
+static void pay(struct fetch_refresh *rf)
+{
+	char err[FETCH_ERRLEN];
+	int rc;
+
+	fetch_owed_free(rf->owed, rf->nowed);
+	rf->owed = NULL;
+	rf->nowed = 0;
+	free(rf->paid);
+	free(rf->deleted);
+	rf->paid = rf->deleted = NULL;
+	if (fetch_store_owed(rf->store, &rf->owed, &rf->nowed, err,
+			     sizeof(err)) != 0) {
+		fail(rf, true, "state: %s", err);
+		finish(rf);
+		return;
+	}
+	rf->paid = calloc(rf->nowed ? rf->nowed : 1, sizeof(*rf->paid));
+	rf->deleted = calloc(rf->nowed ? rf->nowed : 1, sizeof(*rf->deleted));
+	if (!rf->paid || !rf->deleted) {
+		fail(rf, false, "out of memory");
+		finish(rf);
+		return;
+	}
+	rf->sum.owed = rf->nowed;
+	rf->out_work.data = rf;
+	rc = uv_queue_work(rf->loop, &rf->out_work, pay_work, pay_done);
+	if (rc != 0) {
+		rf->out_rc = -1;
+		say(rf->out_err, sizeof(rf->out_err), "%s", uv_strerror(rc));
+		pay_done(&rf->out_work, 0);
+	}
+}
+
+/*
+ * One transaction: the new state, the actions it owes, and the removal
+ * of earlier rows already done.  Nothing outside the store has changed
+ * for this refresh yet; a failure here leaves the world as it was.
+ */
+static void commit(struct fetch_refresh *rf)
+{
+	char err[FETCH_ERRLEN];
+	int staged;
+
+	if (fetch_store_begin(rf->store, err, sizeof(err)) != 0)
+		goto fail;
+	staged = fetch_state_stage(rf->st, err, sizeof(err));
+	if (staged < 0)
+		goto fail;
+	for (size_t i = 0; i < rf->nnew; i++)
+		if (fetch_store_owe(rf->store, &rf->fresh_owed[i], err,
+				    sizeof(err)) != 0)
+			goto fail;
+	for (size_t i = 0; i < rf->nold; i++)
+		if (rf->old_paid[i] &&
+		    fetch_store_paid(rf->store, &rf->old[i].id, 1, err,
+				     sizeof(err)) != 0)
+			goto fail;
+	if (fetch_store_commit(rf->store, err, sizeof(err)) != 0)
+		goto fail;
+	fetch_state_staged(rf->st, true);
+	rf->sum.state_saved = staged > 0;
+	pay(rf);
+	return;
+fail:
+	fetch_store_rollback(rf->store);
+	fetch_state_staged(rf->st, false);
+	fail(rf, true, "state: %s: nothing applied", err);
+	finish(rf);
+}
+
+static void on_check(int status, const char *why, void *arg)
+{
+	struct fetch_refresh *rf = arg;
+
+	if (status != 0) {
+		rf->sum.check_failed = true;
+		fail(rf, false, "%s refused the candidate configuration "
+		     "(%s, status %d; its messages are above): nothing "
+		     "applied, the last good configuration stays",
+		     rf->cfg->secnet_check_command ? rf->cfg->secnet_check_command
+						   : FETCH_DEFAULT_SECNET_CHECK,
+		     why, status);
+		finish(rf);
+		return;
+	}
+	fetch_log(rf->log, FETCH_LOG_INFO, "candidate configuration passed "
+		  "the secnet check");
+	commit(rf);
+}
+
+static void run_check(struct fetch_refresh *rf)
+{
+	const char *cmd = rf->cfg->secnet_check_command
+				  ? rf->cfg->secnet_check_command
+				  : FETCH_DEFAULT_SECNET_CHECK;
+	size_t n = strlen(cmd) + strlen(rf->cand_main) + 4;
+	int rc;
+
+	rf->check_cmd = malloc(n);
+	if (!rf->check_cmd) {
+		fail(rf, false, "out of memory");
+		finish(rf);
+		return;
+	}
+	(void)snprintf(rf->check_cmd, n, "%s '%s'", cmd, rf->cand_main);
+	rf->sum.checks++;
+	rc = fetch_reload_run(rf->loop, rf->check_cmd, RELOAD_TIMEOUT_MS,
+			      on_check, rf);
+	if (rc != 0)
+		on_check(-1, "could not be started", rf);
+}
 static const struct fetch_output_ops *const all_outputs[] = {
 	&fetch_output_secnet, &fetch_output_peerkeys, &fetch_output_sitesfile,
 	&fetch_output_json,
@@ -1077,11 +1375,33 @@ static int count_removals(struct fetch_refresh *rf)
 	return 0;
 }
 
+/* Does this refresh change what secnet reads at start? */
+static bool owes_config(const struct fetch_refresh *rf)
+{
+	for (size_t i = 0; i < rf->nnew; i++)
+		if (rf->fresh_owed[i].config ||
+		    rf->fresh_owed[i].kind == FETCH_OWED_RELOAD)
+			return true;
+	return false;
+}
+
 static void out_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
 	const struct fetch_view *view = fetch_state_view(rf->st);
 
+	/* Earlier runs' file actions first: what still differs is judged
+	 * against the disk they leave. */
+	if (rf->nold > 0) {
+		struct fetch_apply_stats s = { 0, 0, 0 };
+		rf->out_rc = fetch_apply_files(rf->old, rf->nold, rf->old_paid,
+					       &s, rf->out_err,
+					       sizeof(rf->out_err));
+		rf->sum.files_written += s.written;
+		rf->sum.files_removed += s.removed;
+		if (rf->out_rc != 0)
+			return;
+	}
 	for (size_t i = 0; i < sizeof(all_outputs) / sizeof(all_outputs[0]);
 	     i++) {
 		if (!output_enabled(rf, all_outputs[i]))
@@ -1097,31 +1417,46 @@ static void out_work(uv_work_t *w)
 		rf->out_rc = count_removals(rf);
 		return;
 	}
-	rf->out_rc = make_plan_dirs(&rf->plan, rf->out_err, sizeof(rf->out_err));
+	rf->out_rc = make_plan_dirs(&rf->plan, rf->out_err,
+				    sizeof(rf->out_err));
 	if (rf->out_rc == 0)
-		rf->out_rc = fetch_plan_apply(&rf->plan, &rf->applied,
-					      rf->out_err, sizeof(rf->out_err));
+		rf->out_rc = fetch_apply_owe(&rf->plan, &rf->local,
+					     &rf->fresh_owed, &rf->nnew,
+					     rf->out_err, sizeof(rf->out_err));
+	if (rf->out_rc == 0 && rf->cfg->secnet_config && owes_config(rf)) {
+		rf->check = true;
+		rf->out_rc = fetch_candidate_write(&rf->plan, &rf->ocfg,
+						   rf->cfg->secnet_config,
+						   rf->cand_dir, rf->out_err,
+						   sizeof(rf->out_err));
+	}
 }
 
 static void out_done(uv_work_t *w, int status)
 {
 	struct fetch_refresh *rf = w->data;
+	/* Notices repeat every refresh while the data stays the same:
+	 * worth saying only when something is about to change. */
+	enum fetch_loglevel lvl = rf->nnew > 0 || rf->opts.dry_run
+					  ? FETCH_LOG_NOTICE : FETCH_LOG_DEBUG;
 
 	for (size_t i = 0; i < rf->plan.nnotices; i++)
-		fetch_log(rf->log, FETCH_LOG_NOTICE, "%s", rf->plan.notices[i]);
+		fetch_log(rf->log, lvl, "%s", rf->plan.notices[i]);
 	rf->sum.notices = rf->plan.nnotices;
-	rf->sum.files_written = rf->applied.files_written;
-	rf->sum.files_unchanged = rf->applied.files_unchanged;
-	rf->sum.files_removed = rf->applied.files_removed;
 	if (status != 0 || rf->out_rc != 0) {
-		fetch_log(rf->log, FETCH_LOG_ERR, "outputs: %s",
-			  status ? uv_strerror(status) : rf->out_err);
-		say(rf->sum.error, sizeof(rf->sum.error), "outputs: %s",
-			 status ? uv_strerror(status) : rf->out_err);
-		rf->sum.ok = false;
+		fail(rf, false, "outputs: %s: nothing applied",
+		     status ? uv_strerror(status) : rf->out_err);
+		finish(rf);
+		return;
 	}
-	rf->reload_wanted = rf->applied.reload_needed;
-	hand_keys_to_secnet(rf);
+	if (rf->opts.dry_run) {
+		finish(rf);
+		return;
+	}
+	if (rf->check)
+		run_check(rf);
+	else
+		commit(rf);
 }
 
 static void record_events(struct fetch_refresh *rf,
@@ -1187,6 +1522,31 @@ static void warn_expiring(struct fetch_refresh *rf)
 	free(ex);
 }
 
+/* What earlier runs still owe: their file actions run first. */
+static int load_old(struct fetch_refresh *rf)
+{
+	char err[FETCH_ERRLEN];
+
+	if (fetch_store_owed(rf->store, &rf->old, &rf->nold, err,
+			     sizeof(err)) != 0) {
+		fail(rf, true, "state: %s", err);
+		return -1;
+	}
+	rf->old_paid = calloc(rf->nold ? rf->nold : 1, sizeof(*rf->old_paid));
+	if (!rf->old_paid) {
+		fail(rf, false, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < rf->nold; i++)
+		if (rf->old[i].id > rf->last_old_id)
+			rf->last_old_id = rf->old[i].id;
+	rf->sum.owed_at_start = rf->nold;
+	if (rf->nold > 0)
+		fetch_log(rf->log, FETCH_LOG_NOTICE, "finishing %zu actions "
+			  "owed by an earlier run", rf->nold);
+	return 0;
+}
+
 static void merge_and_write(struct fetch_refresh *rf)
 {
 	struct fetch_site_result *results;
@@ -1241,6 +1601,10 @@ static void merge_and_write(struct fetch_refresh *rf)
 	rf->sum.ok = rf->sum.head_ok && rf->sum.error[0] == '\0' &&
 		     rf->sum.sites_failed == 0;
 	warn_expiring(rf);
+	if (!rf->opts.dry_run && load_old(rf) != 0) {
+		finish(rf);
+		return;
+	}
 
 	rf->out_work.data = rf;
 	rc = uv_queue_work(rf->loop, &rf->out_work, out_work, out_done);
@@ -1299,6 +1663,27 @@ static void output_cfg(struct fetch_refresh *rf)
 	rf->ocfg.default_hash = c->sites_hash;
 }
 
+/* This node's own site files (local-site): secnet never reads them for
+ * a peer, so their changes need no restart. */
+static void local_paths(struct fetch_refresh *rf)
+{
+	const struct fetch_config *c = rf->cfg;
+	char name[FETCH_SITENAME_MAX], mangled[FETCH_SITENAME_MAX];
+	char file[FETCH_SITENAME_MAX + 16];
+
+	if (!c->has_local_site || !c->out_secnet)
+		return;
+	say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
+	fetch_site_mangle(name, mangled);
+	say(file, sizeof(file), "site.%s.conf", mangled);
+	if (fetch_path_join(rf->local_config, sizeof(rf->local_config),
+			    c->out_secnet, file, NULL) == 0)
+		rf->local.config_path = rf->local_config;
+	if (fetch_path_join(rf->local_keys, sizeof(rf->local_keys),
+			    c->out_peer_keys, "peer.", mangled) == 0)
+		rf->local.keys_path = rf->local_keys;
+}
+
 int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 			struct fetch_state *st, const struct fetch_log *log,
 			const struct fetch_refresh_opts *opts,
@@ -1326,8 +1711,24 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	if (cfg->query_private)
 		rf->types[rf->ntypes++] = RR_TYPE_VPNRR;
 	fetch_plan_init(&rf->plan);
-	memset(&rf->applied, 0, sizeof(rf->applied));
 	output_cfg(rf);
+	local_paths(rf);
+	rf->store = opts->store;
+	if (!opts->dry_run && !rf->store) {
+		say(err, errlen, "no store to record the refresh in");
+		free(rf);
+		return -1;
+	}
+	if (fetch_path_join(rf->cand_dir, sizeof(rf->cand_dir),
+			    cfg->state_dir, FETCH_CANDIDATE_DIR, NULL) != 0 ||
+	    fetch_path_join(rf->cand_main, sizeof(rf->cand_main),
+			    rf->cand_dir, FETCH_CANDIDATE_MAIN, NULL) != 0 ||
+	    strchr(rf->cand_dir, '\'')) {
+		say(err, errlen, "%s: state directory name not usable",
+		    cfg->state_dir);
+		free(rf);
+		return -1;
+	}
 	rf->sites_json = json_object();
 	rf->events_json = json_array();
 	rf->extra_json = json_object();

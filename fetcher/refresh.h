@@ -21,11 +21,16 @@
 #include "dns.h"
 #include "log.h"
 #include "state.h"
+#include "store.h"
 
 struct fetch_refresh_opts {
 	bool dry_run;    /* plan outputs, report what would change, write
 			  * nothing (state included) */
 	uint64_t now;    /* Unix time the refresh verifies against */
+	/* The store the state and the journal live in (store.h); NULL
+	 * only for a dry run. */
+	struct fetch_store *store;
+	bool state_reset; /* the store was missing or damaged at start */
 };
 
 /* What one refresh did; every fetch and verification is counted. */
@@ -50,6 +55,15 @@ struct fetch_refresh_summary {
 	size_t keys_watch_errors;
 	size_t expiring, expiring_severe; /* objects near expiry */
 	size_t added, updated, unchanged, kept, removed, dropped;
+	/* the journal */
+	size_t owed_at_start;    /* actions earlier runs left owed */
+	size_t owed;             /* actions owed after this refresh's commit */
+	bool reload_owed;        /* the restart failed: retried later */
+	unsigned reload_attempts;
+	bool store_failed;       /* the store could not be written */
+	bool state_saved;        /* the state changed and was written */
+	unsigned checks;         /* secnet check runs */
+	bool check_failed;       /* the candidate was refused */
 };
 
 /* Called once when the refresh has finished (outputs written, reload run,

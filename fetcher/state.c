@@ -18,13 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <sodium.h>
 
 #include "state.h"
 
-#define FORMAT_VERSION 1
-#define MAX_STATE_BYTES (1024L * 1024 * 1024) /* far above 16384 sites */
 #define MAX_RDATA_BYTES (RR_MAX_RDATA + RR_MAX_RDATA / RR_MAX_STRING + 1)
 
 struct site_entry {
@@ -54,9 +51,12 @@ struct table {
 };
 
 struct fetch_state {
-	char *dir, *path, *tmp;
-	bool poisoned; /* the file on disk could not be read: keep it */
-	char poison_why[FETCH_STATE_ERRLEN];
+	char *dir;
+	struct fetch_store *store; /* borrowed: fetch_state_load's */
+	/* The store holds the state that hashes to saved_digest (saved);
+	 * pending_digest is what the open transaction writes. */
+	bool saved, pending;
+	uint8_t saved_digest[RR_HASH_LEN], pending_digest[RR_HASH_LEN];
 	char vpn[FETCH_NAMELEN], zone[RR_MAX_NAME + 1];
 	struct fetch_hw head_hw;
 	bool has_mem;
@@ -263,18 +263,6 @@ static void entry_set_record(struct site_entry *e, struct fetch_site_result *r)
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t len = strlen(dir) + 1 + strlen(name) + 1;
-	char *p = malloc(len);
-
-	if (p && snprintf(p, len, "%s/%s", dir, name) < 0) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
-
 int fetch_state_new(const char *dir, struct fetch_state **out, char *err,
 		    size_t errlen)
 {
@@ -287,9 +275,7 @@ int fetch_state_new(const char *dir, struct fetch_state **out, char *err,
 	if (!st)
 		return serr(err, errlen, "out of memory");
 	st->dir = strdup(dir);
-	st->path = path_join(dir, FETCH_STATE_FILE);
-	st->tmp = path_join(dir, FETCH_STATE_FILE ".tmp");
-	if (!st->dir || !st->path || !st->tmp) {
+	if (!st->dir) {
 		fetch_state_free(st);
 		return serr(err, errlen, "out of memory");
 	}
@@ -308,8 +294,6 @@ void fetch_state_free(struct fetch_state *st)
 	table_free(&st->tab);
 	free(st->view);
 	free(st->dir);
-	free(st->path);
-	free(st->tmp);
 	sodium_memzero(st->hkey, sizeof(st->hkey));
 	free(st);
 }
@@ -833,205 +817,247 @@ int fetch_state_expiring(const struct fetch_state *st, uint64_t now,
 	return 0;
 }
 
-/* ---- JSON encoding ------------------------------------------------------- */
+/* ---- saving to the store ------------------------------------------------- */
 
-static char *b64(const uint8_t *data, size_t len)
+/* What the store would hold for ST, as one hash: a refresh that changed
+ * nothing writes nothing.  Pages count by their hash, which binds their
+ * content. */
+static void state_digest(const struct fetch_state *st,
+			 uint8_t out[RR_HASH_LEN])
 {
-	size_t n = sodium_base64_ENCODED_LEN(len,
-					     sodium_base64_VARIANT_ORIGINAL);
-	char *s = malloc(n);
+	crypto_hash_sha256_state h;
+	uint8_t len8[8];
 
-	if (s)
-		sodium_bin2base64(s, n, data, len,
-				  sodium_base64_VARIANT_ORIGINAL);
-	return s;
-}
+#define ADD(p, n) do { \
+		uint64_t n_ = (uint64_t)(n); \
+		for (int i_ = 0; i_ < 8; i_++) \
+			len8[i_] = (uint8_t)(n_ >> (8 * i_)); \
+		crypto_hash_sha256_update(&h, len8, 8); \
+		crypto_hash_sha256_update(&h, (const uint8_t *)(p), n_); \
+	} while (0)
 
-/* json_pack "o" steals NEW's reference, even on failure. */
-static json_t *blob_json(const struct fetch_blob *b)
-{
-	char *s = b64(b->data, b->len);
-	json_t *j = NULL;
-
-	if (s)
-		j = json_pack("{s:i, s:s}", "type", (int)b->type, "rdata", s);
-	free(s);
-	return j;
-}
-
-static json_t *hw_json(const struct fetch_hw *hw)
-{
-	char *s = b64(hw->content, RR_HASH_LEN);
-	json_t *j = NULL;
-
-	if (s)
-		j = json_pack("{s:I, s:s}", "serial", (json_int_t)hw->serial,
-			      "content", s);
-	free(s);
-	return j;
-}
-
-static int arr_add(json_t *arr, json_t *v)
-{
-	return v ? json_array_append_new(arr, v) : -1;
-}
-
-static json_t *head_json(const struct fetch_membership *m)
-{
-	json_t *pages = json_array();
-
-	for (size_t i = 0; pages && i < m->npages; i++) {
-		json_t *rrs = json_array();
-		if (arr_add(pages, rrs) != 0)
-			goto fail;
-		for (size_t j = 0; j < m->pages[i].nraw; j++)
-			if (arr_add(rrs, blob_json(&m->pages[i].raw[j])) != 0)
-				goto fail;
+	crypto_hash_sha256_init(&h);
+	ADD(st->vpn, strlen(st->vpn));
+	ADD(st->zone, strlen(st->zone));
+	if (st->head_hw.set) {
+		ADD(&st->head_hw.serial, sizeof(st->head_hw.serial));
+		ADD(st->head_hw.content, RR_HASH_LEN);
 	}
-	return json_pack("{s:o, s:o}", "rdata", blob_json(&m->head.raw),
-			 "pages", pages);
-fail:
-	json_decref(pages);
-	return NULL;
-}
-
-static json_t *site_json(const struct site_entry *e)
-{
-	json_t *j = json_pack("{s:s}", "name", e->name);
-
-	if (!j)
-		return NULL;
-	if (e->hw.set && json_object_set_new(j, "hw", hw_json(&e->hw)) != 0)
-		goto fail;
-	if (e->rec &&
-	    (json_object_set_new(j, "owner", json_string(e->owner)) != 0 ||
-	     json_object_set_new(j, "record", blob_json(&e->raw)) != 0))
-		goto fail;
-	return j;
-fail:
-	json_decref(j);
-	return NULL;
-}
-
-static json_t *state_json(const struct fetch_state *st)
-{
-	json_t *root, *sites = json_array();
-
-	for (size_t i = 0; sites && i < st->nsites; i++)
-		if (arr_add(sites, site_json(&st->sites[i])) != 0) {
-			json_decref(sites);
-			return NULL;
-		}
-	root = json_pack("{s:i, s:s, s:s, s:o}", "format", FORMAT_VERSION,
-			 "vpn", st->vpn, "zone", st->zone, "sites", sites);
-	if (!root)
-		return NULL;
-	if ((st->head_hw.set &&
-	     json_object_set_new(root, "head_hw", hw_json(&st->head_hw))) ||
-	    (st->has_mem &&
-	     json_object_set_new(root, "head", head_json(&st->mem)))) {
-		json_decref(root);
-		return NULL;
+	ADD("", st->has_mem);
+	if (st->has_mem) {
+		ADD(st->mem.head.raw.data, st->mem.head.raw.len);
+		for (size_t i = 0; i < st->mem.npages; i++)
+			ADD(st->mem.pages[i].hash, RR_HASH_LEN);
 	}
-	return root;
+	for (size_t i = 0; i < st->nsites; i++) {
+		const struct site_entry *e = &st->sites[i];
+		ADD(e->name, strlen(e->name));
+		ADD(&e->hw.serial, e->hw.set ? sizeof(e->hw.serial) : 0);
+		ADD(e->hw.content, e->hw.set ? RR_HASH_LEN : 0);
+		ADD(e->owner, e->rec ? strlen(e->owner) : 0);
+		ADD(&e->raw.type, e->rec ? sizeof(e->raw.type) : 0);
+		ADD(e->raw.data, e->rec ? e->raw.len : 0);
+	}
+#undef ADD
+	crypto_hash_sha256_final(&h, out);
 }
 
-/* ---- atomic write -------------------------------------------------------- */
-
-static int write_all(int fd, const char *p, size_t len)
+static int prep(struct fetch_state *st, const char *sql, sqlite3_stmt **out,
+		char *err, size_t errlen)
 {
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
+	if (sqlite3_prepare_v2(fetch_store_db(st->store), sql, -1, out,
+			       NULL) != SQLITE_OK)
+		return fetch_store_fail(st->store, "prepare", err, errlen);
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
+/* Runs one bound statement to completion and resets it for reuse. */
+static int step_done(struct fetch_state *st, sqlite3_stmt *s, char *err,
+		     size_t errlen)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
+	int rc = sqlite3_step(s);
 
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	if (close(fd) != 0)
-		rc = -1;
-	return rc;
-}
-
-static int write_atomic(const struct fetch_state *st, const char *data,
-			size_t len, char *err, size_t errlen)
-{
-	int fd, rc = -1;
-
-	if (mkdir(st->dir, 0700) != 0 && errno != EEXIST)
-		return serr(err, errlen, "%s: %s", st->dir, strerror(errno));
-	fd = open(st->tmp,
-		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return serr(err, errlen, "%s: %s", st->tmp, strerror(errno));
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		serr(err, errlen, "%s: %s", st->tmp, strerror(errno));
-		(void)close(fd);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		serr(err, errlen, "%s: %s", st->tmp, strerror(errno));
-		goto out;
-	}
-	if (rename(st->tmp, st->path) != 0) {
-		serr(err, errlen, "rename to %s: %s", st->path,
-		     strerror(errno));
-		goto out;
-	}
-	/* The rename itself must reach the disk before we say "saved". */
-	if (fsync_dir(st->dir) != 0)
-		return serr(err, errlen, "%s: fsync: %s", st->dir,
-			    strerror(errno));
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return fetch_store_fail(st->store, "write", err, errlen);
 	return 0;
-out:
-	(void)unlink(st->tmp);
-	return rc;
 }
 
-int fetch_state_save(struct fetch_state *st, char *err, size_t errlen)
+static int bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
 {
-	json_t *root = NULL;
-	char *text = NULL;
+	return sqlite3_bind_blob64(s, i, n ? p : "", n, SQLITE_TRANSIENT);
+}
+
+static int save_head(struct fetch_state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
 	int rc = -1;
 
-	if (!st->vpn[0])
-		return serr(err, errlen,
-			    "%s: nothing to save before fetch_state_load or "
-			    "fetch_state_merge", st->path);
-	if (st->poisoned)
-		return serr(err, errlen,
-			    "%s: not overwriting a state file that could not "
-			    "be loaded (%s); move it away to start afresh",
-			    st->path, st->poison_why);
-	root = state_json(st);
-	if (root)
-		text = json_dumps(root, JSON_COMPACT);
-	if (!text) {
-		serr(err, errlen, "%s: out of memory", st->path);
-		goto out;
-	}
-	rc = write_atomic(st, text, strlen(text), err, errlen);
+	if (!st->head_hw.set && !st->has_mem)
+		return 0;
+	if (prep(st, "INSERT INTO head(id, hw_serial, hw_content, rtype, "
+		 "rdata) VALUES(1, ?, ?, ?, ?)", &s, err, errlen) != 0)
+		return -1;
+	if (st->head_hw.set &&
+	    (sqlite3_bind_int64(s, 1, st->head_hw.serial) != SQLITE_OK ||
+	     bind_blob(s, 2, st->head_hw.content, RR_HASH_LEN) != SQLITE_OK))
+		goto fail;
+	if (st->has_mem &&
+	    (sqlite3_bind_int(s, 3, st->mem.head.raw.type) != SQLITE_OK ||
+	     bind_blob(s, 4, st->mem.head.raw.data, st->mem.head.raw.len) !=
+		     SQLITE_OK))
+		goto fail;
+	rc = step_done(st, s, err, errlen);
+	goto out;
+fail:
+	fetch_store_fail(st->store, "head", err, errlen);
 out:
-	free(text);
-	json_decref(root);
+	sqlite3_finalize(s);
 	return rc;
 }
 
-/* ---- JSON decoding ------------------------------------------------------- */
+/*
+ * Pages are stored as their member entries, one per member, in the binary
+ * encoding: exactly the entries that hashed to the page, whatever extra
+ * copies (both encodings, re-split TXT strings) the server sent.  So what
+ * is saved always fits the page limits when it is loaded again.
+ */
+static int save_pages(struct fetch_state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	struct rr_error e;
+	int rc = -1;
 
-/* What the file holds before it is verified again. */
+	if (!st->has_mem)
+		return 0;
+	if (prep(st, "INSERT INTO page_rr(page, seq, rtype, rdata) "
+		 "VALUES(?, ?, ?, ?)", &s, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < st->mem.npages; i++) {
+		const struct fetch_page *pg = &st->mem.pages[i];
+		for (size_t j = 0; j < pg->nmembers; j++) {
+			uint8_t *bin = NULL;
+			size_t len = 0;
+			int b;
+			if (rr_encode_bin(&pg->members[j].rec, &bin, &len,
+					  &e) != RR_OK) {
+				serr(err, errlen, "%s: page %zu entry %zu: %s",
+				     fetch_store_path(st->store), i, j, e.msg);
+				goto out;
+			}
+			b = sqlite3_bind_int64(s, 1, (sqlite3_int64)i) ||
+			    sqlite3_bind_int64(s, 2, (sqlite3_int64)j) ||
+			    sqlite3_bind_int(s, 3, RR_TYPE_VPNRR) ||
+			    bind_blob(s, 4, bin, len);
+			free(bin);
+			if (b != SQLITE_OK) {
+				fetch_store_fail(st->store, "page", err,
+						 errlen);
+				goto out;
+			}
+			if (step_done(st, s, err, errlen) != 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int save_sites(struct fetch_state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (prep(st, "INSERT INTO site(name, hw_serial, hw_content, owner, "
+		 "rtype, rdata) VALUES(?, ?, ?, ?, ?, ?)", &s, err,
+		 errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < st->nsites; i++) {
+		const struct site_entry *e = &st->sites[i];
+		int b = sqlite3_bind_text(s, 1, e->name, -1, SQLITE_STATIC);
+		if (b == SQLITE_OK && e->hw.set)
+			b = sqlite3_bind_int64(s, 2, e->hw.serial) ||
+			    bind_blob(s, 3, e->hw.content, RR_HASH_LEN);
+		if (b == SQLITE_OK && e->rec)
+			b = sqlite3_bind_text(s, 4, e->owner, -1,
+					      SQLITE_STATIC) ||
+			    sqlite3_bind_int(s, 5, e->raw.type) ||
+			    bind_blob(s, 6, e->raw.data, e->raw.len);
+		if (b != SQLITE_OK) {
+			fetch_store_fail(st->store, "site", err, errlen);
+			goto out;
+		}
+		if (step_done(st, s, err, errlen) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen)
+{
+	uint8_t digest[RR_HASH_LEN];
+	sqlite3 *db;
+
+	if (!st->store || !(db = fetch_store_db(st->store)))
+		return serr(err, errlen, "%s: no store to save to", st->dir);
+	if (!st->vpn[0])
+		return serr(err, errlen, "%s: nothing to save before "
+			    "fetch_state_load", st->dir);
+	state_digest(st, digest);
+	if (st->saved && memcmp(digest, st->saved_digest, RR_HASH_LEN) == 0)
+		return 0;
+	if (sqlite3_exec(db, "DELETE FROM head; DELETE FROM page_rr; "
+			 "DELETE FROM site", NULL, NULL, NULL) != SQLITE_OK)
+		return fetch_store_fail(st->store, "clear", err, errlen);
+	if (fetch_store_meta_put(st->store, "vpn", st->vpn, strlen(st->vpn),
+				 err, errlen) != 0 ||
+	    fetch_store_meta_put(st->store, "zone", st->zone,
+				 strlen(st->zone), err, errlen) != 0 ||
+	    save_head(st, err, errlen) != 0 ||
+	    save_pages(st, err, errlen) != 0 ||
+	    save_sites(st, err, errlen) != 0)
+		return -1;
+	memcpy(st->pending_digest, digest, RR_HASH_LEN);
+	st->pending = true;
+	return 1;
+}
+
+void fetch_state_staged(struct fetch_state *st, bool committed)
+{
+	if (committed && st->pending) {
+		memcpy(st->saved_digest, st->pending_digest, RR_HASH_LEN);
+		st->saved = true;
+	}
+	st->pending = false;
+}
+
+int fetch_state_save(struct fetch_state *st, struct fetch_store *store,
+		     char *err, size_t errlen)
+{
+	int rc;
+
+	st->store = store;
+	if (fetch_store_begin(store, err, errlen) != 0)
+		return -1;
+	rc = fetch_state_stage(st, err, errlen);
+	if (rc < 0 || fetch_store_commit(store, err, errlen) != 0) {
+		fetch_store_rollback(store);
+		fetch_state_staged(st, false);
+		return -1;
+	}
+	fetch_state_staged(st, true);
+	return rc;
+}
+
+/* ---- loading from the store ---------------------------------------------- */
+
+/* What the store holds before it is verified again. */
 struct stored_site {
 	char name[FETCH_SITENAMELEN];
 	struct fetch_hw hw;
@@ -1063,280 +1089,225 @@ static void stored_free(struct stored *s)
 	memset(s, 0, sizeof(*s));
 }
 
-struct jctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-};
-
-static int jerr(const struct jctx *c, const char *where, const char *why)
+/* A stored value that cannot be right is reported with where it is; the
+ * load goes on without it (the refresh fetches it again). */
+static bool col_hw(sqlite3_stmt *s, int i, struct fetch_hw *hw)
 {
-	return serr(c->err, c->errlen, "%s: %s: %s", c->file, where, why);
-}
-
-static int j_string(const struct jctx *c, const json_t *o, const char *key,
-		    const char *where, char *out, size_t outlen)
-{
-	const json_t *v = json_object_get(o, key);
-	char w[128];
-
-	(void)snprintf(w, sizeof(w), "%s.%s", where, key);
-	if (!json_is_string(v))
-		return jerr(c, w, "missing or not a string");
-	if (json_string_length(v) >= outlen ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return jerr(c, w, "too long or contains NUL");
-	memcpy(out, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
-static int j_uint(const struct jctx *c, const json_t *o, const char *key,
-		  const char *where, json_int_t max, json_int_t *out)
-{
-	const json_t *v = json_object_get(o, key);
-	char w[128];
-
-	(void)snprintf(w, sizeof(w), "%s.%s", where, key);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > max)
-		return jerr(c, w, "missing or not an integer in range");
-	*out = json_integer_value(v);
-	return 0;
-}
-
-static int j_b64(const struct jctx *c, const json_t *v, const char *where,
-		 uint8_t *out, size_t max, size_t *outlen)
-{
-	const char *s = json_string_value(v), *end = NULL;
-
-	if (!s)
-		return jerr(c, where, "missing or not a string");
-	if (json_string_length(v) / 4 * 3 > max + 2)
-		return jerr(c, where, "too long");
-	if (sodium_base642bin(out, max, s, json_string_length(v), NULL, outlen,
-			      &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    end != s + json_string_length(v))
-		return jerr(c, where, "not base64, or too long");
-	return 0;
-}
-
-static int j_hw(const struct jctx *c, const json_t *v, const char *where,
-		struct fetch_hw *hw)
-{
-	json_int_t serial;
-	size_t len = 0;
-	char w[128];
-
-	if (!json_is_object(v))
-		return jerr(c, where, "not an object");
-	if (j_uint(c, v, "serial", where, UINT32_MAX, &serial) != 0)
-		return -1;
-	(void)snprintf(w, sizeof(w), "%s.content", where);
-	if (j_b64(c, json_object_get(v, "content"), w, hw->content,
-		  RR_HASH_LEN, &len) != 0)
-		return -1;
-	if (len != RR_HASH_LEN)
-		return jerr(c, w, "not a 32-byte hash");
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return true;
+	if (sqlite3_column_bytes(s, i + 1) != RR_HASH_LEN ||
+	    sqlite3_column_int64(s, i) < 0 ||
+	    sqlite3_column_int64(s, i) > UINT32_MAX)
+		return false;
 	hw->set = true;
-	hw->serial = (uint32_t)serial;
-	return 0;
+	hw->serial = (uint32_t)sqlite3_column_int64(s, i);
+	memcpy(hw->content, sqlite3_column_blob(s, i + 1), RR_HASH_LEN);
+	return true;
 }
 
-static int j_blob(const struct jctx *c, const json_t *v, const char *where,
-		  struct fetch_blob *b)
+static int col_blob(sqlite3_stmt *s, int ti, int di, struct fetch_blob *b)
 {
-	const json_t *rd = json_object_get(v, "rdata");
-	json_int_t type;
-	size_t max;
-	char w[128];
+	int n = sqlite3_column_bytes(s, di);
+	sqlite3_int64 t = sqlite3_column_int64(s, ti);
 
-	if (!json_is_object(v))
-		return jerr(c, where, "not an object");
-	if (j_uint(c, v, "type", where, 65535, &type) != 0)
-		return -1;
-	(void)snprintf(w, sizeof(w), "%s.rdata", where);
-	if (!json_is_string(rd))
-		return jerr(c, w, "missing or not a string");
-	/* Sized by the text: 16 KB per record would cost 300 MB at 10,000
-	 * sites. */
-	max = json_string_length(rd) / 4 * 3;
-	if (max > MAX_RDATA_BYTES + 2)
-		return jerr(c, w, "longer than any record");
-	b->data = malloc(max ? max : 1);
+	if (sqlite3_column_type(s, di) == SQLITE_NULL || n <= 0 ||
+	    n > (int)MAX_RDATA_BYTES || t < 0 || t > 65535)
+		return 1;
+	b->data = malloc((size_t)n);
 	if (!b->data)
-		return jerr(c, where, "out of memory");
-	b->type = (uint16_t)type;
-	return j_b64(c, rd, w, b->data, max, &b->len);
+		return -1;
+	memcpy(b->data, sqlite3_column_blob(s, di), (size_t)n);
+	b->len = (size_t)n;
+	b->type = (uint16_t)t;
+	return 0;
 }
 
-static int j_page(const struct jctx *c, const json_t *v, size_t i,
-		  struct stored *s)
+static int load_head(struct fetch_state *st, struct stored *s,
+		     struct fetch_merge_report *rep, char *err, size_t errlen)
 {
-	size_t n = json_array_size(v);
-	char w[128];
+	sqlite3_stmt *q = NULL;
+	int rc = -1, r;
 
-	(void)snprintf(w, sizeof(w), "head.pages[%zu]", i);
-	if (!json_is_array(v) || n == 0 || n > RR_MAX_PAGE_MEMBERS)
-		return jerr(c, w, "not an array of 1 to 64 records");
-	s->pages[i] = calloc(n, sizeof(**s->pages));
-	if (!s->pages[i])
-		return jerr(c, w, "out of memory");
-	for (size_t j = 0; j < n; j++) {
-		s->npage_rrs[i]++;
-		(void)snprintf(w, sizeof(w), "head.pages[%zu][%zu]", i, j);
-		if (j_blob(c, json_array_get(v, j), w, &s->pages[i][j]) != 0)
-			return -1;
+	if (prep(st, "SELECT hw_serial, hw_content, rtype, rdata FROM head "
+		 "WHERE id = 1", &q, err, errlen) != 0)
+		return -1;
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		if (!col_hw(q, 0, &s->head_hw))
+			event(rep, FETCH_EV_HEAD_DROPPED, FETCH_R_MALFORMED, "",
+			      "%s: head high-water mark is damaged",
+			      fetch_store_path(st->store));
+		r = col_blob(q, 2, 3, &s->head);
+		if (r < 0) {
+			serr(err, errlen, "out of memory");
+			goto out;
+		}
+		s->has_head = r == 0;
 	}
-	return 0;
-}
-
-static int j_head(const struct jctx *c, const json_t *h, struct stored *s)
-{
-	const json_t *pages = json_object_get(h, "pages");
-	size_t n = json_array_size(pages);
-
-	if (!json_is_object(h))
-		return jerr(c, "head", "not an object");
-	if (j_blob(c, json_object_get(h, "rdata"), "head.rdata", &s->head) != 0)
-		return -1;
-	s->has_head = true;
-	if (!json_is_array(pages) || n > RR_MAX_PAGES)
-		return jerr(c, "head.pages", "not an array of at most 256");
-	s->pages = calloc(n ? n : 1, sizeof(*s->pages));
-	s->npage_rrs = calloc(n ? n : 1, sizeof(*s->npage_rrs));
-	if (!s->pages || !s->npage_rrs)
-		return jerr(c, "head.pages", "out of memory");
-	s->npages = n;
-	for (size_t i = 0; i < n; i++)
-		if (j_page(c, json_array_get(pages, i), i, s) != 0)
-			return -1;
-	return 0;
-}
-
-static int j_site(const struct jctx *c, const json_t *v, size_t i,
-		  struct stored_site *ss)
-{
-	const json_t *hw = json_object_get(v, "hw");
-	const json_t *rec = json_object_get(v, "record");
-	char w[64], w2[80];
-
-	(void)snprintf(w, sizeof(w), "sites[%zu]", i);
-	if (!json_is_object(v))
-		return jerr(c, w, "not an object");
-	if (j_string(c, v, "name", w, ss->name, sizeof(ss->name)) != 0)
-		return -1;
-	(void)snprintf(w2, sizeof(w2), "%s.hw", w);
-	if (hw && j_hw(c, hw, w2, &ss->hw) != 0)
-		return -1;
-	if (!rec)
-		return 0;
-	(void)snprintf(w2, sizeof(w2), "%s.record", w);
-	if (j_blob(c, rec, w2, &ss->raw) != 0 ||
-	    j_string(c, v, "owner", w, ss->owner, sizeof(ss->owner)) != 0)
-		return -1;
-	ss->has_record = true;
-	return 0;
-}
-
-static int j_root(const struct jctx *c, const json_t *root,
-		  const struct fetch_config *cfg, struct stored *s)
-{
-	char vpn[FETCH_NAMELEN], zone[RR_MAX_NAME + 1];
-	const json_t *sites = json_object_get(root, "sites");
-	const json_t *hw = json_object_get(root, "head_hw");
-	const json_t *head = json_object_get(root, "head");
-	json_int_t fmt;
-	size_t n = json_array_size(sites);
-
-	if (!json_is_object(root))
-		return jerr(c, "top level", "not an object");
-	if (j_uint(c, root, "format", "top level", 1000, &fmt) != 0)
-		return -1;
-	if (fmt != FORMAT_VERSION)
-		return jerr(c, "format", "unknown format version");
-	if (j_string(c, root, "vpn", "top level", vpn, sizeof(vpn)) != 0 ||
-	    j_string(c, root, "zone", "top level", zone, sizeof(zone)) != 0)
-		return -1;
-	if (strcmp(vpn, cfg->vpn) != 0 || strcmp(zone, cfg->zone) != 0)
-		return serr(c->err, c->errlen,
-			    "%s: holds VPN %s (zone %s), but the config says "
-			    "VPN %s (zone %s); move it away to start afresh",
-			    c->file, vpn, zone, cfg->vpn, cfg->zone);
-	if (hw && j_hw(c, hw, "head_hw", &s->head_hw) != 0)
-		return -1;
-	if (head && j_head(c, head, s) != 0)
-		return -1;
-	if (!json_is_array(sites) || n > 4 * (size_t)FETCH_MAX_MEMBERS)
-		return jerr(c, "sites", "not an array of at most 65536");
-	s->sites = calloc(n ? n : 1, sizeof(*s->sites));
-	if (!s->sites)
-		return jerr(c, "sites", "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		s->nsites++;
-		if (j_site(c, json_array_get(sites, i), i, &s->sites[i]) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int read_all(int fd, char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t r = read(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Reads the whole file first: jansson's json_loadfd reads one byte per
- * system call (36 s for a 10,000-site state). */
-static json_t *read_json(const char *path, bool *missing, char *err,
-			 size_t errlen)
-{
-	json_error_t je;
-	struct stat sb;
-	json_t *root = NULL;
-	char *buf = NULL;
-	int fd;
-
-	*missing = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*missing = errno == ENOENT;
-		serr(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > MAX_STATE_BYTES) {
-		serr(err, errlen, "%s: not a regular file of at most %ld bytes",
-		     path, MAX_STATE_BYTES);
+	else if (r != SQLITE_DONE) {
+		fetch_store_fail(st->store, "head", err, errlen);
 		goto out;
 	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		serr(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	if (read_all(fd, buf, (size_t)sb.st_size) != 0) {
-		serr(err, errlen, "%s: read: %s", path,
-		     errno ? strerror(errno) : "file shrank");
-		goto out;
-	}
-	root = json_loadb(buf, (size_t)sb.st_size, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		serr(err, errlen, "%s:%d:%d: %s", path, je.line, je.column,
-		     je.text);
+	rc = 0;
 out:
-	free(buf);
-	(void)close(fd);
-	return root;
+	sqlite3_finalize(q);
+	return rc;
 }
 
+static int page_slot(struct stored *s, size_t page)
+{
+	if (page >= RR_MAX_PAGES)
+		return 1;
+	if (page >= s->npages) {
+		size_t n = page + 1;
+		struct fetch_blob **p = realloc(s->pages, n * sizeof(*p));
+		size_t *c;
+		if (!p)
+			return -1;
+		s->pages = p;
+		c = realloc(s->npage_rrs, n * sizeof(*c));
+		if (!c)
+			return -1;
+		s->npage_rrs = c;
+		for (size_t i = s->npages; i < n; i++) {
+			s->pages[i] = NULL;
+			s->npage_rrs[i] = 0;
+		}
+		s->npages = n;
+	}
+	if (s->npage_rrs[page] >= RR_MAX_PAGE_MEMBERS)
+		return 1;
+	if (!s->pages[page]) {
+		s->pages[page] = calloc(RR_MAX_PAGE_MEMBERS,
+					sizeof(**s->pages));
+		if (!s->pages[page])
+			return -1;
+	}
+	return 0;
+}
+
+static int load_pages(struct fetch_state *st, struct stored *s,
+		      char *err, size_t errlen)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1, r;
+
+	if (prep(st, "SELECT page, rtype, rdata FROM page_rr "
+		 "ORDER BY page, seq", &q, err, errlen) != 0)
+		return -1;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		sqlite3_int64 pg = sqlite3_column_int64(q, 0);
+		struct fetch_blob *b;
+		int slot = pg < 0 ? 1 : page_slot(s, (size_t)pg);
+		if (slot < 0)
+			goto oom;
+		if (slot > 0)
+			continue; /* out of range: the head check fails */
+		b = &s->pages[pg][s->npage_rrs[pg]];
+		r = col_blob(q, 1, 2, b);
+		if (r < 0)
+			goto oom;
+		if (r == 0)
+			s->npage_rrs[pg]++;
+	}
+	if (r != SQLITE_DONE) {
+		fetch_store_fail(st->store, "pages", err, errlen);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	serr(err, errlen, "out of memory");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int load_sites(struct fetch_state *st, struct stored *s,
+		      struct fetch_merge_report *rep, char *err,
+		      size_t errlen)
+{
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	int rc = -1, r;
+
+	if (prep(st, "SELECT name, hw_serial, hw_content, owner, rtype, "
+		 "rdata FROM site ORDER BY name", &q, err, errlen) != 0)
+		return -1;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		const char *owner = (const char *)sqlite3_column_text(q, 3);
+		struct stored_site *ss;
+		if (!name || strlen(name) >= FETCH_SITENAMELEN ||
+		    !rr_sitename_valid(name, strlen(name)))
+			continue; /* not a name we write: damage */
+		if (s->nsites == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			struct stored_site *g = realloc(s->sites,
+							nc * sizeof(*g));
+			if (!g)
+				goto oom;
+			s->sites = g;
+			cap = nc;
+		}
+		ss = &s->sites[s->nsites++];
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss->name, name, strlen(name) + 1);
+		if (!col_hw(q, 1, &ss->hw))
+			event(rep, FETCH_EV_SITE_DROPPED, FETCH_R_MALFORMED,
+			      name, "stored high-water mark is damaged");
+		if (!owner || strlen(owner) > RR_MAX_NAME)
+			continue;
+		r = col_blob(q, 4, 5, &ss->raw);
+		if (r < 0)
+			goto oom;
+		if (r > 0)
+			continue;
+		memcpy(ss->owner, owner, strlen(owner) + 1);
+		ss->has_record = true;
+	}
+	if (r != SQLITE_DONE) {
+		fetch_store_fail(st->store, "sites", err, errlen);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	serr(err, errlen, "out of memory");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The VPN and zone the store was written for: another VPN's store is a
+ * configuration mistake, not something to overwrite. */
+static int check_owner(struct fetch_state *st, const struct fetch_config *cfg,
+		       bool *empty, char *err, size_t errlen)
+{
+	uint8_t *vpn = NULL, *zone = NULL;
+	size_t lv, lz;
+	int rv, rz, rc = -1;
+
+	rv = fetch_store_meta_get(st->store, "vpn", &vpn, &lv, err, errlen);
+	rz = fetch_store_meta_get(st->store, "zone", &zone, &lz, err,
+				  errlen);
+	if (rv < 0 || rz < 0)
+		goto out;
+	*empty = rv == 0;
+	if (rv == 1 && (strcmp((char *)vpn, cfg->vpn) != 0 || rz != 1 ||
+			strcmp((char *)zone, cfg->zone) != 0)) {
+		serr(err, errlen, "%s: holds VPN %s (zone %s), but the config "
+		     "says VPN %s (zone %s); move it away to start afresh",
+		     fetch_store_path(st->store), (char *)vpn,
+		     rz == 1 ? (char *)zone : "?", cfg->vpn, cfg->zone);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(vpn);
+	free(zone);
+	return rc;
+}
 /* ---- rebuilding from stored bytes ---------------------------------------- */
 
 static bool rebuild_pages(const struct fetch_config *cfg, uint64_t now,
@@ -1455,7 +1426,7 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 
 	st->head_hw = s->head_hw;
 	if (seed_entries(st, s) != 0) {
-		serr(err, errlen, "%s: out of memory", st->path);
+		serr(err, errlen, "%s: out of memory", st->dir);
 		goto out;
 	}
 	rebuild_membership(cfg, now, s, &m, rep);
@@ -1465,7 +1436,7 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 	results = calloc(s->nsites ? s->nsites : 1, sizeof(*results));
 	if (!results ||
 	    verify_stored_sites(st, cfg, now, s, results, &n, rep) != 0) {
-		serr(err, errlen, "%s: out of memory", st->path);
+		serr(err, errlen, "%s: out of memory", st->dir);
 		goto out;
 	}
 	/* Second merge: the site records that still verify. */
@@ -1479,35 +1450,48 @@ out:
 	return rc;
 }
 
-int fetch_state_load(struct fetch_state *st, const struct fetch_config *cfg,
-		     uint64_t now, struct fetch_merge_report *rep, char *err,
-		     size_t errlen)
+int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
+		     const struct fetch_config *cfg, uint64_t now,
+		     struct fetch_merge_report *rep, char *err, size_t errlen)
 {
-	struct jctx c = { st->path, err, errlen };
 	struct stored s;
-	json_t *root;
-	bool missing;
+	bool empty = true;
+	size_t dropped;
 	int rc = -1;
 
 	memset(&s, 0, sizeof(s));
 	memcpy(st->vpn, cfg->vpn, sizeof(st->vpn));
 	memcpy(st->zone, cfg->zone, sizeof(st->zone));
 	(void)snprintf(st->v.vpn, sizeof(st->v.vpn), "%s", st->vpn);
-	/* A temporary file is only ever a write that did not finish. */
-	(void)unlink(st->tmp);
-	root = read_json(st->path, &missing, err, errlen);
-	if (!root && missing)
-		return 0;
-	if (!root || j_root(&c, root, cfg, &s) != 0)
+	st->store = store;
+	if (!store || !fetch_store_db(store))
+		return 0; /* read-only, and nothing stored yet */
+	if (check_owner(st, cfg, &empty, err, errlen) != 0)
 		goto out;
-	rc = rebuild(st, cfg, now, &s, rep, err, errlen);
-out:
-	if (rc != 0) {
-		st->poisoned = true;
-		(void)snprintf(st->poison_why, sizeof(st->poison_why), "%s",
-			       err);
+	if (empty) {
+		rc = 0;
+		goto out;
 	}
-	json_decref(root);
+	if (load_head(st, &s, rep, err, errlen) != 0 ||
+	    load_pages(st, &s, err, errlen) != 0 ||
+	    load_sites(st, &s, rep, err, errlen) != 0)
+		goto out;
+	dropped = rep->nevents;
+	rc = rebuild(st, cfg, now, &s, rep, err, errlen);
+	/* What was loaded is what is stored, unless something was dropped
+	 * on the way: then the next save writes the store afresh. */
+	if (rc == 0) {
+		st->saved = true;
+		for (size_t i = dropped; i < rep->nevents; i++)
+			if (rep->events[i].kind == FETCH_EV_SITE_DROPPED ||
+			    rep->events[i].kind == FETCH_EV_HEAD_DROPPED)
+				st->saved = false;
+		for (size_t i = 0; i < dropped; i++)
+			st->saved = false;
+		if (st->saved)
+			state_digest(st, st->saved_digest);
+	}
+out:
 	stored_free(&s);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * state.h - what vpnrr-fetch remembers: high-water marks and the last
- * good verified data, in STATE-DIR/state.json, and the view built on it.
+ * good verified data, in the store (store.h, STATE-DIR/state.db), and the
+ * view built on it.
  *
  * The state keeps raw bytes, never conclusions: at load everything is
  * verified again (fetch_chain_*) with the current config and time, so an
@@ -22,9 +23,9 @@
 #include "chain.h"
 #include "config.h"
 #include "rr.h"
+#include "store.h"
 #include "view.h"
 
-#define FETCH_STATE_FILE "state.json"
 #define FETCH_STATE_ERRLEN 512
 
 /* The view (view.h): one entry per site that has a usable membership and
@@ -72,21 +73,33 @@ int fetch_state_new(const char *dir, struct fetch_state **out, char *err,
 void fetch_state_free(struct fetch_state *st);
 
 /*
- * Reads DIR/state.json into ST (which must be fresh from
- * fetch_state_new) and rebuilds the last good view by running the chain
- * checks on the stored bytes with CFG and NOW; what no longer verifies is
- * dropped and reported in REP.  A missing file is not an error (first
- * run).  A file that cannot be read, parsed, or belongs to another VPN
- * gives -1 and ERR ("/var/lib/vpnrr/state.json: sites[3].record.rdata:
- * not base64, or too long"), and ST then refuses to save over it.
+ * Reads the state tables of STORE (borrowed; it must outlive ST) into ST
+ * (which must be fresh from fetch_state_new) and rebuilds the last good
+ * view by running the chain checks on the stored bytes with CFG and NOW;
+ * what no longer verifies (expired, an anchor removed, a damaged row) is
+ * dropped and reported in REP, and fetched again by the next refresh.
+ * STORE may be NULL or empty (first run, or a read-only open of a missing
+ * store).  A store written for another VPN or zone gives -1 and ERR.
  */
-int fetch_state_load(struct fetch_state *st, const struct fetch_config *cfg,
-		     uint64_t now, struct fetch_merge_report *rep, char *err,
+int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
+		     const struct fetch_config *cfg, uint64_t now,
+		     struct fetch_merge_report *rep, char *err,
 		     size_t errlen);
 
-/* Writes DIR/state.json atomically (state.json.tmp, fsync, rename, fsync
- * of DIR).  0 or -1 with ERR; a failed save leaves the old file. */
-int fetch_state_save(struct fetch_state *st, char *err, size_t errlen);
+/*
+ * Writes ST into its store, inside a transaction the caller opened
+ * (fetch_store_begin), so that the owed actions that follow from this
+ * state are committed with it.  Writes nothing when the store already
+ * holds this state.  1 written, 0 unchanged, -1 with ERR.  After the
+ * commit (or rollback) call fetch_state_staged.
+ */
+int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen);
+void fetch_state_staged(struct fetch_state *st, bool committed);
+
+/* Stage and commit in a transaction of its own, into STORE (which ST
+ * then uses, as after fetch_state_load).  1, 0 or -1 as for stage. */
+int fetch_state_save(struct fetch_state *st, struct fetch_store *store,
+		     char *err, size_t errlen);
 
 /* ---- inputs for a refresh ------------------------------------------------ */
 

@@ -7,6 +7,7 @@ set -eu
 # Build tools, libraries, and the real servers the integration tests use.
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
+libsqlite3-dev \
 python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
 procps rsync"
 

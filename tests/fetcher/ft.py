@@ -85,6 +85,9 @@ def expect_changed(a, b, label, want):
 
 def dotted(obj, key):
     for part in key.split('.'):
+        if isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+            continue
         if not isinstance(obj, dict) or part not in obj:
             return None
         obj = obj[part]

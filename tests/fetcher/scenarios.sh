@@ -418,6 +418,88 @@ $FT report "$TMP/restart-fresh.json" verify.rejected.rollback=1 \
 $FT same-outputs "$O" "$TMP/r/out" || fail "restart-fresh: other outputs"
 $FT figures restart-fresh "$TMP/restart-fresh.json"
 
+# ---- a failed restart stays owed until it succeeds ------------------------
+set_line "$C" reload-command '"echo fail >> '"$TMP"'/s/failed; exit 3"'
+set_line "$S/london,alpha.site" address "192.0.2.10 4500"
+publish_site london,alpha
+before reload-fails
+fetch "$C" reload-fails
+after reload-fails 1 0 M:secnet/site.example,london,alpha.conf M:sites \
+	M:vpn.json \
+	ok=false journal.reload_owed=true journal.reload_attempts=1 \
+	secnet.reloads=1
+"$F" -c "$C" --status >"$TMP/status.json" ||
+	fail "--status with a restart owed" "$TMP/status.json"
+$FT report "$TMP/status.json" owed.0.action=reload owed.0.attempts=1 ||
+	fail "--status does not show the owed restart" "$TMP/status.json"
+before reload-fails-again
+fetch "$C" reload-fails-again
+after reload-fails-again 1 0 \
+	ok=false journal.owed_at_start=1 journal.reload_attempts=2 \
+	files.written=0
+set_line "$C" reload-command "\"echo reload >> $TMP/s/reloads\""
+before reload-retried
+fetch "$C" reload-retried
+after reload-retried 0 1 \
+	ok=true journal.owed_at_start=1 journal.reload_owed=false \
+	files.written=0
+before reload-paid
+fetch "$C" reload-paid
+after reload-paid 0 0 ok=true journal.owed_at_start=0 journal.owed=0
+[ "$(wc -l <"$TMP/s/failed")" -eq 2 ] ||
+	fail "the failing restart ran $(wc -l <"$TMP/s/failed") times, not 2"
+
+# ---- this node's own site changes: no restart of its own secnet ----------
+set_line "$S/mobile,gamma.site" networks 10.3.0.0/24
+set_line "$S/mobile,gamma.site" wait-time 25000
+publish_site mobile,gamma
+before local-change
+fetch "$C" local-change
+after local-change 0 0 M:secnet/site.example,mobile,gamma.conf M:sites \
+	M:vpn.json \
+	ok=true sites.updated=1 secnet.reloads=0
+
+# ---- the candidate configuration must pass secnet -j ---------------------
+write_secnet_conf "$O/secnet/sites.conf" "$TMP/node-secnet.conf"
+chmod 600 "$ZE"/keys/*.secnet
+set_line "$C" secnet-config "$TMP/node-secnet.conf"
+set_line "$S/london,alpha.site" address "192.0.2.11 4500"
+publish_site london,alpha
+before check-passes
+fetch "$C" check-passes
+after check-passes 0 1 M:secnet/site.example,london,alpha.conf M:sites \
+	M:vpn.json \
+	ok=true check.runs=1 check.failed=false secnet.reloads=1
+# A check that refuses: nothing at all is applied, the state does not
+# move, and the same change goes through once the check passes.
+set_line "$C" secnet-check-command '"sh -c '"'"'exit 1'"'"' check"'
+set_line "$S/london,alpha.site" address "192.0.2.12 4500"
+publish_site london,alpha
+before check-refuses
+fetch "$C" check-refuses
+after check-refuses 1 0 \
+	ok=false check.runs=1 check.failed=true secnet.reloads=0 \
+	state.saved=false
+grep -q "refused the candidate configuration" "$TMP/check-refuses.log" ||
+	fail "check-refuses: not logged" "$TMP/check-refuses.log"
+sed -i '/^secnet-check-command /d' "$C"
+before check-fixed
+fetch "$C" check-fixed
+after check-fixed 0 1 M:secnet/site.example,london,alpha.conf M:sites \
+	M:vpn.json \
+	ok=true check.runs=1 check.failed=false
+grep -q -F '192.0.2.12' "$O/secnet/site.example,london,alpha.conf" ||
+	fail "check-fixed: the change did not go through"
+
+# ---- a deleted store is reported, not silently reset ---------------------
+rm -f "$TMP/s/state/state.db" "$TMP/s/state/state.db-wal" \
+	"$TMP/s/state/state.db-shm"
+before state-reset
+fetch "$C" state-reset
+after state-reset 0 0 ok=true state.reset=true secnet.reloads=0
+grep -q "state-reset" "$TMP/state-reset.log" ||
+	fail "state-reset: not logged" "$TMP/state-reset.log"
+
 # ---- DNS down ----------------------------------------------------------
 stop_nsd
 before dns-down
@@ -429,4 +511,4 @@ after dns-down 1 0 \
 # What is left is still a configuration secnet takes.
 write_secnet_conf "$O/secnet/sites.conf" "$TMP/secnet.conf"
 check_secnet "$TMP/secnet.conf" "$TMP/secnet.log"
-echo "fetcher-scenarios: 12 refreshes, exact files and reloads checked"
+echo "fetcher-scenarios: 23 refreshes, exact files and reloads checked"

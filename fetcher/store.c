@@ -1,0 +1,599 @@
+/*
+ * store.c - the SQLite store: opening (lock, schema, integrity), meta
+ * values and the journal of owed actions.  The state tables are read and
+ * written by state.c.
+ *
+ * synchronous=FULL in WAL mode: a commit is on disk when it returns,
+ * which is what "the journal is committed before anything outside the
+ * store changes" needs.  One commit per refresh (plus one when the owed
+ * actions are done), so this costs two fsyncs, not one per file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 5000
+
+struct fetch_store {
+	sqlite3 *db;
+	char *dir, *path;
+	int lockfd;
+	bool in_txn;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta("
+	" k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS head("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" hw_serial INTEGER, hw_content BLOB, rtype INTEGER, rdata BLOB);"
+	"CREATE TABLE IF NOT EXISTS page_rr("
+	" page INTEGER NOT NULL, seq INTEGER NOT NULL, rtype INTEGER NOT NULL,"
+	" rdata BLOB NOT NULL, PRIMARY KEY (page, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS site("
+	" name TEXT PRIMARY KEY, hw_serial INTEGER, hw_content BLOB,"
+	" owner TEXT, rtype INTEGER, rdata BLOB) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS journal("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+	" path TEXT, tmp TEXT, data BLOB, config INTEGER NOT NULL DEFAULT 0,"
+	" local INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);";
+
+static const char *const owed_names[] = {
+	[FETCH_OWED_WRITE] = "write",
+	[FETCH_OWED_REMOVE] = "remove",
+	[FETCH_OWED_KEYS] = "keys",
+	[FETCH_OWED_RELOAD] = "reload",
+};
+
+const char *fetch_owed_kind_name(enum fetch_owed_kind k)
+{
+	if ((unsigned)k >= sizeof(owed_names) / sizeof(owed_names[0]) ||
+	    !owed_names[k])
+		return "unknown";
+	return owed_names[k];
+}
+
+static int serr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int serr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen)
+		err[0] = '\0';
+	va_end(ap);
+	return -1;
+}
+
+int fetch_store_fail(struct fetch_store *s, const char *what, char *err,
+		     size_t errlen)
+{
+	return serr(err, errlen, "%s: %s: %s", s->path, what,
+		    s->db ? sqlite3_errmsg(s->db) : "not open");
+}
+
+sqlite3 *fetch_store_db(struct fetch_store *s)
+{
+	return s->db;
+}
+
+const char *fetch_store_path(const struct fetch_store *s)
+{
+	return s->path;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		(void)snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* The lock file, not the database: SQLite's own locks cover single
+ * statements, ours covers a whole refresh and its owed actions. */
+static int take_lock(struct fetch_store *s, char *err, size_t errlen)
+{
+	char *p = join(s->dir, FETCH_STORE_LOCK);
+	int rc = -1;
+
+	if (!p)
+		return serr(err, errlen, "out of memory");
+	s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->lockfd < 0) {
+		serr(err, errlen, "%s: %s", p, strerror(errno));
+		goto out;
+	}
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		serr(err, errlen, "%s: %s", p,
+		     errno == EWOULDBLOCK
+			     ? "another vpnrr-fetch is using this state "
+			       "directory"
+			     : strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+static int exec(struct fetch_store *s, const char *sql, char *err,
+		size_t errlen)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fetch_store_fail(s, sql[0] == 'P' ? "pragma" : "schema",
+					err, errlen);
+	return 0;
+}
+
+/* quick_check reads every page: a torn or garbage file shows here, not
+ * in the middle of a refresh.  1 healthy, 0 corrupt, -1 other error. */
+static int healthy(struct fetch_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ok = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		ok = t && strcmp((const char *)t, "ok") == 0;
+	}
+	else {
+		rc = sqlite3_extended_errcode(s->db) & 0xff;
+		ok = (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static int open_db(struct fetch_store *s, int flags, char *err,
+		   size_t errlen)
+{
+	if (sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
+		return fetch_store_fail(s, "cannot open", err, errlen);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	return 0;
+}
+
+static void close_db(struct fetch_store *s)
+{
+	(void)sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/* Moves the damaged store (and its WAL) aside for a post-mortem. */
+static int move_aside(struct fetch_store *s, char **aside, char *err,
+		      size_t errlen)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char from[4096], to[4096];
+	long t = (long)time(NULL);
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(from, sizeof(from), "%s%s", s->path,
+				     sfx[i]) >= sizeof(from) ||
+		    (size_t)snprintf(to, sizeof(to), "%s.corrupt-%ld%s",
+				     s->path, t, sfx[i]) >= sizeof(to))
+			return serr(err, errlen, "%s: path too long", s->path);
+		if (rename(from, to) != 0 && errno != ENOENT)
+			return serr(err, errlen, "%s: cannot move aside: %s",
+				    from, strerror(errno));
+		if (i == 0 && !(*aside = strdup(to)))
+			return serr(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+static int setup(struct fetch_store *s, char *err, size_t errlen)
+{
+	char sql[64];
+
+	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) != 0 ||
+	    exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0 ||
+	    exec(s, schema, err, errlen) != 0)
+		return -1;
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
+		       SCHEMA_VERSION);
+	return exec(s, sql, err, errlen);
+}
+
+static int open_write(struct fetch_store *s, enum fetch_store_found *found,
+		      char **aside, char *err, size_t errlen)
+{
+	struct stat sb;
+	int h;
+
+	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
+		return serr(err, errlen, "%s: %s", s->dir, strerror(errno));
+	if (take_lock(s, err, errlen) != 0)
+		return -1;
+	*found = stat(s->path, &sb) == 0 ? FETCH_STORE_EXISTING
+					 : FETCH_STORE_MISSING;
+	if (open_db(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err,
+		    errlen) != 0)
+		return -1;
+	h = *found == FETCH_STORE_EXISTING ? healthy(s) : 1;
+	if (h < 0)
+		return fetch_store_fail(s, "cannot read", err, errlen);
+	if (h == 0) {
+		close_db(s);
+		if (move_aside(s, aside, err, errlen) != 0)
+			return -1;
+		*found = FETCH_STORE_CORRUPT;
+		if (open_db(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err,
+			    errlen) != 0)
+			return -1;
+	}
+	return setup(s, err, errlen);
+}
+
+int fetch_store_open(const char *dir, enum fetch_store_mode mode,
+		     struct fetch_store **out, enum fetch_store_found *found,
+		     char **aside, char *err, size_t errlen)
+{
+	struct fetch_store *s = calloc(1, sizeof(*s));
+	struct stat sb;
+	int rc = -1;
+
+	*out = NULL;
+	*aside = NULL;
+	*found = FETCH_STORE_MISSING;
+	if (!s)
+		return serr(err, errlen, "out of memory");
+	s->lockfd = -1;
+	s->dir = strdup(dir);
+	s->path = join(dir, FETCH_STORE_FILE);
+	if (!s->dir || !s->path) {
+		serr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (mode == FETCH_STORE_WRITE) {
+		rc = open_write(s, found, aside, err, errlen);
+		goto out;
+	}
+	if (stat(s->path, &sb) != 0) {
+		rc = errno == ENOENT ? 0 : serr(err, errlen, "%s: %s", s->path,
+						strerror(errno));
+		goto out;
+	}
+	*found = FETCH_STORE_EXISTING;
+	rc = open_db(s, SQLITE_OPEN_READONLY, err, errlen);
+	if (rc == 0 && healthy(s) != 1)
+		rc = fetch_store_fail(s, "damaged or unreadable", err, errlen);
+out:
+	if (rc != 0) {
+		fetch_store_close(s);
+		free(*aside);
+		*aside = NULL;
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void fetch_store_close(struct fetch_store *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		fetch_store_rollback(s);
+	close_db(s);
+	if (s->lockfd >= 0)
+		(void)close(s->lockfd); /* releases the flock */
+	free(s->dir);
+	free(s->path);
+	free(s);
+}
+
+int fetch_store_begin(struct fetch_store *s, char *err, size_t errlen)
+{
+	if (!s->db)
+		return serr(err, errlen, "store not open for writing");
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fetch_store_fail(s, "begin", err, errlen);
+	s->in_txn = true;
+	return 0;
+}
+
+int fetch_store_commit(struct fetch_store *s, char *err, size_t errlen)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		fetch_store_fail(s, "commit", err, errlen);
+		fetch_store_rollback(s);
+		return -1;
+	}
+	s->in_txn = false;
+	return 0;
+}
+
+void fetch_store_rollback(struct fetch_store *s)
+{
+	if (s->db && !sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = false;
+}
+
+/* ---- meta ---------------------------------------------------------------- */
+
+int fetch_store_meta_put(struct fetch_store *s, const char *key,
+			 const void *val, size_t len, char *err,
+			 size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob64(st, 2, len ? val : "", len, SQLITE_STATIC) !=
+		    SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		fetch_store_fail(s, key, err, errlen);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int fetch_store_meta_get(struct fetch_store *s, const char *key,
+			 uint8_t **val, size_t *len, char *err,
+			 size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	*val = NULL;
+	*len = 0;
+	if (!s->db)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?", -1,
+			       &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+		fetch_store_fail(s, key, err, errlen);
+		goto out;
+	}
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = 0;
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		fetch_store_fail(s, key, err, errlen);
+		goto out;
+	}
+	*len = (size_t)sqlite3_column_bytes(st, 0);
+	*val = malloc(*len + 1);
+	if (!*val) {
+		serr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (*len)
+		memcpy(*val, sqlite3_column_blob(st, 0), *len);
+	(*val)[*len] = 0; /* text values can be used as strings */
+	rc = 1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- journal ------------------------------------------------------------- */
+
+void fetch_owed_free(struct fetch_owed *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].tmp);
+		free(v[i].data);
+		free(v[i].last_error);
+	}
+	free(v);
+}
+
+int fetch_store_owe(struct fetch_store *s, struct fetch_owed *o, char *err,
+		    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO journal(kind, path, tmp, data, "
+			       "config, local) VALUES(?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 1, (int)o->kind) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, o->path, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, o->tmp, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (o->data ? sqlite3_bind_blob64(st, 4, o->len ? (const void *)o->data
+								 : "",
+					   o->len, SQLITE_STATIC)
+		     : sqlite3_bind_null(st, 4)) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 5, o->config) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 6, o->local) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		fetch_store_fail(s, "journal", err, errlen);
+	else {
+		o->id = sqlite3_last_insert_rowid(s->db);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static char *col_text(sqlite3_stmt *st, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *c;
+
+	if (!t)
+		return NULL;
+	c = strdup((const char *)t);
+	if (!c)
+		*oom = true;
+	return c;
+}
+
+static int row_owed(sqlite3_stmt *st, struct fetch_owed *o)
+{
+	bool oom = false;
+	int k = sqlite3_column_int(st, 1);
+
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	o->kind = (enum fetch_owed_kind)k;
+	o->path = col_text(st, 2, &oom);
+	o->tmp = col_text(st, 3, &oom);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		o->len = (size_t)sqlite3_column_bytes(st, 4);
+		o->data = malloc(o->len ? o->len : 1);
+		if (!o->data)
+			oom = true;
+		else if (o->len)
+			memcpy(o->data, sqlite3_column_blob(st, 4), o->len);
+	}
+	o->config = sqlite3_column_int(st, 5) != 0;
+	o->local = sqlite3_column_int(st, 6) != 0;
+	o->attempts = (uint32_t)sqlite3_column_int64(st, 7);
+	o->last_error = col_text(st, 8, &oom);
+	if (oom)
+		return -1;
+	/* A row that names no path where one belongs cannot be done: it
+	 * can only come from a damaged store. */
+	if (k < FETCH_OWED_WRITE || k > FETCH_OWED_RELOAD ||
+	    (k != FETCH_OWED_RELOAD && !o->path) ||
+	    (k == FETCH_OWED_WRITE && (!o->tmp || !o->data)) ||
+	    (k == FETCH_OWED_KEYS && !o->data))
+		return -2;
+	return 0;
+}
+
+int fetch_store_owed(struct fetch_store *s, struct fetch_owed **v, size_t *n,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct fetch_owed *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc = -1, step;
+
+	*v = NULL;
+	*n = 0;
+	if (!s->db)
+		return 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, kind, path, tmp, data, config, "
+			       "local, attempts, last_error FROM journal "
+			       "ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		fetch_store_fail(s, "journal", err, errlen);
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int r;
+		if (cnt == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			struct fetch_owed *g = realloc(arr, nc * sizeof(*g));
+			if (!g) {
+				serr(err, errlen, "out of memory");
+				goto out;
+			}
+			arr = g;
+			cap = nc;
+		}
+		r = row_owed(st, &arr[cnt]);
+		cnt++;
+		if (r == -1) {
+			serr(err, errlen, "out of memory");
+			goto out;
+		}
+		if (r == -2) {
+			serr(err, errlen, "%s: journal row %" PRId64
+			     " is damaged", s->path, arr[cnt - 1].id);
+			goto out;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		fetch_store_fail(s, "journal", err, errlen);
+		goto out;
+	}
+	*v = arr;
+	*n = cnt;
+	arr = NULL;
+	cnt = 0;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	fetch_owed_free(arr, cnt);
+	return rc;
+}
+
+int fetch_store_paid(struct fetch_store *s, const int64_t *ids, size_t n,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM journal WHERE id = ?", -1,
+			       &st, NULL) != SQLITE_OK) {
+		fetch_store_fail(s, "journal", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sqlite3_bind_int64(st, 1, ids[i]) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE) {
+			fetch_store_fail(s, "journal", err, errlen);
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int fetch_store_reload_failed(struct fetch_store *s, int64_t id,
+			      const char *why, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (fetch_store_begin(s, err, errlen) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE journal SET attempts = attempts + 1, "
+			       "last_error = ? WHERE id = ?", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, why, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, id) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		fetch_store_fail(s, "journal", err, errlen);
+		fetch_store_rollback(s);
+		goto out;
+	}
+	rc = fetch_store_commit(s, err, errlen);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
