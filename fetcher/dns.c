@@ -521,7 +521,13 @@ static int question_mismatch(const struct query *q, const ldns_pkt *pkt)
 /* ldns's reason for rejecting a message, as one of ours. */
 static enum fetch_dns_drop parse_drop(ldns_status rc)
 {
-	if (rc == LDNS_STATUS_PACKET_OVERFLOW)
+	/* ldns renames an overflow by the section it happened in. */
+	if (rc == LDNS_STATUS_PACKET_OVERFLOW ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_HEADER ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_QUESTION ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_ANSWER ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_AUTHORITY ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL)
 		return FETCH_DNS_DROP_TRUNCATED;
 	if (rc == LDNS_STATUS_INVALID_POINTER)
 		return FETCH_DNS_DROP_BAD_POINTER;

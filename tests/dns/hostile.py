@@ -27,7 +27,7 @@ the file.  Behaviours (see BEHAVIOURS):
   garbage          the query's ID followed by random bytes
   truncated        the honest answer cut in the middle of its last RR
   compression-loop an answer RR whose owner name points at itself
-  tc-tcp-close     TC=1 over UDP; TCP connections accepted and closed
+  tc-tcp-close     TC=1 over UDP; over TCP the query read, then closed
   tc-tcp-drip      TC=1 over UDP; over TCP the answer, one byte a second
   tcp-64k          TC=1 over UDP; over TCP the answer padded with TXT
                    records at another name to about 64 KB
@@ -420,10 +420,6 @@ class Server:
             self.tcp_slots.release()
 
     def tcp_session(self, conn, deadline):
-        b = self.behaviour()
-        if b == "tc-tcp-close":
-            log("tcp: accepted and closed")
-            return
         while True:  # several queries per connection, until the deadline
             hdr = self.recv_exact(conn, 2, deadline)
             if hdr is None:
@@ -439,6 +435,8 @@ class Server:
             log("tcp %s %s %s" % (query.question[0].name,
                                   dns.rdatatype.to_text(
                                       query.question[0].rdtype), b))
+            if b == "tc-tcp-close":  # the query read, so a clean EOF
+                return
             out = self.answer(b, query, data, True)
             if out is None:  # timeout: hold the connection, say nothing
                 while time.monotonic() < deadline and not STOP.is_set():
