@@ -933,7 +933,8 @@ static int tcp_got_header(struct query *q, struct xfer *x)
 		/* Nothing after it can be framed: the stream is useless. */
 		drop(q, FETCH_DNS_DROP_TCP_LENGTH);
 		query_seterr(q, true, "TCP length prefix of %zu bytes, below "
-			     "a DNS header", x->msglen);
+			     "a DNS header (%s)", x->msglen,
+			     drop_names[FETCH_DNS_DROP_TCP_LENGTH]);
 		try_failed(q, FETCH_DNS_MALFORMED);
 		return -1;
 	}
