@@ -72,6 +72,9 @@ struct query {
 	uint16_t id;
 	struct xfer *x;
 	enum fetch_dns_status last; /* why the last try failed */
+	int try_drop;         /* enum fetch_dns_drop of this try's last
+			       * dropped answer, or -1 */
+	uint64_t try_drops;   /* answers dropped in this try */
 	int last_rcode;
 	bool last_tcp;
 	char err[FETCH_DNS_ERRLEN];
@@ -111,6 +114,32 @@ static const char *const status_names[] = {
 	[FETCH_DNS_NETWORK] = "network",
 	[FETCH_DNS_CNAME_LOOP] = "cname-loop",
 	[FETCH_DNS_CANCELLED] = "cancelled",
+	[FETCH_DNS_MALFORMED] = "malformed",
+	[FETCH_DNS_MISMATCH] = "mismatch",
+};
+
+static const char *const drop_names[] = {
+	[FETCH_DNS_DROP_MALFORMED] = "malformed",
+	[FETCH_DNS_DROP_TRUNCATED] = "truncated",
+	[FETCH_DNS_DROP_BAD_POINTER] = "bad-pointer",
+	[FETCH_DNS_DROP_TCP_LENGTH] = "tcp-length",
+	[FETCH_DNS_DROP_WRONG_ID] = "wrong-id",
+	[FETCH_DNS_DROP_WRONG_QUESTION] = "wrong-question",
+	[FETCH_DNS_DROP_WRONG_TYPE] = "wrong-type",
+	[FETCH_DNS_DROP_WRONG_SOURCE] = "wrong-source",
+};
+
+/* For messages: what the last dropped answer of a try was. */
+static const char *const drop_texts[] = {
+	[FETCH_DNS_DROP_MALFORMED] = "an unparseable answer",
+	[FETCH_DNS_DROP_TRUNCATED] = "an answer cut short inside a record",
+	[FETCH_DNS_DROP_BAD_POINTER] =
+		"a name compression pointer that loops or points outside",
+	[FETCH_DNS_DROP_TCP_LENGTH] = "a TCP length below a DNS header",
+	[FETCH_DNS_DROP_WRONG_ID] = "an answer with another ID",
+	[FETCH_DNS_DROP_WRONG_QUESTION] = "an answer to another name",
+	[FETCH_DNS_DROP_WRONG_TYPE] = "an answer to another type",
+	[FETCH_DNS_DROP_WRONG_SOURCE] = "an answer from another address",
 };
 
 const char *fetch_dns_status_name(enum fetch_dns_status st)
@@ -118,6 +147,35 @@ const char *fetch_dns_status_name(enum fetch_dns_status st)
 	if ((size_t)st >= sizeof(status_names) / sizeof(status_names[0]))
 		return "unknown";
 	return status_names[st];
+}
+
+const char *fetch_dns_drop_name(enum fetch_dns_drop why)
+{
+	if ((size_t)why >= sizeof(drop_names) / sizeof(drop_names[0]))
+		return "unknown";
+	return drop_names[why];
+}
+
+bool fetch_dns_drop_is_parse(enum fetch_dns_drop why)
+{
+	return why == FETCH_DNS_DROP_MALFORMED ||
+	       why == FETCH_DNS_DROP_TRUNCATED ||
+	       why == FETCH_DNS_DROP_BAD_POINTER ||
+	       why == FETCH_DNS_DROP_TCP_LENGTH;
+}
+
+/* Counts an answer dropped in Q's current try, and remembers why. */
+static void drop(struct query *q, enum fetch_dns_drop why)
+{
+	struct fetch_dns_stats *st = &q->d->st;
+
+	st->dropped[why]++;
+	if (fetch_dns_drop_is_parse(why))
+		st->dropped_malformed++;
+	else
+		st->dropped_mismatch++;
+	q->try_drop = (int)why;
+	q->try_drops++;
 }
 
 static void type_name(uint16_t type, char out[TYPE_NAME_LEN])
@@ -439,21 +497,41 @@ static bool from_server(const struct query *q, const struct sockaddr *sa)
 	return false;
 }
 
-/* The answer must be a response to exactly our question. */
-static bool question_matches(const struct query *q, const ldns_pkt *pkt)
+/* The answer must be a response to exactly our question: returns -1,
+ * or the enum fetch_dns_drop saying how it differs. */
+static int question_mismatch(const struct query *q, const ldns_pkt *pkt)
 {
 	const ldns_rr_list *qs = ldns_pkt_question(pkt);
 	const ldns_rr *rr;
 
 	if (!ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY)
-		return false;
+		return FETCH_DNS_DROP_WRONG_QUESTION;
 	if (!qs || ldns_rr_list_rr_count(qs) != 1)
-		return false;
+		return FETCH_DNS_DROP_WRONG_QUESTION;
 	rr = ldns_rr_list_rr(qs, 0);
-	return rr && ldns_rr_get_type(rr) == (ldns_rr_type)q->type &&
-	       ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-	       ldns_rr_owner(rr) &&
-	       ldns_dname_compare(ldns_rr_owner(rr), q->cur) == 0;
+	if (!rr || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+	    !ldns_rr_owner(rr) ||
+	    ldns_dname_compare(ldns_rr_owner(rr), q->cur) != 0)
+		return FETCH_DNS_DROP_WRONG_QUESTION;
+	if (ldns_rr_get_type(rr) != (ldns_rr_type)q->type)
+		return FETCH_DNS_DROP_WRONG_TYPE;
+	return -1;
+}
+
+/* ldns's reason for rejecting a message, as one of ours. */
+static enum fetch_dns_drop parse_drop(ldns_status rc)
+{
+	/* ldns renames an overflow by the section it happened in. */
+	if (rc == LDNS_STATUS_PACKET_OVERFLOW ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_HEADER ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_QUESTION ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_ANSWER ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_AUTHORITY ||
+	    rc == LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL)
+		return FETCH_DNS_DROP_TRUNCATED;
+	if (rc == LDNS_STATUS_INVALID_POINTER)
+		return FETCH_DNS_DROP_BAD_POINTER;
+	return FETCH_DNS_DROP_MALFORMED;
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -669,25 +747,28 @@ static void handle_answer(struct query *q, const ldns_pkt *pkt, bool via_tcp)
 static void on_message(struct query *q, const uint8_t *data, size_t len,
 		       bool via_tcp)
 {
-	struct fetch_dns *d = q->d;
 	ldns_pkt *pkt = NULL;
+	ldns_status prc;
 	uint16_t id;
+	int why;
 
 	if (len < DNS_HDR_LEN) {
-		d->st.dropped_malformed++;
+		drop(q, FETCH_DNS_DROP_MALFORMED);
 		return;
 	}
 	id = (uint16_t)((uint16_t)data[0] << 8 | data[1]);
 	if (id != q->id) {
-		d->st.dropped_mismatch++;
+		drop(q, FETCH_DNS_DROP_WRONG_ID);
 		return;
 	}
-	if (ldns_wire2pkt(&pkt, data, len) != LDNS_STATUS_OK) {
-		d->st.dropped_malformed++;
+	prc = ldns_wire2pkt(&pkt, data, len);
+	if (prc != LDNS_STATUS_OK) {
+		drop(q, parse_drop(prc));
 		return;
 	}
-	if (!question_matches(q, pkt))
-		d->st.dropped_mismatch++;
+	why = question_mismatch(q, pkt);
+	if (why >= 0)
+		drop(q, (enum fetch_dns_drop)why);
 	else
 		handle_answer(q, pkt, via_tcp);
 	ldns_pkt_free(pkt);
@@ -731,11 +812,11 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		return;
 	}
 	if (!from_server(q, addr)) {
-		q->d->st.dropped_mismatch++;
+		drop(q, FETCH_DNS_DROP_WRONG_SOURCE);
 		return;
 	}
 	if (flags & UV_UDP_PARTIAL) {
-		q->d->st.dropped_malformed++;
+		drop(q, FETCH_DNS_DROP_MALFORMED);
 		return;
 	}
 	on_message(q, (const uint8_t *)buf->base, (size_t)nread, false);
@@ -849,9 +930,12 @@ static int tcp_got_header(struct query *q, struct xfer *x)
 {
 	x->msglen = (size_t)x->hdr[0] << 8 | x->hdr[1];
 	if (x->msglen < DNS_HDR_LEN) {
-		q->d->st.dropped_malformed++;
-		query_seterr(q, true, "TCP message of %zu bytes", x->msglen);
-		try_failed(q, FETCH_DNS_NETWORK);
+		/* Nothing after it can be framed: the stream is useless. */
+		drop(q, FETCH_DNS_DROP_TCP_LENGTH);
+		query_seterr(q, true, "TCP length prefix of %zu bytes, below "
+			     "a DNS header (%s)", x->msglen,
+			     drop_names[FETCH_DNS_DROP_TCP_LENGTH]);
+		try_failed(q, FETCH_DNS_MALFORMED);
 		return -1;
 	}
 	/* The 16-bit length bounds this to 65535 bytes. */
@@ -976,6 +1060,8 @@ static void switch_to_tcp(struct query *q)
 	int rc;
 
 	detach_xfer(q);
+	q->try_drop = -1;
+	q->try_drops = 0;
 	rc = uv_timer_start(&q->timer, on_timer, q->wait, 0);
 	if (rc < 0) {
 		query_seterr(q, true, "timer: %s", uv_strerror(rc));
@@ -1011,6 +1097,8 @@ static void start_try(struct query *q)
 	q->wait = try_timeout(d, q->attempt);
 	q->attempt++;
 	q->id = (uint16_t)randombytes_uniform(UINT16_MAX + 1U);
+	q->try_drop = -1;
+	q->try_drops = 0;
 	rc = uv_timer_start(&q->timer, on_timer, q->wait, 0);
 	if (rc < 0) {
 		/* try_failed() relies on the timer: without it, give up. */
@@ -1025,16 +1113,47 @@ static void start_try(struct query *q)
 	}
 }
 
+/* The try's time is up with its transfer still open: say what it got. */
+static void try_expired(struct query *q)
+{
+	const struct xfer *x = q->x;
+	struct fetch_dns *d = q->d;
+	unsigned long long ms = (unsigned long long)q->wait;
+
+	if (q->try_drop >= 0) {
+		/* Answers came but none was usable: that, not silence, is
+		 * what went wrong. */
+		d->st.bad_tries++;
+		q->last = fetch_dns_drop_is_parse((enum fetch_dns_drop)q->try_drop)
+				  ? FETCH_DNS_MALFORMED
+				  : FETCH_DNS_MISMATCH;
+		query_seterr(q, true, "no usable answer within %llu ms (try %u "
+			     "of %u): %llu dropped (%s), the last %s", ms,
+			     q->attempt, d->cfg.attempts,
+			     (unsigned long long)q->try_drops,
+			     drop_names[q->try_drop], drop_texts[q->try_drop]);
+		return;
+	}
+	d->st.timeouts++;
+	q->last = FETCH_DNS_TIMEOUT;
+	if (uv_handle_get_type((const uv_handle_t *)&x->h) == UV_TCP &&
+	    x->hdrgot > 0)
+		query_seterr(q, true, "TCP answer incomplete within %llu ms "
+			     "(%zu of %zu bytes; try %u of %u)", ms,
+			     x->hdrgot + x->msggot,
+			     x->msg ? x->msglen + sizeof(x->hdr) : 0,
+			     q->attempt, d->cfg.attempts);
+	else
+		query_seterr(q, true, "no answer within %llu ms (try %u of %u)",
+			     ms, q->attempt, d->cfg.attempts);
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	struct query *q = t->data;
 
 	if (q->x) {
-		q->d->st.timeouts++;
-		q->last = FETCH_DNS_TIMEOUT;
-		query_seterr(q, true, "no answer within %llu ms (try %u of %u)",
-			     (unsigned long long)q->wait, q->attempt,
-			     q->d->cfg.attempts);
+		try_expired(q);
 		detach_xfer(q);
 	}
 	advance(q);

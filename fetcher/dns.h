@@ -86,7 +86,36 @@ enum fetch_dns_status {
 	FETCH_DNS_NETWORK,    /* the last try failed with a socket error */
 	FETCH_DNS_CNAME_LOOP, /* CNAME loop, or longer than max_cname */
 	FETCH_DNS_CANCELLED,  /* fetch_dns_close() was called */
+	FETCH_DNS_MALFORMED,  /* the last try got only unparseable answers */
+	FETCH_DNS_MISMATCH,   /* the last try got only answers to another
+			       * question (ID, name, type or source) */
 };
+
+/*
+ * Why an answer was dropped, counted in fetch_dns_stats.dropped[].  A try
+ * that ends with nothing but such answers fails as FETCH_DNS_MALFORMED or
+ * FETCH_DNS_MISMATCH, naming the reason of the last one, not as a timeout.
+ */
+enum fetch_dns_drop {
+	FETCH_DNS_DROP_MALFORMED,      /* unparseable, shorter than a header,
+					* or an oversized datagram */
+	FETCH_DNS_DROP_TRUNCATED,      /* ends inside a record it announces */
+	FETCH_DNS_DROP_BAD_POINTER,    /* name compression pointer that loops
+					* or points outside the message */
+	FETCH_DNS_DROP_TCP_LENGTH,     /* TCP length prefix below a header */
+	FETCH_DNS_DROP_WRONG_ID,
+	FETCH_DNS_DROP_WRONG_QUESTION, /* other name or class, QR=0, opcode */
+	FETCH_DNS_DROP_WRONG_TYPE,     /* our name, another type */
+	FETCH_DNS_DROP_WRONG_SOURCE,   /* another address or port */
+	FETCH_DNS_DROP__COUNT
+};
+
+/* "malformed", "truncated", "bad-pointer", "tcp-length", "wrong-id",
+ * "wrong-question", "wrong-type", "wrong-source" (stable: JSON keys). */
+const char *fetch_dns_drop_name(enum fetch_dns_drop why);
+
+/* True for the drops that are parse failures (not mismatches). */
+bool fetch_dns_drop_is_parse(enum fetch_dns_drop why);
 
 /* "ok", "nxdomain", ... (stable: used in logs and tests). */
 const char *fetch_dns_status_name(enum fetch_dns_status st);
@@ -116,10 +145,12 @@ struct fetch_dns_stats {
 	uint64_t queries;          /* accepted by fetch_dns_query */
 	uint64_t sent_udp, sent_tcp; /* messages handed to the kernel */
 	uint64_t retries;          /* tries after the first for a name */
-	uint64_t timeouts;         /* tries that timed out */
+	uint64_t timeouts;         /* tries that timed out with no answer */
 	uint64_t truncated;        /* UDP answers with TC set */
 	uint64_t dropped_mismatch; /* wrong source, ID or question (or QR=0) */
 	uint64_t dropped_malformed;/* unparseable or oversized datagrams */
+	uint64_t dropped[FETCH_DNS_DROP__COUNT]; /* both of the above, by why */
+	uint64_t bad_tries;        /* tries that ended with dropped answers only */
 	uint64_t cname_followed;   /* CNAME RRs followed */
 	uint64_t answered;         /* answers accepted (any rcode, TC too) */
 	uint64_t max_inflight_seen;/* most queries started at one time */

@@ -688,6 +688,14 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 {
 	const struct fetch_refresh_summary *s = &rf->sum;
 	json_t *rej = json_object();
+	json_t *dropped = json_object();
+	json_t *dns;
+
+	/* Every reason, zeros too: a report reader can rely on the keys. */
+	for (int i = 0; i < FETCH_DNS_DROP__COUNT; i++)
+		json_object_set_new(dropped,
+				    fetch_dns_drop_name((enum fetch_dns_drop)i),
+				    json_integer((json_int_t)s->dns.dropped[i]));
 
 	for (int i = 1; i < FETCH_R__COUNT; i++)
 		if (s->chain.rejected[i])
@@ -701,7 +709,7 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 	json_object_set_new(o, "now", json_integer((json_int_t)rf->opts.now));
 	json_object_set_new(o, "duration_ms",
 			    json_integer((json_int_t)s->duration_ms));
-	json_object_set_new(o, "dns", json_pack(
+	dns = json_pack(
 		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"queries", (json_int_t)s->dns.queries,
 		"sent_udp", (json_int_t)s->dns.sent_udp,
@@ -711,7 +719,16 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"truncated", (json_int_t)s->dns.truncated,
 		"dropped_mismatch", (json_int_t)s->dns.dropped_mismatch,
 		"answered", (json_int_t)s->dns.answered,
-		"max_inflight_seen", (json_int_t)s->dns.max_inflight_seen));
+		"max_inflight_seen", (json_int_t)s->dns.max_inflight_seen);
+	if (dns) {
+		json_object_set_new(dns, "dropped_malformed",
+				    json_integer((json_int_t)s->dns.dropped_malformed));
+		json_object_set_new(dns, "bad_tries",
+				    json_integer((json_int_t)s->dns.bad_tries));
+		json_object_set(dns, "dropped", dropped);
+	}
+	json_decref(dropped);
+	json_object_set_new(o, "dns", dns);
 	json_object_set_new(o, "verify", json_pack(
 		"{s:I,s:I,s:I,s:I,s:I,s:o}",
 		"heads_verified", (json_int_t)s->chain.heads_verified,
