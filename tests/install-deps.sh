@@ -8,7 +8,7 @@ set -eu
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
 python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
-procps rsync"
+procps rsync libgmp-dev"
 
 missing=""
 for p in $PACKAGES; do
