@@ -116,8 +116,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	struct site *s = *state;
+
 	/* Key data is ours, not heap memory of the record. */
-	free(*state);
+	for (size_t i = 0; i < RR_MAX_KEYS; i++)
+		s->r.tkeys[i].data = NULL;
+	s->r.ntkeys = 0;
+	rr_record_free(&s->r);
+	free(s);
 	return 0;
 }
 
