@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "chain.h"
+#include "secnet_rules.h"
 
 #define TYPE_TXT 16
 
@@ -38,6 +39,7 @@ static const char *const reason_names[FETCH_R__COUNT] = {
 	[FETCH_R_MISSING] = "missing",
 	[FETCH_R_VERSION] = "version",
 	[FETCH_R_NOMEM] = "nomem",
+	[FETCH_R_CONSUMER] = "consumer-rule",
 };
 
 const char *fetch_reason_name(enum fetch_reason r)
@@ -1047,6 +1049,54 @@ static enum fetch_reason site_nets_within(const struct rr_record *member,
 		      "(tag nets)", member->at, site->site, p);
 }
 
+/* A hostile site owner can sign values that our grammar takes but that
+ * stop secnet on every node.  A cache hit is parsed again (not verified):
+ * the rules or their settings may have changed since it was verified. */
+static enum fetch_reason site_secnet_rules(const struct fetch_config *cfg,
+					   const struct rr_record *member,
+					   const struct cand *c,
+					   struct fetch_chain_stats *st,
+					   struct fetch_error *err)
+{
+	char site[FETCH_NAMELEN + FETCH_SITENAMELEN + 1];
+	struct rr_record *parsed = NULL;
+	const struct rr_record *rec = c->rec;
+	struct rr_error e;
+	enum fetch_secnet_verdict v;
+	enum fetch_reason r = FETCH_OK;
+
+	if (!rec) {
+		parsed = malloc(sizeof(*parsed));
+		if (!parsed)
+			return seterr(err, FETCH_R_NOMEM, "out of memory");
+		if (parse_rdata(c->rd, parsed, &e) != RR_OK) {
+			r = reject(st, err, FETCH_R_MALFORMED, "%s: %s",
+				   member->at, e.msg);
+			goto out;
+		}
+		rec = parsed;
+	}
+	/* Both parts are bounded names: this fits. */
+	(void)snprintf(site, sizeof(site), "%s/%s", cfg->vpn, member->site);
+	v = fetch_secnet_rules_check(site, rec, cfg->secnet_min_rsa_bits,
+				     err ? err->msg : NULL,
+				     err ? sizeof(err->msg) : 0);
+	if (v == FETCH_SECNET_NOMEM) {
+		r = seterr(err, FETCH_R_NOMEM, "out of memory");
+	} else if (v != FETCH_SECNET_OK) {
+		r = FETCH_R_CONSUMER;
+		st->rejected[r]++;
+		if (err)
+			err->reason = r;
+	}
+out:
+	if (parsed) {
+		rr_record_free(parsed);
+		free(parsed);
+	}
+	return r;
+}
+
 enum fetch_reason fetch_chain_site(const struct fetch_config *cfg,
 				   const struct rr_record *member,
 				   const struct fetch_rdata *rrs, size_t n,
@@ -1079,6 +1129,8 @@ enum fetch_reason fetch_chain_site(const struct fetch_config *cfg,
 	/* A cache hit passed this check under the same member entry. */
 	if (r == FETCH_OK && !pk.best.cached)
 		r = site_nets_within(member, pk.best.rec, stats, err);
+	if (r == FETCH_OK && cfg->out_secnet)
+		r = site_secnet_rules(cfg, member, &pk.best, stats, err);
 	if (r == FETCH_OK &&
 	    blob_set(&out->raw, pk.best.rd->type, pk.best.rd->data,
 		     pk.best.rd->len) != 0)

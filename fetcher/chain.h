@@ -55,6 +55,8 @@ enum fetch_reason {
 	FETCH_R_MISSING,   /* no vpnrr record where one belongs */
 	FETCH_R_VERSION,   /* only records of another format version */
 	FETCH_R_NOMEM,
+	FETCH_R_CONSUMER,  /* hostile site owner: a value its consumer
+			    * (secnet) would refuse or die of */
 	FETCH_R__COUNT
 };
 const char *fetch_reason_name(enum fetch_reason r);
@@ -248,7 +250,9 @@ void fetch_site_result_free(struct fetch_site_result *r);
  * checked, and OUT->rec is NULL.  Takes the
  * valid record with the highest serial, rejects ROLLBACK and FORK against
  * CACHE's high-water mark, and requires every announced prefix to lie
- * inside the member's nets (OUTSIDE, naming the prefix).
+ * inside the member's nets (OUTSIDE, naming the prefix).  When the secnet
+ * output is configured, the chosen record (cached or not) must also obey
+ * secnet's own rules (secnet_rules.h), else CONSUMER.
  */
 enum fetch_reason fetch_chain_site(const struct fetch_config *cfg,
 				   const struct rr_record *member,

@@ -43,6 +43,7 @@ enum slot {
 	SLOT_SITES_HASH,
 	SLOT_SECNET_CONFIG,
 	SLOT_SECNET_CHECK,
+	SLOT_SECNET_MIN_RSA,
 	SLOT__COUNT,
 	SLOT_REPEATABLE = -1,
 };
@@ -560,6 +561,17 @@ static int kw_sites_hash(struct parser *p, const char *kw, char **a,
 	return 0;
 }
 
+/* Below 768 bits a signature hash of up to 64 bytes no longer fits
+ * secnet's PKCS#1 padding ("rsa: message too big", fatal); above
+ * make-secnet-sites' 8200 no key would pass at all. */
+static int kw_secnet_min_rsa(struct parser *p, const char *kw, char **a,
+			     size_t n)
+{
+	(void)n;
+	return number(p, kw, a[0], FETCH_SECNET_MIN_RSA_LO,
+		      FETCH_SECNET_MIN_RSA_HI, &p->cfg->secnet_min_rsa_bits);
+}
+
 static const struct keyword keywords[] = {
 	{ "vpn", kw_vpn, 1, 1, SLOT_VPN },
 	{ "zone", kw_zone, 1, 1, SLOT_ZONE },
@@ -581,6 +593,8 @@ static const struct keyword keywords[] = {
 	{ "sites-file-hash", kw_sites_hash, 1, 1, SLOT_SITES_HASH },
 	{ "secnet-config", kw_secnet_config, 1, 1, SLOT_SECNET_CONFIG },
 	{ "secnet-check-command", kw_secnet_check, 1, 1, SLOT_SECNET_CHECK },
+	{ "secnet-min-rsa-bits", kw_secnet_min_rsa, 1, 1,
+	  SLOT_SECNET_MIN_RSA },
 };
 
 /* ---- lines --------------------------------------------------------------- */
@@ -753,6 +767,7 @@ static void defaults(struct fetch_config *c)
 	c->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
 	c->concurrency = FETCH_DEFAULT_CONCURRENCY;
 	c->attempts = FETCH_DEFAULT_ATTEMPTS;
+	c->secnet_min_rsa_bits = FETCH_DEFAULT_SECNET_MIN_RSA;
 	c->query_txt = c->query_private = true;
 }
 

@@ -28,6 +28,9 @@
 #define FETCH_DEFAULT_CONCURRENCY 64
 #define FETCH_DEFAULT_TIMEOUT_MS 2000ULL
 #define FETCH_DEFAULT_ATTEMPTS 3
+#define FETCH_DEFAULT_SECNET_MIN_RSA 1024
+#define FETCH_SECNET_MIN_RSA_LO 768
+#define FETCH_SECNET_MIN_RSA_HI 8200
 #define FETCH_DEFAULT_PEER_KEYS_WAIT_MS 30000ULL
 #define FETCH_DEFAULT_SECNET_CHECK "secnet -j -c"
 #define FETCH_DEFAULT_EXPIRY_WARNING_MS (7ULL * 86400 * 1000)
@@ -74,6 +77,8 @@ struct fetch_config {
 	 * needs dh and hash somewhere above each site). */
 	char *sites_dh;       /* "MODULUS GENERATOR" in hex */
 	char *sites_hash;     /* "sha1" or "md5" */
+	/* secnet consumer rules (secnet_rules.h): smallest rsa1 modulus */
+	unsigned secnet_min_rsa_bits;
 	bool has_local_site;
 	char local_site[FETCH_SITENAMELEN]; /* "location/site" */
 };
