@@ -165,7 +165,8 @@ def trial(args, i, kill_at, expected, work):
                     got.get(r) != expected.get(r))
     left = [r for r in got if r.startswith('pk/') and '~update' in r]
     if pk_bad or left:
-        fails['key-install-lost'] = ' '.join(pk_bad + left)
+        fails['key-install-lost'] = '%d live files wrong (%s), %d ~update left' % (
+            len(pk_bad), ' '.join(pk_bad[:2]), len(left))
     other = sorted(r for r in set(got) | set(expected)
                    if not r.startswith('pk/') and not TEMP.search(r) and
                    got.get(r) != expected.get(r))
