@@ -6,12 +6,12 @@
 # two versions (tests/lib/vpn-ab.sh: B adds, revokes, rolls keys and moves
 # endpoints at once) is served by two NSDs; a node refreshed on A is
 # snapshotted, then refreshed onto B and SIGKILLed at a random moment,
-# KILLS times (env VPNRR_KILLS, default 200; the seed from env
+# KILLS times (env VPNRR_KILLS overrides it; default 200; the seed from env
 # VPNRR_KILL_SEED or the clock, printed).  kill-suite.py does the trials
 # and the checks.  Needs nsd, dig, python3, secnet.
 set -eu
 V=$1 F=$2 EX=$3 SRC=$4
-KILLS=${5:-${VPNRR_KILLS:-200}}
+KILLS=${VPNRR_KILLS:-${5:-200}}
 SEED=${6:-${VPNRR_KILL_SEED:-$(date +%s)}}
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/lib/vpn-ab.sh"
