@@ -24,8 +24,9 @@ set -eu
 V=$1 F=$2 EX=$3 SRC=$4
 if [ -z "${VPNRR_FAULTS_NS:-}" ]; then
 	[ "$(id -u)" -eq 0 ] || { echo "not root: skipped"; exit 77; }
-	command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null ||
-		{ echo "no unshare -m: skipped"; exit 77; }
+	if ! command -v unshare >/dev/null 2>&1 || ! unshare -m true 2>/dev/null; then
+		echo "no unshare -m: skipped"; exit 77
+	fi
 	VPNRR_FAULTS_NS=1 exec unshare -m --propagation private \
 		sh "$0" "$@"
 fi
@@ -126,6 +127,12 @@ print(json.dumps({"suite": "local-faults", "case": sys.argv[1],
 	WHY=
 }
 
+# readonly_mount DIR: DIR becomes a read-only bind mount of itself.
+readonly_mount() {
+	mount --bind "$1" "$1" || fail "cannot bind-mount $1"
+	mount -o remount,bind,ro "$1" || fail "cannot make $1 read-only"
+}
+
 # ---- disk full ------------------------------------------------------------
 restore
 mount -t tmpfs -o size=4m vpnrr-test "$N/out" || fail "cannot mount a tmpfs"
@@ -140,8 +147,7 @@ verdict disk-full
 
 # ---- read-only output directory -------------------------------------------
 restore
-mount --bind "$N/out" "$N/out" && mount -o remount,bind,ro "$N/out" ||
-	fail "cannot bind-mount $N/out read-only"
+readonly_mount "$N/out"
 run ro-outputs
 faulted ro-outputs "$N/out" "read-only"
 umount "$N/out"
@@ -150,8 +156,7 @@ verdict ro-outputs
 
 # ---- read-only state directory: nothing may be applied --------------------
 restore
-mount --bind "$N/state" "$N/state" && mount -o remount,bind,ro "$N/state" ||
-	fail "cannot bind-mount $N/state read-only"
+readonly_mount "$N/state"
 run ro-state
 faulted ro-state "$N/state" "read-only"
 umount "$N/state"
