@@ -31,6 +31,7 @@
 #define EXIT_USAGE 2
 #define EXIT_IO 3
 #define DEFAULT_CONFIG "/etc/vpnrr/fetch.conf"
+#define STATUS_FILE "status.json"
 #define MIN_INTERVAL_MS (10 * 1000)
 #define RETRY_MIN_MS (10 * 1000)
 
@@ -87,21 +88,28 @@ static uint64_t wall_now(const struct app *a)
 	return a->fixed_now ? a->fixed_now : (uint64_t)time(NULL);
 }
 
-/* The report of the last refresh goes into the store, next to the
- * journal that --status shows with it. */
+/* The report of the last refresh, in STATE-DIR/status.json: a file of
+ * its own, so that a refresh that changed nothing leaves the store as it
+ * was.  The temporary name is fixed: a killed run's leftover is simply
+ * replaced by the next one. */
 static void save_status(struct app *a, json_t *report)
 {
-	char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
-	char err[512];
+	char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char path[4096], tmp[4200], err[512];
 
-	if (!text || fetch_store_begin(a->store, err, sizeof(err)) != 0 ||
-	    fetch_store_meta_put(a->store, "report", text, strlen(text), err,
-				 sizeof(err)) != 0 ||
-	    fetch_store_commit(a->store, err, sizeof(err)) != 0) {
-		fetch_store_rollback(a->store);
-		fetch_log(&a->log, FETCH_LOG_ERR, "state: cannot keep the "
-			  "report: %s", text ? err : "out of memory");
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir,
+			     STATUS_FILE) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
+		    sizeof(tmp)) {
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: path too long",
+			  a->cfg.state_dir);
+		goto out;
 	}
+	if (!text || fetch_atomic_write(path, tmp, (const uint8_t *)text,
+					strlen(text), err, sizeof(err)) != 0)
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: %s", path,
+			  text ? err : "out of memory");
+out:
 	free(text);
 }
 
@@ -402,6 +410,7 @@ static int print_status(struct app *a)
 	struct fetch_store *s = NULL;
 	struct fetch_owed *v = NULL;
 	char err[FETCH_STATE_ERRLEN], *aside = NULL, *text = NULL;
+	char path[4096];
 	uint8_t *rep = NULL;
 	json_t *root = NULL;
 	size_t len, n = 0;
@@ -415,7 +424,10 @@ static int print_status(struct app *a)
 			 "has not run", a->cfg.state_dir, FETCH_STORE_FILE);
 		goto fail;
 	}
-	r = fetch_store_meta_get(s, "report", &rep, &len, err, sizeof(err));
+	(void)snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir,
+		       STATUS_FILE);
+	r = fetch_file_read(path, 64 * 1024 * 1024, &rep, &len, err,
+			    sizeof(err));
 	if (r < 0 || fetch_store_owed(s, &v, &n, err, sizeof(err)) != 0)
 		goto fail;
 	root = r == 1 ? json_loadb((const char *)rep, len, 0, NULL)

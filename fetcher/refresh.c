@@ -1231,8 +1231,16 @@ static void pay(struct fetch_refresh *rf)
 static void commit(struct fetch_refresh *rf)
 {
 	char err[FETCH_ERRLEN];
+	bool any_paid = false;
 	int staged;
 
+	for (size_t i = 0; i < rf->nold; i++)
+		any_paid |= rf->old_paid[i];
+	/* Nothing new and nothing done: the store is left untouched. */
+	if (rf->nnew == 0 && !any_paid && !fetch_state_dirty(rf->st)) {
+		pay(rf);
+		return;
+	}
 	if (fetch_store_begin(rf->store, err, sizeof(err)) != 0)
 		goto fail;
 	staged = fetch_state_stage(rf->st, err, sizeof(err));

@@ -999,6 +999,16 @@ out:
 	return rc;
 }
 
+bool fetch_state_dirty(const struct fetch_state *st)
+{
+	uint8_t digest[RR_HASH_LEN];
+
+	if (!st->saved)
+		return true;
+	state_digest(st, digest);
+	return memcmp(digest, st->saved_digest, RR_HASH_LEN) != 0;
+}
+
 int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen)
 {
 	uint8_t digest[RR_HASH_LEN];

@@ -95,6 +95,8 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
  */
 int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen);
 void fetch_state_staged(struct fetch_state *st, bool committed);
+/* True when the store does not hold ST as it is now. */
+bool fetch_state_dirty(const struct fetch_state *st);
 
 /* Stage and commit in a transaction of its own, into STORE (which ST
  * then uses, as after fetch_state_load).  1, 0 or -1 as for stage. */

@@ -203,13 +203,37 @@ static int move_aside(struct fetch_store *s, char **aside, char *err,
 	return 0;
 }
 
+static int user_version(struct fetch_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Schema and version are written only into a new store: opening an
+ * existing one changes none of its bytes. */
 static int setup(struct fetch_store *s, char *err, size_t errlen)
 {
 	char sql[64];
+	int v;
 
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) != 0 ||
-	    exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0 ||
-	    exec(s, schema, err, errlen) != 0)
+	    exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0)
+		return -1;
+	v = user_version(s);
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (v != 0)
+		return serr(err, errlen, "%s: schema version %d, this "
+			    "vpnrr-fetch knows %d", s->path, v,
+			    SCHEMA_VERSION);
+	if (exec(s, schema, err, errlen) != 0)
 		return -1;
 	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
 		       SCHEMA_VERSION);
