@@ -37,7 +37,9 @@ export LC_ALL=C
 vpn_ab_build 30
 vpn_ab_serve
 N=$TMP/node
-trap 'umount "$N/out" 2>/dev/null; umount "$N/state" 2>/dev/null; stop_nsd; NSD_PIDFILE=$NSD_A_PIDFILE; cleanup' EXIT
+# The status is kept: a umount of what is no longer mounted fails, and
+# the shell would exit with that.
+trap 'rc=$?; umount "$N/out" 2>/dev/null || :; umount "$N/state" 2>/dev/null || :; stop_nsd; NSD_PIDFILE=$NSD_A_PIDFILE; cleanup; exit $rc' EXIT
 RELOAD="cat $N/out/secnet/*.conf $N/out/pk/* 2>/dev/null | sha256sum >> $N/reloads"
 vpn_ab_conf "$TMP/a.conf" "$PORT_A" "$N" "$RELOAD"
 vpn_ab_conf "$TMP/b.conf" "$PORT_B" "$N" "$RELOAD"
