@@ -238,6 +238,15 @@ static struct fetch_rdata *rdata_of(const struct fetch_blob *b, size_t n)
 
 /* ---- events and the report ---------------------------------------------- */
 
+/* A JSON string of text that may quote DNS bytes: json_string refuses
+ * invalid UTF-8, and the report is read by people and scripts alike. */
+static json_t *json_esc(const char *s)
+{
+	char esc[RR_ESCAPE_CAP(FETCH_ERRLEN)];
+
+	return json_string(rr_escape(esc, sizeof(esc), s, strlen(s)));
+}
+
 static void site_status(struct fetch_refresh *rf, const char *name,
 			const char *status, const char *why)
 {
@@ -246,7 +255,7 @@ static void site_status(struct fetch_refresh *rf, const char *name,
 	if (!o)
 		return;
 	if (why && *why)
-		json_object_set_new(o, "error", json_string(why));
+		json_object_set_new(o, "error", json_esc(why));
 	json_object_set_new(rf->sites_json, name, o);
 }
 
@@ -676,7 +685,7 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 					    json_integer((json_int_t)s->chain.rejected[i]));
 	json_object_set_new(o, "ok", json_boolean(s->ok));
 	if (s->error[0])
-		json_object_set_new(o, "error", json_string(s->error));
+		json_object_set_new(o, "error", json_esc(s->error));
 	json_object_set_new(o, "dry_run", json_boolean(rf->opts.dry_run));
 	json_object_set_new(o, "now", json_integer((json_int_t)rf->opts.now));
 	json_object_set_new(o, "duration_ms",
@@ -1143,15 +1152,16 @@ static void record_events(struct fetch_refresh *rf,
 			  e->name[0] ? e->name : "membership",
 			  ": ", fetch_event_kind_name(e->kind),
 			  e->msg[0] ? ": " : "", e->msg);
-		o = json_pack("{s:s,s:s}", "event",
-			      fetch_event_kind_name(e->kind), "site", e->name);
+		o = json_pack("{s:s,s:o}", "event",
+			      fetch_event_kind_name(e->kind), "site",
+			      json_esc(e->name));
 		if (!o)
 			continue;
 		if (e->reason != FETCH_OK)
 			json_object_set_new(o, "reason", json_string(
 				fetch_reason_name(e->reason)));
 		if (e->msg[0])
-			json_object_set_new(o, "message", json_string(e->msg));
+			json_object_set_new(o, "message", json_esc(e->msg));
 		json_array_append_new(rf->events_json, o);
 	}
 }
