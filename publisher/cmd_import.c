@@ -517,22 +517,29 @@ out:
 
 /* ---- reporting ---------------------------------------------------------- */
 
+static void print_note(const char *note)
+{
+	fputs("vpnrr: note: ", stderr);
+	pub_fputs_esc(note, stderr);
+	fputc('\n', stderr);
+}
+
 static int report(const struct job *j, struct pub_err *e)
 {
 	json_t *notes, *o;
 
 	if (!j->o->json) {
 		for (size_t i = 0; i < j->sf.nnotes; i++)
-			fprintf(stderr, "vpnrr: note: %s\n", j->sf.notes[i]);
+			print_note(j->sf.notes[i]);
 		for (size_t i = 0; i < j->nextra; i++)
-			fprintf(stderr, "vpnrr: note: %s\n", j->extra_notes[i]);
+			print_note(j->extra_notes[i]);
 		return 0;
 	}
 	notes = json_array();
 	for (size_t i = 0; notes && i < j->sf.nnotes; i++)
-		json_array_append_new(notes, json_string(j->sf.notes[i]));
+		json_array_append_new(notes, pub_json_text(j->sf.notes[i]));
 	for (size_t i = 0; notes && i < j->nextra; i++)
-		json_array_append_new(notes, json_string(j->extra_notes[i]));
+		json_array_append_new(notes, pub_json_text(j->extra_notes[i]));
 	o = json_pack("{s:s, s:s, s:I, s:s, s:o}", "vpn", j->v->name, "zone",
 		      j->a.zone, "sites", (json_int_t)j->n, "admin", j->a.dir,
 		      "notes", notes);

@@ -31,19 +31,36 @@ int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	return -1;
 }
 
+void pub_fputs_esc(const char *s, FILE *f)
+{
+	size_t len = strlen(s);
+	char *esc = malloc(RR_ESCAPE_CAP(len));
+
+	if (esc)
+		fputs(rr_escape(esc, RR_ESCAPE_CAP(len), s, len), f);
+	else
+		fputs("(message lost: out of memory)", f);
+	free(esc);
+}
+
 void pub_err_print(const struct pub_err *e)
 {
-	fprintf(stderr, "vpnrr: %s\n", e->msg);
+	fputs("vpnrr: ", stderr);
+	pub_fputs_esc(e->msg, stderr);
+	fputc('\n', stderr);
 }
 
 void pub_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("vpnrr: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
+	fputs("vpnrr: warning: ", stderr);
+	pub_fputs_esc(msg, stderr);
 	fputc('\n', stderr);
 }
 

@@ -29,9 +29,13 @@ struct pub_err {
 int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	     const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-/* Prints "vpnrr: MSG" on stderr. */
+/* Writes S to F escaped with rr_escape: messages quote names and values
+ * from records and DNS answers, which must not forge a line or drive the
+ * terminal. */
+void pub_fputs_esc(const char *s, FILE *f);
+/* Prints "vpnrr: MSG" on stderr, escaped. */
 void pub_err_print(const struct pub_err *e);
-/* "vpnrr: warning: ..." on stderr. */
+/* "vpnrr: warning: ..." on stderr, escaped. */
 void pub_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads a whole file (at most MAX bytes) into a NUL-terminated buffer;
