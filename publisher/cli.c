@@ -25,6 +25,7 @@ int pub_usage_error(const char *cmd, const char *fmt, ...)
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
 	va_end(ap);
+	pub_redact_secrets(msg);
 	fprintf(stderr, "vpnrr: %s: ", cmd);
 	pub_fputs_esc(msg, stderr);
 	fprintf(stderr, " (see vpnrr %s --help)\n",

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "admin.h"
 #include "cli.h"
 #include "cmd.h"
@@ -444,6 +446,7 @@ static int write_key(const char *dir, const char *a, const char *b,
 				"out of memory");
 	rr_seckey_format(k, text);
 	rc = pub_secret_save(p, text, e);
+	sodium_memzero(text, sizeof(text));
 	free(p);
 	return rc;
 }
