@@ -739,6 +739,37 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"keys_installed", (json_int_t)s->keys_installed,
 		"keys_watch_errors", (json_int_t)s->keys_watch_errors));
 	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
+	json_object_set_new(o, "stale", json_boolean(s->stale));
+	if (s->have_head_age)
+		json_object_set_new(o, "head_age",
+				    json_integer((json_int_t)s->head_age));
+}
+
+/* Freeze: an attacker who holds back new heads keeps a node on an old,
+ * still unexpired membership (revoked sites included).  Heads are
+ * re-signed every few days, so one older than max-head-age means a
+ * freeze or an admin who stopped re-signing: keep the last good
+ * configuration, but say so loudly and fail the refresh. */
+static void check_stale(struct fetch_refresh *rf)
+{
+	const struct fetch_membership *m = fetch_state_membership(rf->st);
+	uint64_t t, max_s = rf->cfg->max_head_age_ms / 1000;
+
+	if (!m)
+		return;
+	t = m->head.rec.not_before;
+	rf->sum.have_head_age = true;
+	rf->sum.head_age = rf->opts.now > t ? rf->opts.now - t : 0;
+	if (max_s == 0 || rf->sum.head_age <= max_s)
+		return;
+	rf->sum.stale = true;
+	fetch_log(rf->log, FETCH_LOG_ERR,
+		  "membership head s=%" PRIu32 " is stale: signed %" PRIu64
+		  " s ago (t=%" PRIu64 "), more than max-head-age %" PRIu64
+		  " s; still using the last good configuration.  Either the "
+		  "admin has stopped re-signing (vpnrr resign) or newer heads "
+		  "are being withheld from this node", m->head.rec.serial,
+		  rf->sum.head_age, t, max_s);
 }
 
 static void finish(struct fetch_refresh *rf)
@@ -747,6 +778,7 @@ static void finish(struct fetch_refresh *rf)
 
 	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
 	fetch_dns_stats(rf->dns, &rf->sum.dns);
+	check_stale(rf);
 	if (report) {
 		summary_json(rf, report);
 		json_object_set(report, "site_status", rf->sites_json);
