@@ -467,7 +467,7 @@ static int conf_text(const struct job *j, char **out, struct pub_err *e)
 		*p = *p == ',' ? ' ' : *p;
 	fprintf(o.f, "# VPN %s, imported from %s by vpnrr import\n"
 		"vpn %s\nzone %s\nrestrict-nets %s\nanchor-key %s\n"
-		"member-lifetime %s\nhead-lifetime 30d\npage-size 40\n"
+		"member-lifetime %s\nhead-lifetime 10d\npage-size 40\n"
 		"ttl 300\nsoa ns1.%s hostmaster.%s\nns ns1.%s\n"
 		"site-records sites.rec\n", j->v->name, j->sitesfile,
 		j->v->name, j->a.zone, nets, anchor ? anchor : "anchor.key",
