@@ -8,7 +8,7 @@
 #            (exit 0, "stale": false, head_age right); 7 days and a minute
 #            later it is stale (exit 1, "stale": true, an error in the log
 #            and in the status file, outputs untouched, no reload); with
-#            "max-head-age 0s" the same moment is not stale;
+#            "max-head-age 0s" the same moment is not stale; 1h is refused;
 #   escape   a site record whose tag name carries a newline and an ANSI
 #            colour sequence: vpnrr-fetch logs it on one line with the
 #            bytes escaped, its JSON report stays valid and escaped, and
@@ -71,6 +71,14 @@ write_conf "$TMP/st0.conf" st0 "127.0.0.1:$PORT" txt "max-head-age 0s"
 fetch_at "$TMP/st0.conf" st0-1 $((HT + 7 * 86400 + 60))
 [ "$RC" -eq 0 ] || fail "max-head-age 0s: exit $RC" "$TMP/st0-1.log"
 $FT report "$TMP/st0-1.json" ok=true stale=false || fail "max-head-age 0s"
+
+# Between 0s (off) and the publisher's hour of clock skew there is no
+# sensible setting.
+write_conf "$TMP/st1.conf" st1 "127.0.0.1:$PORT" txt "max-head-age 1h"
+RC=0
+"$F" -c "$TMP/st1.conf" --once >"$TMP/st1.log" 2>&1 || RC=$?
+[ "$RC" -eq 2 ] && grep -q "max-head-age: 1h: at least 2h" "$TMP/st1.log" ||
+	fail "max-head-age 1h: exit $RC, expected 2 and a reason" "$TMP/st1.log"
 
 # ---- escape: DNS bytes in logs and reports ----------------------------
 AZ=$ZE/zones/alpha.example.net.zone
