@@ -37,6 +37,7 @@ enum slot {
 	SLOT_ATTEMPTS,
 	SLOT_PEER_KEYS_WAIT,
 	SLOT_EXPIRY_WARNING,
+	SLOT_MAX_HEAD_AGE,
 	SLOT_LOCAL_SITE,
 	SLOT_RECORD_TYPE,
 	SLOT_SITES_DH,
@@ -493,6 +494,23 @@ static int kw_expiry(struct parser *p, const char *kw, char **a, size_t n)
 			&p->cfg->expiry_warning_ms);
 }
 
+/* 0s turns the check off; otherwise at least an hour, since the publisher
+ * backdates t= by that much for clock skew. */
+static int kw_max_head_age(struct parser *p, const char *kw, char **a,
+			   size_t n)
+{
+	uint64_t ms = 0;
+
+	(void)n;
+	if (duration(p, kw, a[0], 0, 366 * 86400000ULL, &ms) != 0)
+		return -1;
+	if (ms != 0 && ms < 7200000ULL)
+		return perr(p, kw, "%s: at least 2h (or 0s to turn it off)",
+			    a[0]);
+	p->cfg->max_head_age_ms = ms;
+	return 0;
+}
+
 static int kw_concurrency(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
@@ -587,6 +605,7 @@ static const struct keyword keywords[] = {
 	{ "attempts", kw_attempts, 1, 1, SLOT_ATTEMPTS },
 	{ "peer-keys-wait", kw_pkwait, 1, 1, SLOT_PEER_KEYS_WAIT },
 	{ "expiry-warning", kw_expiry, 1, 1, SLOT_EXPIRY_WARNING },
+	{ "max-head-age", kw_max_head_age, 1, 1, SLOT_MAX_HEAD_AGE },
 	{ "local-site", kw_local_site, 1, 1, SLOT_LOCAL_SITE },
 	{ "record-type", kw_record_type, 1, 1, SLOT_RECORD_TYPE },
 	{ "sites-file-dh", kw_sites_dh, 2, 2, SLOT_SITES_DH },
@@ -765,6 +784,7 @@ static void defaults(struct fetch_config *c)
 	c->timeout_ms = FETCH_DEFAULT_TIMEOUT_MS;
 	c->peer_keys_wait_ms = FETCH_DEFAULT_PEER_KEYS_WAIT_MS;
 	c->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
+	c->max_head_age_ms = FETCH_DEFAULT_MAX_HEAD_AGE_MS;
 	c->concurrency = FETCH_DEFAULT_CONCURRENCY;
 	c->attempts = FETCH_DEFAULT_ATTEMPTS;
 	c->secnet_min_rsa_bits = FETCH_DEFAULT_SECNET_MIN_RSA;

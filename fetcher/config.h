@@ -34,6 +34,7 @@
 #define FETCH_DEFAULT_PEER_KEYS_WAIT_MS 30000ULL
 #define FETCH_DEFAULT_SECNET_CHECK "secnet -j -c"
 #define FETCH_DEFAULT_EXPIRY_WARNING_MS (7ULL * 86400 * 1000)
+#define FETCH_DEFAULT_MAX_HEAD_AGE_MS (7ULL * 86400 * 1000)
 
 struct fetch_config {
 	char vpn[FETCH_NAMELEN];
@@ -67,6 +68,9 @@ struct fetch_config {
 	uint64_t timeout_ms;        /* per query try */
 	uint64_t peer_keys_wait_ms;
 	uint64_t expiry_warning_ms;
+	/* A head whose t= is older than this is stale (a freeze, or an admin
+	 * who stopped re-signing); 0: never. */
+	uint64_t max_head_age_ms;
 	unsigned concurrency;       /* queries in flight */
 	unsigned attempts;          /* tries per query */
 	/* record-type: which RR types to ask for at every name (at least

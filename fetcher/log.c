@@ -1,9 +1,11 @@
 /* log.c - stderr ("vpnrr-fetch: warning: ...") or syslog. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "log.h"
+#include "rr.h"
 
 static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
 				   LOG_DEBUG };
@@ -21,7 +23,7 @@ void fetch_log_open(struct fetch_log *l, bool use_syslog,
 void fetch_log(const struct fetch_log *l, enum fetch_loglevel lvl,
 	       const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], esc[RR_ESCAPE_CAP(sizeof(msg))];
 	va_list ap;
 
 	if (lvl > l->max)
@@ -30,10 +32,13 @@ void fetch_log(const struct fetch_log *l, enum fetch_loglevel lvl,
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
 	va_end(ap);
+	/* Messages quote names and values from DNS answers: escaped here,
+	 * once, so none can forge a log line or drive the terminal. */
+	rr_escape(esc, sizeof(esc), msg, strlen(msg));
 	if (l->syslog)
-		syslog(syslog_prio[lvl], "%s", msg);
+		syslog(syslog_prio[lvl], "%s", esc);
 	else
-		fprintf(stderr, "vpnrr-fetch: %s%s\n", prefix[lvl], msg);
+		fprintf(stderr, "vpnrr-fetch: %s%s\n", prefix[lvl], esc);
 }
 
 void fetch_log_close(struct fetch_log *l)

@@ -144,7 +144,8 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 		  sum->chain.heads_verified + sum->chain.sites_verified,
 		  sum->files_written, sum->reloads,
 		  sum->error[0] ? ": " : "", sum->error);
-	if (!sum->ok && a->exit_code == 0)
+	/* A stale head is a failure too, though its outputs stay in use. */
+	if ((!sum->ok || sum->stale) && a->exit_code == 0)
 		a->exit_code = EXIT_REFRESH;
 	if (a->once || a->stopping) {
 		uv_stop(&a->loop);

@@ -258,6 +258,15 @@ static struct fetch_rdata *rdata_of(const struct fetch_blob *b, size_t n)
 
 /* ---- events and the report ---------------------------------------------- */
 
+/* A JSON string of text that may quote DNS bytes: json_string refuses
+ * invalid UTF-8, and the report is read by people and scripts alike. */
+static json_t *json_esc(const char *s)
+{
+	char esc[RR_ESCAPE_CAP(FETCH_ERRLEN)];
+
+	return json_string(rr_escape(esc, sizeof(esc), s, strlen(s)));
+}
+
 static void site_status(struct fetch_refresh *rf, const char *name,
 			const char *status, const char *why)
 {
@@ -266,7 +275,7 @@ static void site_status(struct fetch_refresh *rf, const char *name,
 	if (!o)
 		return;
 	if (why && *why)
-		json_object_set_new(o, "error", json_string(why));
+		json_object_set_new(o, "error", json_esc(why));
 	json_object_set_new(rf->sites_json, name, o);
 }
 
@@ -704,7 +713,7 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 					    json_integer((json_int_t)s->chain.rejected[i]));
 	json_object_set_new(o, "ok", json_boolean(s->ok));
 	if (s->error[0])
-		json_object_set_new(o, "error", json_string(s->error));
+		json_object_set_new(o, "error", json_esc(s->error));
 	json_object_set_new(o, "dry_run", json_boolean(rf->opts.dry_run));
 	json_object_set_new(o, "now", json_integer((json_int_t)rf->opts.now));
 	json_object_set_new(o, "duration_ms",
@@ -778,6 +787,37 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"saved", s->state_saved, "reset", rf->opts.state_reset));
 	json_object_set_new(o, "check", json_pack("{s:I,s:b}",
 		"runs", (json_int_t)s->checks, "failed", s->check_failed));
+	json_object_set_new(o, "stale", json_boolean(s->stale));
+	if (s->have_head_age)
+		json_object_set_new(o, "head_age",
+				    json_integer((json_int_t)s->head_age));
+}
+
+/* Freeze: an attacker who holds back new heads keeps a node on an old,
+ * still unexpired membership (revoked sites included).  Heads are
+ * re-signed every few days, so one older than max-head-age means a
+ * freeze or an admin who stopped re-signing: keep the last good
+ * configuration, but say so loudly and fail the refresh. */
+static void check_stale(struct fetch_refresh *rf)
+{
+	const struct fetch_membership *m = fetch_state_membership(rf->st);
+	uint64_t t, max_s = rf->cfg->max_head_age_ms / 1000;
+
+	if (!m)
+		return;
+	t = m->head.rec.not_before;
+	rf->sum.have_head_age = true;
+	rf->sum.head_age = rf->opts.now > t ? rf->opts.now - t : 0;
+	if (max_s == 0 || rf->sum.head_age <= max_s)
+		return;
+	rf->sum.stale = true;
+	fetch_log(rf->log, FETCH_LOG_ERR,
+		  "membership head s=%" PRIu32 " is stale: signed %" PRIu64
+		  " s ago (t=%" PRIu64 "), more than max-head-age %" PRIu64
+		  " s; still using the last good configuration.  Either the "
+		  "admin has stopped re-signing (vpnrr resign) or newer heads "
+		  "are being withheld from this node", m->head.rec.serial,
+		  rf->sum.head_age, t, max_s);
 }
 
 static void finish(struct fetch_refresh *rf)
@@ -786,6 +826,7 @@ static void finish(struct fetch_refresh *rf)
 
 	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
 	fetch_dns_stats(rf->dns, &rf->sum.dns);
+	check_stale(rf);
 	if (report) {
 		summary_json(rf, report);
 		json_object_set(report, "site_status", rf->sites_json);
@@ -1503,15 +1544,16 @@ static void record_events(struct fetch_refresh *rf,
 			  e->name[0] ? e->name : "membership",
 			  ": ", fetch_event_kind_name(e->kind),
 			  e->msg[0] ? ": " : "", e->msg);
-		o = json_pack("{s:s,s:s}", "event",
-			      fetch_event_kind_name(e->kind), "site", e->name);
+		o = json_pack("{s:s,s:o}", "event",
+			      fetch_event_kind_name(e->kind), "site",
+			      json_esc(e->name));
 		if (!o)
 			continue;
 		if (e->reason != FETCH_OK)
 			json_object_set_new(o, "reason", json_string(
 				fetch_reason_name(e->reason)));
 		if (e->msg[0])
-			json_object_set_new(o, "message", json_string(e->msg));
+			json_object_set_new(o, "message", json_esc(e->msg));
 		json_array_append_new(rf->events_json, o);
 	}
 }

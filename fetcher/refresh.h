@@ -54,6 +54,10 @@ struct fetch_refresh_summary {
 	size_t keys_adopted, keys_discarded, keys_timeout, keys_installed;
 	size_t keys_watch_errors;
 	size_t expiring, expiring_severe; /* objects near expiry */
+	/* The last good head, by its t=: age in seconds at opts.now (when
+	 * there is one), and stale when older than max-head-age. */
+	bool have_head_age, stale;
+	uint64_t head_age;
 	size_t added, updated, unchanged, kept, removed, dropped;
 	/* the journal */
 	size_t owed_at_start;    /* actions earlier runs left owed */

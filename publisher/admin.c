@@ -138,7 +138,10 @@ int pub_admin_load(const char *dir, struct pub_admin *a, struct pub_err *e)
 
 	memset(a, 0, sizeof(*a));
 	a->member_lifetime = 90 * 86400ULL;
-	a->head_lifetime = 30 * 86400ULL;
+	/* Days, not weeks: a head is what a frozen node keeps trusting, and
+	 * vpnrr-fetch calls one older than 7 days stale (max-head-age).
+	 * vpnrr-resign.timer re-signs it when 2 days old. */
+	a->head_lifetime = 10 * 86400ULL;
 	a->page_size = 40;
 	a->ttl = 300;
 	a->types = PUB_Z_BOTH;

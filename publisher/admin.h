@@ -6,7 +6,7 @@
  *   vpn NAME                   zone DNSNAME
  *   restrict-nets PREFIX...    anchor-key PATH
  *   member-lifetime DURATION   (default 90d)
- *   head-lifetime DURATION     (default 30d)
+ *   head-lifetime DURATION     (default 10d)
  *   page-size N                (default 40, at most 64)
  *   ttl SECONDS                (default 300)
  *   soa MNAME RNAME            ns NAME (repeatable)

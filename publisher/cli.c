@@ -18,12 +18,16 @@ int pub_cli_now(const char *arg)
 
 int pub_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "vpnrr: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
+	pub_redact_secrets(msg);
+	fprintf(stderr, "vpnrr: %s: ", cmd);
+	pub_fputs_esc(msg, stderr);
 	fprintf(stderr, " (see vpnrr %s --help)\n",
 		cmd[0] == '-' ? "" : cmd);
 	return PUB_EXIT_USAGE;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "admin.h"
 #include "cli.h"
 #include "cmd.h"
@@ -444,6 +446,7 @@ static int write_key(const char *dir, const char *a, const char *b,
 				"out of memory");
 	rr_seckey_format(k, text);
 	rc = pub_secret_save(p, text, e);
+	sodium_memzero(text, sizeof(text));
 	free(p);
 	return rc;
 }
@@ -464,7 +467,7 @@ static int conf_text(const struct job *j, char **out, struct pub_err *e)
 		*p = *p == ',' ? ' ' : *p;
 	fprintf(o.f, "# VPN %s, imported from %s by vpnrr import\n"
 		"vpn %s\nzone %s\nrestrict-nets %s\nanchor-key %s\n"
-		"member-lifetime %s\nhead-lifetime 30d\npage-size 40\n"
+		"member-lifetime %s\nhead-lifetime 10d\npage-size 40\n"
 		"ttl 300\nsoa ns1.%s hostmaster.%s\nns ns1.%s\n"
 		"site-records sites.rec\n", j->v->name, j->sitesfile,
 		j->v->name, j->a.zone, nets, anchor ? anchor : "anchor.key",
@@ -517,22 +520,29 @@ out:
 
 /* ---- reporting ---------------------------------------------------------- */
 
+static void print_note(const char *note)
+{
+	fputs("vpnrr: note: ", stderr);
+	pub_fputs_esc(note, stderr);
+	fputc('\n', stderr);
+}
+
 static int report(const struct job *j, struct pub_err *e)
 {
 	json_t *notes, *o;
 
 	if (!j->o->json) {
 		for (size_t i = 0; i < j->sf.nnotes; i++)
-			fprintf(stderr, "vpnrr: note: %s\n", j->sf.notes[i]);
+			print_note(j->sf.notes[i]);
 		for (size_t i = 0; i < j->nextra; i++)
-			fprintf(stderr, "vpnrr: note: %s\n", j->extra_notes[i]);
+			print_note(j->extra_notes[i]);
 		return 0;
 	}
 	notes = json_array();
 	for (size_t i = 0; notes && i < j->sf.nnotes; i++)
-		json_array_append_new(notes, json_string(j->sf.notes[i]));
+		json_array_append_new(notes, pub_json_text(j->sf.notes[i]));
 	for (size_t i = 0; notes && i < j->nextra; i++)
-		json_array_append_new(notes, json_string(j->extra_notes[i]));
+		json_array_append_new(notes, pub_json_text(j->extra_notes[i]));
 	o = json_pack("{s:s, s:s, s:I, s:s, s:o}", "vpn", j->v->name, "zone",
 		      j->a.zone, "sites", (json_int_t)j->n, "admin", j->a.dir,
 		      "notes", notes);

@@ -65,36 +65,52 @@ static const char *type_name(uint16_t t)
 	return t == 16 ? "TXT" : "TYPE65380";
 }
 
+static void print_line(const char *label, const char *s)
+{
+	fputs(label, stdout);
+	pub_fputs_esc(s, stdout);
+	putchar('\n');
+}
+
+/* Owner names, chains, record text and messages can carry DNS bytes:
+ * every one is escaped. */
 static void print_text(const struct pub_vrec *v)
 {
 	char t1[PUB_TIMESTRLEN], t2[PUB_TIMESTRLEN], *text = NULL;
 	struct rr_error err;
 	size_t len = 0;
 
-	printf("%s %s: ", v->rr->owner, type_name(v->rr->type));
+	pub_fputs_esc(v->rr->owner, stdout);
+	printf(" %s: ", type_name(v->rr->type));
 	if (v->parsed) {
 		pub_time_format(v->r.not_before, t1);
 		pub_time_format(v->r.expires, t2);
 		printf("%s", rr_kind_name(v->r.kind));
-		if (v->r.site[0])
-			printf(" %s", v->r.site);
-		printf(" (VPN %s) s=%u valid %s .. %s", v->r.vpn,
-		       (unsigned)v->r.serial, t1, t2);
+		if (v->r.site[0]) {
+			putchar(' ');
+			pub_fputs_esc(v->r.site, stdout);
+		}
+		fputs(" (VPN ", stdout);
+		pub_fputs_esc(v->r.vpn, stdout);
+		printf(") s=%u valid %s .. %s", (unsigned)v->r.serial, t1, t2);
 	}
 	printf(": %s\n", v->status == PUB_V_VALID ? "VALID"
 			 : v->status == PUB_V_INVALID ? "INVALID"
 						      : "NOT CHECKED");
-	if (v->rr->line)
-		printf("  source: %s:%u\n", v->rr->src, v->rr->line);
+	if (v->rr->line) {
+		fputs("  source: ", stdout);
+		pub_fputs_esc(v->rr->src, stdout);
+		printf(":%u\n", v->rr->line);
+	}
 	if (v->chain[0])
-		printf("  chain: %s\n", v->chain);
+		print_line("  chain: ", v->chain);
 	if (v->parsed && rr_format_txt(&v->r, &text, &len, &err) == RR_OK)
-		printf("  record: %s\n", text);
+		print_line("  record: ", text);
 	free(text);
 	for (size_t i = 0; i < v->nerr; i++)
-		printf("  error: %s\n", v->err[i]);
+		print_line("  error: ", v->err[i]);
 	for (size_t i = 0; i < v->nwarn; i++)
-		printf("  warning: %s\n", v->warn[i]);
+		print_line("  warning: ", v->warn[i]);
 }
 
 static const char *result_name(const struct pub_report *rep)
@@ -105,7 +121,8 @@ static const char *result_name(const struct pub_report *rep)
 static json_t *vrec_json(const struct pub_vrec *v)
 {
 	json_t *o = v->parsed ? pub_json_record(v->rr->owner, &v->r)
-			      : json_pack("{s:s}", "owner", v->rr->owner);
+			      : json_pack("{s:o}", "owner",
+					  pub_json_text(v->rr->owner));
 	json_t *errs = json_array(), *warns = json_array();
 
 	if (!o || !errs || !warns) {
@@ -115,15 +132,15 @@ static json_t *vrec_json(const struct pub_vrec *v)
 		return NULL;
 	}
 	for (size_t i = 0; i < v->nerr; i++)
-		json_array_append_new(errs, json_string(v->err[i]));
+		json_array_append_new(errs, pub_json_text(v->err[i]));
 	for (size_t i = 0; i < v->nwarn; i++)
-		json_array_append_new(warns, json_string(v->warn[i]));
+		json_array_append_new(warns, pub_json_text(v->warn[i]));
 	json_object_set_new(o, "type", json_string(type_name(v->rr->type)));
 	json_object_set_new(o, "status", json_string(
 		v->status == PUB_V_VALID ? "valid" : v->status == PUB_V_INVALID
 		? "invalid" : "unchecked"));
-	json_object_set_new(o, "chain", json_string(v->chain));
-	json_object_set_new(o, "source", json_string(v->rr->src));
+	json_object_set_new(o, "chain", pub_json_text(v->chain));
+	json_object_set_new(o, "source", pub_json_text(v->rr->src));
 	if (v->rr->line)
 		json_object_set_new(o, "line", json_integer(v->rr->line));
 	json_object_set_new(o, "errors", errs);
@@ -143,9 +160,9 @@ static int print_report(const struct pub_report *rep, const struct vopts *vo,
 		for (size_t i = 0; i < rep->n; i++)
 			print_text(&rep->v[i]);
 		for (size_t i = 0; i < rep->nerr; i++)
-			printf("error: %s\n", rep->err[i]);
+			print_line("error: ", rep->err[i]);
 		if (fetch_error)
-			printf("error: %s\n", fetch_error);
+			print_line("error: ", fetch_error);
 		printf("result: %s (%zu valid, %zu invalid)\n",
 		       fetch_error ? "could not fetch" : result_name(rep),
 		       rep->nvalid, rep->ninvalid);
@@ -156,9 +173,9 @@ static int print_report(const struct pub_report *rep, const struct vopts *vo,
 	for (size_t i = 0; recs && i < rep->n; i++)
 		json_array_append_new(recs, vrec_json(&rep->v[i]));
 	for (size_t i = 0; errs && i < rep->nerr; i++)
-		json_array_append_new(errs, json_string(rep->err[i]));
+		json_array_append_new(errs, pub_json_text(rep->err[i]));
 	if (fetch_error && errs)
-		json_array_append_new(errs, json_string(fetch_error));
+		json_array_append_new(errs, pub_json_text(fetch_error));
 	j = json_pack("{s:s, s:o, s:o, s:I, s:I}", "result",
 		      fetch_error ? "unfetched" : result_name(rep),
 		      "records", recs, "errors", errs,

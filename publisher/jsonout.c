@@ -5,6 +5,22 @@
 #include "jsonout.h"
 #include "timefmt.h"
 
+json_t *pub_json_text(const char *s)
+{
+	return pub_json_textn(s, strlen(s));
+}
+
+json_t *pub_json_textn(const char *s, size_t len)
+{
+	char *esc = malloc(RR_ESCAPE_CAP(len));
+	json_t *j = NULL;
+
+	if (esc)
+		j = json_string(rr_escape(esc, RR_ESCAPE_CAP(len), s, len));
+	free(esc);
+	return j;
+}
+
 static json_t *fields_obj(const struct rr_record *r, const char *text)
 {
 	json_t *o = json_object();
@@ -22,7 +38,7 @@ static json_t *fields_obj(const struct rr_record *r, const char *text)
 			if (tl < sizeof(tag)) {
 				memcpy(tag, p, tl);
 				tag[tl] = '\0';
-				json_object_set_new(o, tag, json_stringn(
+				json_object_set_new(o, tag, pub_json_textn(
 					eq + 1, n - tl - 1));
 			}
 		}
@@ -48,7 +64,7 @@ json_t *pub_json_record(const char *owner, const struct rr_record *r)
 	pub_time_format(r->not_before, t1);
 	pub_time_format(r->expires, t2);
 	if (owner)
-		json_object_set_new(o, "owner", json_string(owner));
+		json_object_set_new(o, "owner", pub_json_text(owner));
 	json_object_set_new(o, "kind", json_string(rr_kind_name(r->kind)));
 	json_object_set_new(o, "vpn", json_string(r->vpn));
 	if (r->site[0])
@@ -56,7 +72,7 @@ json_t *pub_json_record(const char *owner, const struct rr_record *r)
 	json_object_set_new(o, "serial", json_integer(r->serial));
 	json_object_set_new(o, "not_before", json_string(t1));
 	json_object_set_new(o, "expires", json_string(t2));
-	json_object_set_new(o, "text", json_stringn(text, len));
+	json_object_set_new(o, "text", pub_json_textn(text, len));
 	json_object_set_new(o, "fields", fields_obj(r, text));
 	free(text);
 	return o;

@@ -190,6 +190,11 @@ static int add_anchor(const char *text, const char *file, unsigned line,
 	if (*n >= max)
 		return pub_errf(e, PUB_EXIT_INVALID, file, line, "anchor",
 				"more than %zu trust anchors", max);
+	if (pub_looks_secret(text))
+		return pub_errf(e, PUB_EXIT_INVALID, file, line, "anchor",
+				"secret key text (not shown), not a public "
+				"key: give the public key (vpnrr keygen "
+				"--public KEYFILE)");
 	if (rr_pubkey_parse(text, &keys[*n], &err) != RR_OK)
 		return pub_errf(e, PUB_EXIT_INVALID, file, line, "anchor",
 				"%s", err.msg);
@@ -203,7 +208,8 @@ int pub_anchor_load(const char *arg, struct rr_pubkey *keys, size_t *n,
 	struct pub_lines f;
 	int rc = 0;
 
-	if (strncmp(arg, "ed25519:", 8) == 0)
+	if (strncmp(arg, "ed25519:", 8) == 0 ||
+	    strncmp(arg, "ed25519-secret:", 15) == 0)
 		return add_anchor(arg, NULL, 0, keys, n, max, e);
 	if (pub_lines_read(arg, &f, e) != 0)
 		return -1;

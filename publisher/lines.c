@@ -71,6 +71,8 @@ int pub_lines_parse(const char *name, const char *text, size_t len,
 		goto fail;
 	for (size_t i = 0; i < len; i++)
 		nlines += text[i] == '\n';
+	out->len = len + 1;
+	out->nalloc = nlines;
 	out->text = malloc(len + 1);
 	out->orig = malloc(len + 1);
 	out->v = calloc(nlines, sizeof(*out->v));
@@ -124,16 +126,17 @@ int pub_lines_read(const char *path, struct pub_lines *out,
 		return -1;
 	rc = pub_lines_parse(strcmp(path, "-") == 0 ? "standard input" : path,
 			     buf, len, out, e);
-	free(buf);
+	pub_free_wipe(buf, len);
 	return rc;
 }
 
 void pub_lines_free(struct pub_lines *l)
 {
+	/* Private key files are read as lines too: wipe what they held. */
 	free(l->file);
-	free(l->v);
-	free(l->text);
-	free(l->orig);
+	pub_free_wipe(l->v, l->nalloc * sizeof(*l->v));
+	pub_free_wipe(l->text, l->len);
+	pub_free_wipe(l->orig, l->len);
 	memset(l, 0, sizeof(*l));
 }
 

@@ -23,6 +23,8 @@ struct pub_lines {
 	size_t n;
 	char *text;  /* words point into this */
 	char *orig;  /* rest[] points into this */
+	size_t len;     /* bytes of text and of orig */
+	size_t nalloc;  /* entries allocated in v */
 };
 
 /* Reads PATH ("-" for stdin).  Blank lines and lines whose first word

@@ -8,8 +8,48 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "rr.h"
 #include "util.h"
+
+/* A WireGuard (X25519) key: 32 bytes in base64, nothing else.  Private
+ * and public keys look the same, so both count as secret. */
+static bool b64_key32(const char *s)
+{
+	if (strlen(s) != 44 || s[43] != '=')
+		return false;
+	for (size_t i = 0; i < 43; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
+			return false;
+	return true;
+}
+
+bool pub_looks_secret(const char *s)
+{
+	return strstr(s, "-secret:") || strstr(s, "PRIVATE KEY") ||
+	       b64_key32(s);
+}
+
+void pub_redact_secrets(char *msg)
+{
+	static const char tag[] = "-secret:", hidden[] = "(not shown)";
+	char *p = msg;
+
+	while ((p = strstr(p, tag))) {
+		char *key = p + sizeof(tag) - 1, *end = key;
+		while (isalnum((unsigned char)*end) || *end == '+' ||
+		       *end == '/' || *end == '=')
+			end++;
+		/* The key text is at least as long as the marker (a 32-byte
+		 * seed is 44 characters), so this never grows the message. */
+		if ((size_t)(end - key) >= sizeof(hidden) - 1) {
+			memcpy(key, hidden, sizeof(hidden) - 1);
+			memmove(key + sizeof(hidden) - 1, end, strlen(end) + 1);
+		}
+		p = key;
+	}
+}
 
 int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	     const char *what, const char *fmt, ...)
@@ -20,6 +60,10 @@ int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	/* "vpnrr verify --anchor \"$(cat site.key)\"" must not print the
+	 * key back as a file name. */
+	if (file && pub_looks_secret(file))
+		file = "(argument not shown: it looks like secret key text)";
 	if (file && line)
 		snprintf(where, sizeof(where), "%s:%u: ", file, line);
 	else if (file)
@@ -28,22 +72,48 @@ int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	if (snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", where,
 		     what ? what : "", what ? ": " : "", why) < 0)
 		e->msg[0] = '\0';
+	pub_redact_secrets(e->msg);
 	return -1;
+}
+
+void pub_free_wipe(void *p, size_t len)
+{
+	if (p)
+		sodium_memzero(p, len);
+	free(p);
+}
+
+void pub_fputs_esc(const char *s, FILE *f)
+{
+	size_t len = strlen(s);
+	char *esc = malloc(RR_ESCAPE_CAP(len));
+
+	if (esc)
+		fputs(rr_escape(esc, RR_ESCAPE_CAP(len), s, len), f);
+	else
+		fputs("(message lost: out of memory)", f);
+	free(esc);
 }
 
 void pub_err_print(const struct pub_err *e)
 {
-	fprintf(stderr, "vpnrr: %s\n", e->msg);
+	fputs("vpnrr: ", stderr);
+	pub_fputs_esc(e->msg, stderr);
+	fputc('\n', stderr);
 }
 
 void pub_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("vpnrr: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
+	pub_redact_secrets(msg);
+	fputs("vpnrr: warning: ", stderr);
+	pub_fputs_esc(msg, stderr);
 	fputc('\n', stderr);
 }
 
@@ -60,6 +130,10 @@ int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 	} else if (!(f = fopen(path, "r"))) {
 		return pub_errf(e, PUB_EXIT_IO, path, 0, "cannot open", "%s",
 				strerror(errno));
+	} else {
+		/* Key files come through here: no stdio buffer keeps a copy
+		 * of their text. */
+		setvbuf(f, NULL, _IONBF, 0);
 	}
 	buf = malloc(cap);
 	if (!buf) {
@@ -75,12 +149,16 @@ int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 					 "larger than %zu bytes", max);
 				goto out;
 			}
-			nb = realloc(buf, cap * 2);
+			/* Not realloc: it could leave secret text behind in
+			 * the freed block. */
+			nb = malloc(cap * 2);
 			if (!nb) {
 				pub_errf(e, PUB_EXIT_INTERNAL, path, 0, "read",
 					 "out of memory");
 				goto out;
 			}
+			memcpy(nb, buf, n);
+			pub_free_wipe(buf, cap);
 			buf = nb;
 			cap *= 2;
 		}
@@ -109,7 +187,7 @@ int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 	buf = NULL;
 	rc = 0;
 out:
-	free(buf);
+	pub_free_wipe(buf, cap);
 	if (f && f != stdin)
 		fclose(f);
 	return rc;

@@ -29,10 +29,24 @@ struct pub_err {
 int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	     const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-/* Prints "vpnrr: MSG" on stderr. */
+/* Writes S to F escaped with rr_escape: messages quote names and values
+ * from records and DNS answers, which must not forge a line or drive the
+ * terminal. */
+void pub_fputs_esc(const char *s, FILE *f);
+/* Prints "vpnrr: MSG" on stderr, escaped. */
 void pub_err_print(const struct pub_err *e);
-/* "vpnrr: warning: ..." on stderr. */
+/* "vpnrr: warning: ..." on stderr, escaped. */
 void pub_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True when S is, or holds, what looks like secret key text (an
+ * ed25519-secret: key, a PEM or secnet private key, or a bare 32-byte
+ * base64 key as WireGuard writes them): messages must not quote it. */
+bool pub_looks_secret(const char *s);
+/* Replaces the key text after every "-secret:" in MSG with "(not shown)". */
+void pub_redact_secrets(char *msg);
+/* Zeroes LEN bytes at P (NULL is fine), then frees it: for buffers that
+ * may have held secret key text. */
+void pub_free_wipe(void *p, size_t len);
 
 /* Reads a whole file (at most MAX bytes) into a NUL-terminated buffer;
  * PATH "-" is standard input. */

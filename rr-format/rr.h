@@ -84,6 +84,19 @@ enum rr_errclass rr_seterr(struct rr_error *err, enum rr_errclass cls,
 void rr_errprefix(struct rr_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- escaping ---------------------------------------------------------- */
+
+/* Makes LEN bytes of S (which may hold NULs) safe to print in a log line,
+ * on a terminal or in a JSON string: '\\' becomes "\\\\", control bytes
+ * (below 0x20, 0x7f) and bytes that are not valid UTF-8 become "\\xHH".
+ * Valid UTF-8 passes, so names and contact text in any script stay
+ * readable, except C1 controls and bidirectional overrides, which are
+ * escaped byte by byte.  Writes a NUL-terminated string of at most CAP
+ * bytes to OUT, cut between escapes when it does not fit, and returns
+ * OUT.  RR_ESCAPE_CAP(LEN) is always enough. */
+#define RR_ESCAPE_CAP(len) (4 * (len) + 1)
+char *rr_escape(char *out, size_t cap, const char *s, size_t len);
+
 /* ---- addresses, prefixes, endpoints ------------------------------------ */
 
 struct rr_addr {

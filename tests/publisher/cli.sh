@@ -46,6 +46,37 @@ has err "loose.key: private key: mode 0644 lets group or others" \
 cp site.key group.key && chmod 640 group.key
 expect 1 "a key readable by group is refused" "$V" keygen --public group.key
 
+# ---- secret key text is never echoed -----------------------------------
+# The base64 part of each secret, which no message may contain.
+SECRET=$(sed -n 's/^ed25519-secret://p' site.key)
+WGSECRET=$(cat wg.key)
+[ -n "$SECRET" ] && [ -n "$WGSECRET" ] || fail "no secret text to look for"
+noecho() { # WHAT SECRET: neither stdout nor stderr holds SECRET
+	if grep -q -F -e "$2" out err; then fail "$1: secret key printed"
+	else ok "$1: secret not printed"; fi
+}
+printf 'v=vpnrr1\n' > nothing.zone
+expect 2 "verify --anchor SECRET-TEXT is refused" "$V" verify \
+	--anchor "$(cat site.key)" nothing.zone
+noecho "verify --anchor SECRET-TEXT" "$SECRET"
+has err "anchor: secret key text (not shown)" "secret anchor named as such"
+expect 2 "verify --anchor SECRET-FILE is refused" "$V" verify \
+	--anchor site.key nothing.zone
+noecho "verify --anchor SECRET-FILE" "$SECRET"
+has err "site.key:1: anchor: secret key text (not shown)" \
+	"secret anchor file named"
+expect 3 "verify --anchor WIREGUARD-SECRET" "$V" verify \
+	--anchor "$WGSECRET" nothing.zone
+noecho "verify --anchor WIREGUARD-SECRET" "$WGSECRET"
+has err "argument not shown: it looks like secret key text" \
+	"WireGuard key argument withheld"
+expect 3 "sign -k SECRET-TEXT" "$V" sign -k "$(cat site.key)" nothing.zone
+noecho "sign -k SECRET-TEXT" "$SECRET"
+expect 2 "--now SECRET-TEXT" "$V" verify --now "$(cat site.key)" \
+	--anchor site.pub nothing.zone
+noecho "--now SECRET-TEXT" "$SECRET"
+has err "ed25519-secret:(not shown)" "secret in a usage error redacted"
+
 # ---- sign and zone ------------------------------------------------------
 cat > s.site <<EOT
 vpn example
