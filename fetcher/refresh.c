@@ -1176,6 +1176,14 @@ static void hand_keys_to_secnet(struct fetch_refresh *rf)
 		if (o->kind != FETCH_OWED_KEYS || rf->paid[i])
 			continue;
 		if (fetch_apply_holds(o->path, o->data, o->len)) {
+			/* A run killed between installing the live file and
+			 * removing the ~update leaves the same keys pending:
+			 * secnet would only discard them later. */
+			char upd[4200], err[FETCH_OUTPUT_ERRLEN];
+			if ((size_t)snprintf(upd, sizeof(upd), "%s~update",
+					     o->path) < sizeof(upd) &&
+			    fetch_apply_holds(upd, o->data, o->len))
+				(void)fetch_file_remove(upd, err, sizeof(err));
 			rf->paid[i] = true;
 			continue;
 		}

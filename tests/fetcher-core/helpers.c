@@ -230,18 +230,16 @@ void w_publish_site(struct world *w, size_t i)
 	h_free(r);
 }
 
-/* Pages of PER_PAGE member entries; returns the "pages=" text. */
-static char *publish_pages(struct world *w, size_t *members)
+/* Pages of PER_PAGE member entries (w->pages, w->nmembers). */
+static void publish_pages(struct world *w)
 {
-	size_t cap = w->n / (w->per_page ? w->per_page : 1) + 1, used = 0;
-	char *b64 = calloc(cap * 48 + 1, 1);
-	uint8_t *hashes = calloc(cap, RR_HASH_LEN);
+	size_t cap = w->n / (w->per_page ? w->per_page : 1) + 1;
 	struct rr_error e;
 
 	w->pages = calloc(cap, sizeof(*w->pages));
-	if (!b64 || !hashes || !w->pages)
+	if (!w->pages)
 		die("out of memory");
-	*members = 0;
+	w->nmembers = 0;
 	for (size_t i = 0; i < w->n;) {
 		struct rr_record *recs[RR_MAX_PAGE_MEMBERS];
 		struct wpage *pg = &w->pages[w->npages];
@@ -261,33 +259,42 @@ static char *publish_pages(struct world *w, size_t *members)
 			h_free(recs[j]);
 		}
 		pg->n = k;
-		memcpy(hashes + used * RR_HASH_LEN, pg->hash, RR_HASH_LEN);
-		used++;
 		w->npages++;
-		*members += k;
+		w->nmembers += k;
 	}
-	sodium_bin2base64(b64, cap * 48 + 1, hashes, used * RR_HASH_LEN,
+}
+
+/* The "pages=" text: the published pages' hashes. */
+static char *pages_text(const struct world *w)
+{
+	size_t cap = w->npages * 48 + 1;
+	char *b64 = calloc(cap, 1);
+	uint8_t *hashes = calloc(w->npages + 1, RR_HASH_LEN);
+
+	if (!b64 || !hashes)
+		die("out of memory");
+	for (size_t i = 0; i < w->npages; i++)
+		memcpy(hashes + i * RR_HASH_LEN, w->pages[i].hash,
+		       RR_HASH_LEN);
+	sodium_bin2base64(b64, cap, hashes, w->npages * RR_HASH_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
 	free(hashes);
 	return b64;
 }
 
-void w_publish(struct world *w)
+void w_publish_head(struct world *w)
 {
 	struct rr_record *h = alloc_record(RR_KIND_HEAD);
 	char owner[RR_MAX_NAME + 1], b[32];
 	struct rr_error e;
-	size_t members;
-	char *pages;
+	char *pages = pages_text(w);
 
-	free_pages(w);
-	pages = publish_pages(w, &members);
 	add(h, "vpn", T_VPN);
 	(void)snprintf(b, sizeof(b), "%u", w->head_serial);
 	add(h, "s", b);
 	add_u64(h, "t", T_START);
 	add_u64(h, "x", w->hx);
-	add_u64(h, "n", (uint64_t)((int64_t)members + w->n_delta));
+	add_u64(h, "n", (uint64_t)((int64_t)w->nmembers + w->n_delta));
 	add(h, "pages", pages);
 	free(pages);
 	ok(rr_name_head(T_ZONE, owner, &e), &e, "head name");
@@ -295,8 +302,119 @@ void w_publish(struct world *w)
 	free(w->head.data);
 	h_blob(h, w->binary, &w->head);
 	h_free(h);
+}
+
+void w_publish(struct world *w)
+{
+	free_pages(w);
+	publish_pages(w);
+	w_publish_head(w);
 	for (size_t i = 0; i < w->n; i++)
 		w_publish_site(w, i);
+}
+
+/* The record under one page RR, whichever its encoding. */
+static void parse_blob(const struct fetch_blob *b, struct rr_record *r)
+{
+	struct rr_error e;
+
+	ok(b->type == RR_TYPE_VPNRR ? rr_parse_bin(b->data, b->len, r, &e)
+				    : rr_parse_txt_rdata(b->data, b->len, r,
+							 &e),
+	   &e, "parse page entry");
+}
+
+/* The binary encoding of the entry in TXT blob IN. */
+static void bin_of(const struct fetch_blob *in, struct fetch_blob *out)
+{
+	struct rr_record r;
+
+	parse_blob(in, &r);
+	h_blob(&r, true, out);
+	rr_record_free(&r);
+}
+
+/* TXT RDATA IN with its text split again: a FIRST-byte string, then
+ * full ones.  The same entry, but other bytes on the wire. */
+static void resplit(const struct fetch_blob *in, size_t first,
+		    struct fetch_blob *out)
+{
+	uint8_t *text = malloc(in->len ? in->len : 1);
+	size_t tlen = 0, off = 0, chunk = first;
+
+	if (!text)
+		die("out of memory");
+	while (off < in->len) {
+		size_t l = in->data[off++];
+		if (l > in->len - off)
+			die("TXT RDATA truncated");
+		memcpy(text + tlen, in->data + off, l);
+		tlen += l;
+		off += l;
+	}
+	out->type = in->type;
+	out->data = malloc(tlen + tlen / 255 + 2);
+	if (!out->data)
+		die("out of memory");
+	out->len = 0;
+	for (off = 0; off < tlen; off += chunk, chunk = 255) {
+		size_t l = tlen - off < chunk ? tlen - off : chunk;
+		out->data[out->len++] = (uint8_t)l;
+		memcpy(out->data + out->len, text + off, l);
+		out->len += l;
+	}
+	free(text);
+}
+
+void w_page_form(struct world *w, enum wform all)
+{
+	/* From the entries as published, so forms can follow each other. */
+	free_pages(w);
+	publish_pages(w);
+	for (size_t p = 0; p < w->npages; p++) {
+		struct wpage *pg = &w->pages[p];
+		enum wform form = all == W_MIXED ? (enum wform)(p % W_MIXED)
+						 : all;
+		size_t n = pg->n, k = 0;
+		struct fetch_blob *out = calloc(2 * n + 1, sizeof(*out));
+		if (!out)
+			die("out of memory");
+		/* The copies of one entry next to each other, in either
+		 * order: any prefix of the RRset misses some entries. */
+		for (size_t j = 0; j < n; j++) {
+			struct rr_record r;
+			struct fetch_blob a, b;
+			parse_blob(&pg->rrs[j], &r);
+			h_blob(&r, form == W_BIN, &a);
+			rr_record_free(&r);
+			if (form == W_TXT || form == W_BIN) {
+				out[k++] = a;
+				continue;
+			}
+			if (form == W_BOTH)
+				bin_of(&a, &b);
+			else
+				resplit(&a, 1 + (j * 7) % 64, &b);
+			out[k++] = j % 2 ? b : a;
+			out[k++] = j % 2 ? a : b;
+		}
+		fetch_blobs_free(pg->rrs, pg->n);
+		pg->rrs = out;
+		pg->n = k;
+	}
+}
+
+struct fetch_store *h_store(const char *dir)
+{
+	struct fetch_store *s;
+	enum fetch_store_found found;
+	char *aside = NULL, err[FETCH_STATE_ERRLEN];
+
+	if (fetch_store_open(dir, FETCH_STORE_WRITE, &s, &found, &aside, err,
+			     sizeof(err)) != 0)
+		die("store: %s", err);
+	free(aside);
+	return s;
 }
 
 void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out)
@@ -336,7 +454,8 @@ static enum fetch_reason fetch_membership(struct world *w, uint64_t now,
 					  struct fetch_chain_stats *stats,
 					  struct fetch_error *err)
 {
-	struct fetch_rdata rd[RR_MAX_PAGE_MEMBERS];
+	/* A page may arrive with every entry twice (w_page_form). */
+	struct fetch_rdata rd[2 * RR_MAX_PAGE_MEMBERS];
 	enum fetch_reason r;
 
 	*same = false;
@@ -364,6 +483,8 @@ static enum fetch_reason fetch_membership(struct world *w, uint64_t now,
 			(void)snprintf(err->msg, sizeof(err->msg), "nxdomain");
 			return FETCH_R_MISSING;
 		}
+		if (pg->n > sizeof(rd) / sizeof(rd[0]))
+			die("page of %zu RRs", pg->n);
 		fetch_rdata_view(pg->rrs, pg->n, rd);
 		m->npages++;
 		r = fetch_chain_page(&w->cfg, m->head.rec.pages[i], rd, pg->n,

@@ -59,6 +59,7 @@ struct world {
 	struct fetch_blob head;
 	struct wpage *pages;
 	size_t npages;
+	size_t nmembers;                /* entries in the pages */
 };
 
 void h_seckey(struct rr_seckey *k, uint32_t seed);
@@ -77,9 +78,28 @@ void w_init(struct world *w, size_t n, size_t per_page);
 void w_free(struct world *w);
 /* (Re)builds every published record from the world's fields. */
 void w_publish(struct world *w);
+/* Re-signs the head over the pages as they are (new head_serial, hx,
+ * signer, n_delta) without touching pages or site records. */
+void w_publish_head(struct world *w);
 /* Re-signs and re-encodes one site record. */
 void w_publish_site(struct world *w, size_t i);
 struct wsite *w_site(struct world *w, const char *name);
+
+/* How a server may hand out each page's RRset: the form the fetcher
+ * saw decides nothing about what it stores (one binary entry per
+ * member), so every form must save and load back the same. */
+enum wform {
+	W_TXT,         /* TXT only */
+	W_BIN,         /* TYPE65380 only */
+	W_BOTH,        /* every entry in both encodings */
+	W_TXT_RESPLIT, /* TXT, plus each entry again split at other
+			* string boundaries (a second RR to DNS) */
+	W_MIXED,       /* page P in the form P % W_MIXED: all of them in
+			* one membership */
+};
+/* Publishes W's pages again (same entries, same hashes), each RRset in
+ * FORM; the head and site records are left as they are. */
+void w_page_form(struct world *w, enum wform form);
 
 /* One refresh of ST against the world at NOW, as refresh.c does it.
  * Returns the head's verdict (FETCH_OK or why it failed, in *HERR). */
@@ -94,6 +114,9 @@ void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out);
 /* The view's entry for "location/site", or NULL. */
 const struct fetch_site *v_find(const struct fetch_state *st,
 				const char *name);
+
+/* Opens DIR's store for writing; aborts when it cannot. */
+struct fetch_store *h_store(const char *dir);
 
 /* A new temporary directory (mkdtemp under /tmp); rm_rf removes it. */
 char *h_tmpdir(void);

@@ -21,6 +21,7 @@
 struct fx {
 	char *dir;
 	struct world w;
+	struct fetch_store *store; /* opened by the first restart */
 	struct fetch_state *st;
 	struct fetch_merge_report rep;
 	struct fetch_chain_stats stats;
@@ -48,6 +49,7 @@ static int teardown(void **state)
 
 	fetch_merge_report_free(&f->rep);
 	fetch_state_free(f->st);
+	fetch_store_close(f->store);
 	w_free(&f->w);
 	h_rm_rf(f->dir);
 	free(f);
@@ -259,20 +261,27 @@ static void test_substitution(void **state)
 
 /* ---- rollback ------------------------------------------------------------ */
 
-/* Saves F's state and loads it into a new one, as after a restart. */
+/* Saves F's state and loads it into a new one from a store opened
+ * again, as after a restart. */
 static void restart(struct fx *f, uint64_t now)
 {
 	char err[FETCH_STATE_ERRLEN];
 	struct fetch_state *st2;
 
-	if (fetch_state_save(f->st, err, sizeof(err)) != 0)
+	if (!f->store)
+		f->store = h_store(f->dir);
+	if (fetch_state_save(f->st, f->store, err, sizeof(err)) < 0)
 		fail_msg("save: %s", err);
-	assert_int_equal(fetch_state_new(f->dir, &st2, err, sizeof(err)), 0);
-	fetch_merge_report_free(&f->rep);
-	if (fetch_state_load(st2, &f->w.cfg, now, &f->rep, err, sizeof(err)))
-		fail_msg("load: %s", err);
 	fetch_state_free(f->st);
+	f->st = NULL;
+	fetch_store_close(f->store);
+	f->store = h_store(f->dir);
+	assert_int_equal(fetch_state_new(f->dir, &st2, err, sizeof(err)), 0);
 	f->st = st2;
+	fetch_merge_report_free(&f->rep);
+	if (fetch_state_load(st2, f->store, &f->w.cfg, now, &f->rep, err,
+			     sizeof(err)))
+		fail_msg("load: %s", err);
 }
 
 /* DNS serves a copy of B at site I's name (w_publish_site restores). */

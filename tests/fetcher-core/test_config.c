@@ -105,7 +105,8 @@ static void test_example(void **state)
 	assert_true(cfg.out_peer_keys_set);
 	assert_string_equal(cfg.out_sites_file, "/var/lib/vpnrr/sites");
 	assert_string_equal(cfg.out_json, "/var/lib/vpnrr/state-view.json");
-	assert_string_equal(cfg.reload_command, "systemctl reload secnet");
+	assert_string_equal(cfg.reload_command, "vpnrr-secnet-restart");
+	assert_string_equal(cfg.secnet_config, "/etc/secnet/secnet.conf");
 	assert_int_equal(cfg.refresh_interval_ms, 3600000);
 	assert_int_equal(cfg.concurrency, 64);
 	assert_int_equal(cfg.timeout_ms, 2000);
