@@ -106,10 +106,12 @@ vpn_ab_build() {
 	cp -R "$EX" "$ZE"
 	rm -rf "$ZE"/zones/* "$ZE"/sites/* "$ZE"/admin/members/* \
 		"$ZE/admin/state" "$ZE/admin/revoked"
+	mkdir -p "$ZE/zones"
 	chmod 600 "$ZE"/keys/*.key "$ZE"/keys/*.secnet
-	# Several index pages.  (Also: a page of more than 32 members, stored
-	# in both forms, is more than the fetcher's state loader takes.)
-	sed -i 's/^page-size .*/page-size 16/' "$ZE/admin/vpnrr.conf"
+	# Pages of up to 40 members fetched in both forms: 80 records at one
+	# name, which the store must keep as 40 (the state once refused to
+	# load them).
+	sed -i 's/^page-size .*/page-size 40/' "$ZE/admin/vpnrr.conf"
 	mkdir -p "$ZA" "$ZB"
 	ANCHOR=$(cat "$ZE/keys/anchor.pub")
 	# rsa1 keys: one per site, one more for each rollover.
