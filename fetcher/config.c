@@ -36,6 +36,7 @@ enum slot {
 	SLOT_TIMEOUT,
 	SLOT_ATTEMPTS,
 	SLOT_PEER_KEYS_WAIT,
+	SLOT_PEER_KEYS_WATCH,
 	SLOT_EXPIRY_WARNING,
 	SLOT_MAX_HEAD_AGE,
 	SLOT_LOCAL_SITE,
@@ -484,7 +485,19 @@ static int kw_timeout(struct parser *p, const char *kw, char **a, size_t n)
 static int kw_pkwait(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
-	return duration(p, kw, a[0], 0, 3600000, &p->cfg->peer_keys_wait_ms);
+	if (strcmp(a[0], "auto") == 0) {
+		p->cfg->peer_keys_wait_auto = true;
+		return 0;
+	}
+	p->cfg->peer_keys_wait_auto = false;
+	return duration(p, kw, a[0], 0, 30 * 86400000ULL,
+			&p->cfg->peer_keys_wait_ms);
+}
+
+static int kw_pkwatch(struct parser *p, const char *kw, char **a, size_t n)
+{
+	(void)n;
+	return duration(p, kw, a[0], 0, 3600000, &p->cfg->peer_keys_watch_ms);
 }
 
 static int kw_expiry(struct parser *p, const char *kw, char **a, size_t n)
@@ -604,6 +617,7 @@ static const struct keyword keywords[] = {
 	{ "timeout", kw_timeout, 1, 1, SLOT_TIMEOUT },
 	{ "attempts", kw_attempts, 1, 1, SLOT_ATTEMPTS },
 	{ "peer-keys-wait", kw_pkwait, 1, 1, SLOT_PEER_KEYS_WAIT },
+	{ "peer-keys-watch", kw_pkwatch, 1, 1, SLOT_PEER_KEYS_WATCH },
 	{ "expiry-warning", kw_expiry, 1, 1, SLOT_EXPIRY_WARNING },
 	{ "max-head-age", kw_max_head_age, 1, 1, SLOT_MAX_HEAD_AGE },
 	{ "local-site", kw_local_site, 1, 1, SLOT_LOCAL_SITE },
@@ -782,7 +796,9 @@ static void defaults(struct fetch_config *c)
 	memset(c, 0, sizeof(*c));
 	c->refresh_interval_ms = FETCH_DEFAULT_REFRESH_MS;
 	c->timeout_ms = FETCH_DEFAULT_TIMEOUT_MS;
-	c->peer_keys_wait_ms = FETCH_DEFAULT_PEER_KEYS_WAIT_MS;
+	c->peer_keys_wait_ms = 0;
+	c->peer_keys_wait_auto = true;
+	c->peer_keys_watch_ms = FETCH_DEFAULT_PEER_KEYS_WATCH_MS;
 	c->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
 	c->max_head_age_ms = FETCH_DEFAULT_MAX_HEAD_AGE_MS;
 	c->concurrency = FETCH_DEFAULT_CONCURRENCY;

@@ -31,7 +31,7 @@
 #define FETCH_DEFAULT_SECNET_MIN_RSA 1024
 #define FETCH_SECNET_MIN_RSA_LO 768
 #define FETCH_SECNET_MIN_RSA_HI 8200
-#define FETCH_DEFAULT_PEER_KEYS_WAIT_MS 30000ULL
+#define FETCH_DEFAULT_PEER_KEYS_WATCH_MS 30000ULL
 #define FETCH_DEFAULT_SECNET_CHECK "secnet -j -c"
 #define FETCH_DEFAULT_EXPIRY_WARNING_MS (7ULL * 86400 * 1000)
 #define FETCH_DEFAULT_MAX_HEAD_AGE_MS (7ULL * 86400 * 1000)
@@ -66,7 +66,14 @@ struct fetch_config {
 
 	uint64_t refresh_interval_ms;
 	uint64_t timeout_ms;        /* per query try */
+	/* How long secnet has to adopt a peer-keys ~update before the
+	 * fetcher installs the keys itself and restarts it: auto (the
+	 * peer's key lifetime, see fetch_keys_window) or a fixed time. */
+	bool peer_keys_wait_auto;
 	uint64_t peer_keys_wait_ms;
+	/* How long one refresh watches for the adoption before leaving it
+	 * owed (checked again by every later refresh). */
+	uint64_t peer_keys_watch_ms;
 	uint64_t expiry_warning_ms;
 	/* A head whose t= is older than this is stale (a freeze, or an admin
 	 * who stopped re-signing); 0: never. */

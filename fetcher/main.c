@@ -113,7 +113,8 @@ out:
 	free(text);
 }
 
-static void schedule(struct app *a, uint32_t min_ttl, unsigned failures);
+static void schedule(struct app *a, uint32_t min_ttl, unsigned failures,
+		     uint64_t wake_at);
 static void start_refresh(struct app *a);
 static void apply_reload(struct app *a);
 
@@ -158,7 +159,8 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 		start_refresh(a);
 		return;
 	}
-	schedule(a, sum->min_ttl, sum->reload_owed ? sum->reload_attempts : 0);
+	schedule(a, sum->min_ttl, sum->reload_owed ? sum->reload_attempts : 0,
+		 sum->keys_next_deadline);
 }
 
 static void start_refresh(struct app *a)
@@ -180,7 +182,7 @@ static void start_refresh(struct app *a)
 		if (a->once)
 			uv_stop(&a->loop);
 		else
-			schedule(a, 0, 0);
+			schedule(a, 0, 0, 0);
 		return;
 	}
 }
@@ -194,10 +196,12 @@ static void on_timer(uv_timer_t *t)
  * smallest TTL seen, whichever is sooner, less up to 10% jitter so that
  * a VPN's nodes do not all ask at the same moment.  A restart still owed
  * after FAILURES failed runs is retried sooner: 10 s, 20 s, 40 s, ...,
- * never later than the interval. */
-static void schedule(struct app *a, uint32_t min_ttl, unsigned failures)
+ * never later than the interval.  A peer-keys hand-over still pending
+ * is looked at again by its deadline WAKE_AT (Unix time). */
+static void schedule(struct app *a, uint32_t min_ttl, unsigned failures,
+		     uint64_t wake_at)
 {
-	uint64_t ms = a->cfg.refresh_interval_ms;
+	uint64_t ms = a->cfg.refresh_interval_ms, now = wall_now(a);
 
 	if (min_ttl > 0 && (uint64_t)min_ttl * 500 < ms)
 		ms = (uint64_t)min_ttl * 500;
@@ -207,6 +211,8 @@ static void schedule(struct app *a, uint32_t min_ttl, unsigned failures)
 		if (retry < ms)
 			ms = retry;
 	}
+	if (wake_at > 0 && (wake_at > now ? wake_at - now : 0) * 1000 + 1000 < ms)
+		ms = (wake_at > now ? wake_at - now : 0) * 1000 + 1000;
 	if (ms < MIN_INTERVAL_MS)
 		ms = MIN_INTERVAL_MS;
 	ms -= randombytes_uniform((uint32_t)(ms / 10 + 1));

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "apply.h"
 #include "atomicfile.h"
@@ -32,6 +33,9 @@
 #include "reload.h"
 
 #define RELOAD_TIMEOUT_MS (120 * 1000)
+/* secnet's own key lifetimes when a site's record sets none (site.c). */
+#define SECNET_KEY_LIFETIME_S 3600ULL
+#define SECNET_MOBILE_KEY_LIFETIME_S (2ULL * 24 * 3600)
 
 struct fetch_refresh;
 
@@ -128,7 +132,6 @@ struct fetch_refresh {
 	struct fetch_owed *old, *fresh_owed, *owed;
 	size_t nold, nnew, nowed;
 	bool *old_paid, *paid, *deleted;
-	int64_t last_old_id;
 
 	/* the secnet check of the candidate configuration */
 	bool check;
@@ -777,11 +780,13 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 		"keys_watch_errors", (json_int_t)s->keys_watch_errors));
 	json_object_set_new(o, "notices", json_integer((json_int_t)s->notices));
 	json_object_set_new(o, "journal", json_pack(
-		"{s:I,s:I,s:b,s:I,s:b}",
+		"{s:I,s:I,s:b,s:I,s:I,s:I,s:b}",
 		"owed_at_start", (json_int_t)s->owed_at_start,
 		"owed", (json_int_t)s->owed,
 		"reload_owed", s->reload_owed,
 		"reload_attempts", (json_int_t)s->reload_attempts,
+		"keys_pending", (json_int_t)s->keys_pending,
+		"keys_next_deadline", (json_int_t)s->keys_next_deadline,
 		"store_failed", s->store_failed));
 	json_object_set_new(o, "state", json_pack("{s:b,s:b}",
 		"saved", s->state_saved, "reset", rf->opts.state_reset));
@@ -825,6 +830,10 @@ static void finish(struct fetch_refresh *rf)
 	json_t *report = json_object();
 
 	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
+	/* What is still owed as the refresh ends (retried by the next). */
+	rf->sum.owed = 0;
+	for (size_t i = 0; rf->paid && i < rf->nowed; i++)
+		rf->sum.owed += !rf->paid[i];
 	fetch_dns_stats(rf->dns, &rf->sum.dns);
 	check_stale(rf);
 	if (report) {
@@ -860,14 +869,6 @@ static void finish(struct fetch_refresh *rf)
 }
 
 /* ---- owed actions: files, keys, reload ----------------------------------- */
-
-/* The journal after this refresh's commit: rf->owed, in execution order;
- * PAID marks rows whose action is done (deleted from the store in
- * batches). */
-static bool is_fresh(const struct fetch_refresh *rf, size_t i)
-{
-	return rf->owed[i].id > rf->last_old_id;
-}
 
 static void fail(struct fetch_refresh *rf, bool store, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -1054,23 +1055,40 @@ static void watches_done(struct fetch_refresh *rf)
 	run_reload(rf);
 }
 
+/* The adoption is still pending: the row stays owed, and a later refresh
+ * looks again (the daemon wakes up for the earliest deadline). */
+static void keys_pending(struct fetch_refresh *rf, size_t i)
+{
+	const struct fetch_owed *o = &rf->owed[i];
+
+	rf->sum.keys_pending++;
+	if (rf->sum.keys_next_deadline == 0 ||
+	    o->deadline < rf->sum.keys_next_deadline)
+		rf->sum.keys_next_deadline = o->deadline;
+	fetch_log(rf->log, FETCH_LOG_INFO, "%s: waiting for secnet to adopt "
+		  "the new keys (until %" PRIu64 ", %" PRIu64 " s from now)",
+		  o->path, o->deadline,
+		  o->deadline > rf->opts.now ? o->deadline - rf->opts.now : 0);
+}
+
 static void on_watch(enum fetch_peerwatch_outcome outcome,
 		     const char *live_path, const char *msg, void *data)
 {
 	struct watch_job *wj = data;
 	struct fetch_refresh *rf = wj->rf;
+	uint64_t now = (uint64_t)time(NULL);
 
-	switch (outcome) {
-	case FETCH_PEERWATCH_ADOPTED:
+	if (outcome == FETCH_PEERWATCH_ADOPTED) {
 		rf->sum.keys_adopted++;
 		rf->paid[wj->slot] = true;
 		fetch_log(rf->log, FETCH_LOG_NOTICE,
 			  "%s: secnet adopted the new keys without a restart",
 			  live_path);
-		break;
-	case FETCH_PEERWATCH_DISCARDED:
-	case FETCH_PEERWATCH_TIMEOUT:
-	case FETCH_PEERWATCH_ERROR:
+	}
+	else if (outcome == FETCH_PEERWATCH_TIMEOUT &&
+		 now < rf->owed[wj->slot].deadline)
+		keys_pending(rf, wj->slot);
+	else {
 		if (outcome == FETCH_PEERWATCH_DISCARDED)
 			rf->sum.keys_discarded++;
 		else if (outcome == FETCH_PEERWATCH_TIMEOUT)
@@ -1090,7 +1108,6 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 				    "could not be checked",
 			  msg && *msg ? ": " : "", msg ? msg : "");
 		install_keys(rf, wj->slot, true);
-		break;
 	}
 	rf->watches[wj->slot] = NULL;
 	free(wj);
@@ -1098,6 +1115,8 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 		watches_done(rf);
 }
 
+/* Stopping: the hand-overs being watched stay owed, with their
+ * deadlines; the next start looks at them again. */
 void fetch_refresh_hurry(struct fetch_refresh *rf)
 {
 	size_t pending = 0;
@@ -1107,16 +1126,9 @@ void fetch_refresh_hurry(struct fetch_refresh *rf)
 		struct watch_job *wj = rf->watches[i];
 		if (!wj)
 			continue;
-		/* Treated as a timeout: secnet gets the keys from the live
-		 * file when the restart starts it. */
 		fetch_peerwatch_cancel(wj->w);
 		rf->watches[i] = NULL;
-		rf->sum.keys_timeout++;
-		fetch_log(rf->log, FETCH_LOG_NOTICE,
-			  "%s: stopping: not waiting for secnet to take the "
-			  "peer-keys update; installing the keys",
-			  rf->owed[i].path);
-		install_keys(rf, i, true);
+		keys_pending(rf, i);
 		free(wj);
 		pending++;
 	}
@@ -1127,9 +1139,9 @@ void fetch_refresh_hurry(struct fetch_refresh *rf)
 	}
 }
 
-static bool start_watch(struct fetch_refresh *rf, size_t i)
+static bool start_watch(struct fetch_refresh *rf, size_t i, uint64_t ms)
 {
-	struct fetch_peerwatch_opts wo = { 0, rf->cfg->peer_keys_wait_ms };
+	struct fetch_peerwatch_opts wo = { 0, ms };
 	struct watch_job *wj = calloc(1, sizeof(*wj));
 	int rc = wj ? 0 : UV_ENOMEM;
 
@@ -1152,39 +1164,64 @@ static bool start_watch(struct fetch_refresh *rf, size_t i)
 	return true;
 }
 
+/* Did secnet consume the ~update (it and ~proc are gone)? */
+static bool consumed(const char *live)
+{
+	char p[4200];
+	struct stat sb;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s~update", live) >= sizeof(p) ||
+	    stat(p, &sb) == 0)
+		return false;
+	(void)snprintf(p, sizeof(p), "%s~proc", live);
+	return stat(p, &sb) != 0;
+}
+
+/* A finished hand-over (secnet adopted the keys, or a run killed
+ * between installing the live file and removing the ~update): drop a
+ * pending copy of the same keys, which secnet would only discard. */
+static void handed_over(struct fetch_refresh *rf, size_t i)
+{
+	const struct fetch_owed *o = &rf->owed[i];
+	char upd[4200], err[FETCH_OUTPUT_ERRLEN];
+
+	if ((size_t)snprintf(upd, sizeof(upd), "%s~update", o->path) <
+		    sizeof(upd) &&
+	    fetch_apply_holds(upd, o->data, o->len))
+		(void)fetch_file_remove(upd, err, sizeof(err));
+	rf->paid[i] = true;
+}
+
 /*
- * Peer-keys hand-overs.  Only a fresh one (written by this run) is
- * watched, and only when no restart is owed anyway: a restart makes
- * secnet read the live files.  One left by a killed run is done when the
- * live file already holds its keys (secnet adopted them; we install only
- * after owing a restart, so an install by us has its restart owed
- * already), else it takes the fallback.
+ * Peer-keys hand-overs.  secnet reads an ~update only before a key
+ * exchange with that peer, so it is given until the row's deadline
+ * (peer-keys-wait; auto: the peer's key lifetime) to adopt it.  One
+ * refresh watches for at most peer-keys-watch; an adoption still pending
+ * then stays owed and every later refresh looks again.  When secnet
+ * discarded the keys (its serial defect), or the deadline passed, the
+ * fetcher installs the live file and owes a restart.  A restart owed
+ * anyway makes secnet read the live files: no waiting then.
  */
 static void hand_keys_to_secnet(struct fetch_refresh *rf)
 {
 	bool restart = count_kind(rf, FETCH_OWED_RELOAD, true) > 0;
-	bool watch = !restart && !rf->hurry && rf->cfg->peer_keys_wait_ms > 0;
+	uint64_t now = (uint64_t)time(NULL);
 
 	rf->watches = calloc(rf->nowed ? rf->nowed : 1, sizeof(*rf->watches));
-	if (!rf->watches) {
+	if (!rf->watches)
 		fail(rf, false, "out of memory");
-		watch = false;
-	}
 	rf->watches_left = 1;
 	for (size_t i = 0; i < rf->nowed; i++) {
 		const struct fetch_owed *o = &rf->owed[i];
+		uint64_t left;
 		if (o->kind != FETCH_OWED_KEYS || rf->paid[i])
 			continue;
 		if (fetch_apply_holds(o->path, o->data, o->len)) {
-			/* A run killed between installing the live file and
-			 * removing the ~update leaves the same keys pending:
-			 * secnet would only discard them later. */
-			char upd[4200], err[FETCH_OUTPUT_ERRLEN];
-			if ((size_t)snprintf(upd, sizeof(upd), "%s~update",
-					     o->path) < sizeof(upd) &&
-			    fetch_apply_holds(upd, o->data, o->len))
-				(void)fetch_file_remove(upd, err, sizeof(err));
-			rf->paid[i] = true;
+			/* Left by an earlier run: secnet took the keys since
+			 * (or we installed them just before being killed, with
+			 * the restart owed already). */
+			rf->sum.keys_adopted++;
+			handed_over(rf, i);
 			continue;
 		}
 		/* secnet never reads its own site's keys: install, no
@@ -1193,10 +1230,30 @@ static void hand_keys_to_secnet(struct fetch_refresh *rf)
 			install_keys(rf, i, false);
 			continue;
 		}
-		if (watch && is_fresh(rf, i) && rf->watches &&
-		    start_watch(rf, i))
+		if (restart || now >= o->deadline || consumed(o->path)) {
+			if (!restart) {
+				bool gone = now < o->deadline;
+				if (gone)
+					rf->sum.keys_discarded++;
+				else
+					rf->sum.keys_timeout++;
+				fetch_log(rf->log, FETCH_LOG_WARN, "%s: %s; "
+					  "installing the keys and restarting",
+					  o->path, gone
+					  ? "secnet discarded the peer-keys "
+					    "update (the known serial defect)"
+					  : "secnet did not take the peer-keys "
+					    "update within peer-keys-wait");
+			}
+			install_keys(rf, i, true);
 			continue;
-		install_keys(rf, i, true);
+		}
+		left = (o->deadline - now) * 1000;
+		if (left > rf->cfg->peer_keys_watch_ms)
+			left = rf->cfg->peer_keys_watch_ms;
+		if (rf->hurry || left == 0 || !rf->watches ||
+		    !start_watch(rf, i, left))
+			keys_pending(rf, i);
 	}
 	if (--rf->watches_left == 0)
 		watches_done(rf);
@@ -1262,7 +1319,6 @@ static void pay(struct fetch_refresh *rf)
 		finish(rf);
 		return;
 	}
-	rf->sum.owed = rf->nowed;
 	rf->out_work.data = rf;
 	rc = uv_queue_work(rf->loop, &rf->out_work, pay_work, pay_done);
 	if (rc != 0) {
@@ -1449,6 +1505,56 @@ static int count_removals(struct fetch_refresh *rf)
 	return 0;
 }
 
+static int site_name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct fetch_site *)elem)->name);
+}
+
+/*
+ * How long secnet has to adopt a new key set for the peer whose live
+ * peer-keys file is LIVE: peer-keys-wait, or with auto the key lifetime
+ * secnet uses for that peer (its record's key-lifetime, else secnet's
+ * default: 1 h, 2 days for a mobile site), plus a minute for the key
+ * exchange itself.  secnet reads the ~update before its next exchange,
+ * which comes at the latest when the current key expires.
+ */
+static uint64_t keys_window(const struct fetch_refresh *rf,
+			    const struct fetch_view *view, const char *live)
+{
+	const char *base = strrchr(live, '/');
+	char name[FETCH_SITENAME_MAX];
+	const struct fetch_site *s;
+	uint64_t ms;
+	size_t i;
+
+	if (!rf->cfg->peer_keys_wait_auto)
+		return (rf->cfg->peer_keys_wait_ms + 999) / 1000;
+	base = base ? base + 1 : live;
+	if (strncmp(base, "peer.", 5) != 0)
+		return SECNET_KEY_LIFETIME_S + 60;
+	for (i = 0; base[5 + i] && i + 1 < sizeof(name); i++)
+		name[i] = base[5 + i] == ',' ? '/' : base[5 + i];
+	name[i] = '\0';
+	s = bsearch(name, view->sites, view->nsites, sizeof(*view->sites),
+		    site_name_cmp);
+	if (!s || !s->site)
+		return SECNET_KEY_LIFETIME_S + 60;
+	ms = s->site->key_lifetime ? s->site->key_lifetime
+	     : s->site->mobile ? SECNET_MOBILE_KEY_LIFETIME_S * 1000ULL
+			       : SECNET_KEY_LIFETIME_S * 1000ULL;
+	return (ms + 999) / 1000 + 60;
+}
+
+static void set_deadlines(struct fetch_refresh *rf,
+			  const struct fetch_view *view)
+{
+	for (size_t i = 0; i < rf->nnew; i++)
+		if (rf->fresh_owed[i].kind == FETCH_OWED_KEYS)
+			rf->fresh_owed[i].deadline =
+				rf->opts.now +
+				keys_window(rf, view, rf->fresh_owed[i].path);
+}
+
 /* Does this refresh change what secnet reads at start? */
 static bool owes_config(const struct fetch_refresh *rf)
 {
@@ -1497,6 +1603,8 @@ static void out_work(uv_work_t *w)
 		rf->out_rc = fetch_apply_owe(&rf->plan, &rf->local,
 					     &rf->fresh_owed, &rf->nnew,
 					     rf->out_err, sizeof(rf->out_err));
+	if (rf->out_rc == 0)
+		set_deadlines(rf, view);
 	if (rf->out_rc == 0 && rf->cfg->secnet_config && owes_config(rf)) {
 		rf->check = true;
 		rf->out_rc = fetch_candidate_write(&rf->plan, &rf->ocfg,
@@ -1612,9 +1720,6 @@ static int load_old(struct fetch_refresh *rf)
 		fail(rf, false, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < rf->nold; i++)
-		if (rf->old[i].id > rf->last_old_id)
-			rf->last_old_id = rf->old[i].id;
 	rf->sum.owed_at_start = rf->nold;
 	if (rf->nold > 0)
 		fetch_log(rf->log, FETCH_LOG_NOTICE, "finishing %zu actions "

@@ -61,9 +61,11 @@ struct fetch_refresh_summary {
 	size_t added, updated, unchanged, kept, removed, dropped;
 	/* the journal */
 	size_t owed_at_start;    /* actions earlier runs left owed */
-	size_t owed;             /* actions owed after this refresh's commit */
+	size_t owed;             /* actions still owed as the refresh ends */
 	bool reload_owed;        /* the restart failed: retried later */
 	unsigned reload_attempts;
+	size_t keys_pending;     /* hand-overs still waiting for secnet */
+	uint64_t keys_next_deadline; /* the earliest of their deadlines */
 	bool store_failed;       /* the store could not be written */
 	bool state_saved;        /* the state changed and was written */
 	unsigned checks;         /* secnet check runs */

@@ -48,7 +48,8 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
 	" path TEXT, tmp TEXT, data BLOB, config INTEGER NOT NULL DEFAULT 0,"
 	" local INTEGER NOT NULL DEFAULT 0,"
-	" attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);";
+	" attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+	" deadline INTEGER NOT NULL DEFAULT 0);";
 
 static const char *const owed_names[] = {
 	[FETCH_OWED_WRITE] = "write",
@@ -444,7 +445,8 @@ int fetch_store_owe(struct fetch_store *s, struct fetch_owed *o, char *err,
 
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO journal(kind, path, tmp, data, "
-			       "config, local) VALUES(?, ?, ?, ?, ?, ?)",
+			       "config, local, deadline) "
+			       "VALUES(?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 1, (int)o->kind) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, o->path, -1, SQLITE_STATIC) != SQLITE_OK ||
@@ -455,6 +457,8 @@ int fetch_store_owe(struct fetch_store *s, struct fetch_owed *o, char *err,
 		     : sqlite3_bind_null(st, 4)) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 5, o->config) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 6, o->local) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, (sqlite3_int64)o->deadline) !=
+		    SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_DONE)
 		fetch_store_fail(s, "journal", err, errlen);
 	else {
@@ -500,6 +504,8 @@ static int row_owed(sqlite3_stmt *st, struct fetch_owed *o)
 	o->local = sqlite3_column_int(st, 6) != 0;
 	o->attempts = (uint32_t)sqlite3_column_int64(st, 7);
 	o->last_error = col_text(st, 8, &oom);
+	if (sqlite3_column_int64(st, 9) > 0)
+		o->deadline = (uint64_t)sqlite3_column_int64(st, 9);
 	if (oom)
 		return -1;
 	/* A row that names no path where one belongs cannot be done: it
@@ -526,8 +532,9 @@ int fetch_store_owed(struct fetch_store *s, struct fetch_owed **v, size_t *n,
 		return 0;
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT id, kind, path, tmp, data, config, "
-			       "local, attempts, last_error FROM journal "
-			       "ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+			       "local, attempts, last_error, deadline "
+			       "FROM journal ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK) {
 		fetch_store_fail(s, "journal", err, errlen);
 		goto out;
 	}

@@ -104,6 +104,9 @@ struct fetch_owed {
 	bool config;          /* WRITE/REMOVE of a secnet config file */
 	bool local;           /* KEYS of this node's own site: no reload */
 	uint32_t attempts;    /* RELOAD: failed runs so far */
+	uint64_t deadline;    /* KEYS: Unix time after which secnet is no
+			       * longer given the chance to adopt the
+			       * ~update itself (0: no chance at all) */
 	char *last_error;     /* owned; RELOAD: why the last run failed */
 };
 void fetch_owed_free(struct fetch_owed *v, size_t n);

@@ -111,7 +111,8 @@ static void test_example(void **state)
 	assert_int_equal(cfg.concurrency, 64);
 	assert_int_equal(cfg.timeout_ms, 2000);
 	assert_int_equal(cfg.attempts, 3);
-	assert_int_equal(cfg.peer_keys_wait_ms, 30000);
+	assert_true(cfg.peer_keys_wait_auto);
+	assert_int_equal(cfg.peer_keys_watch_ms, 30000);
 	assert_int_equal(cfg.expiry_warning_ms, 7 * 86400000ULL);
 	assert_true(cfg.has_local_site);
 	assert_string_equal(cfg.local_site, "london/alpha");
@@ -138,8 +139,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->cfg.timeout_ms, FETCH_DEFAULT_TIMEOUT_MS);
 	assert_int_equal(c->cfg.concurrency, FETCH_DEFAULT_CONCURRENCY);
 	assert_int_equal(c->cfg.attempts, FETCH_DEFAULT_ATTEMPTS);
-	assert_int_equal(c->cfg.peer_keys_wait_ms,
-			 FETCH_DEFAULT_PEER_KEYS_WAIT_MS);
+	assert_true(c->cfg.peer_keys_wait_auto);
+	assert_int_equal(c->cfg.peer_keys_watch_ms,
+			 FETCH_DEFAULT_PEER_KEYS_WATCH_MS);
 	assert_int_equal(c->cfg.expiry_warning_ms,
 			 FETCH_DEFAULT_EXPIRY_WARNING_MS);
 	assert_false(c->cfg.has_local_site);

@@ -1073,7 +1073,7 @@ static void test_open_modes(void **state)
 	assert_int_equal(errno, ENOENT);
 
 	/* A second writer is refused while the first holds the store. */
-	s = (struct fetch_store *)1;
+	s = (struct fetch_store *)1; /* must come back NULL */
 	assert_int_equal(fetch_store_open(f->dir, FETCH_STORE_WRITE, &s,
 					  &found, &aside, f->err,
 					  sizeof(f->err)), -1);

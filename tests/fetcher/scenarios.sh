@@ -54,7 +54,7 @@ ZS=$RS                           # SOA serials of the site zones
 cp "$S/london,alpha.rec" "$TMP/alpha-v1.rec"
 cp "$S/mobile,gamma.rec" "$TMP/gamma-v1.rec"
 # secnet rsa1 keys for the rollovers and the new site.
-python3 -B - "$SRC/tests/outputs" "$TMP" alpha2 alpha3 delta3 delta4 epsilon <<'EOF' ||
+python3 -B - "$SRC/tests/outputs" "$TMP" alpha2 alpha3 delta3 delta4 delta5 delta6 epsilon <<'EOF' ||
 import sys
 sys.path.insert(0, sys.argv[1])
 import mkrsa1key
@@ -287,6 +287,62 @@ grep -q '^serial 00000004$' "$PK,berlin,delta" ||
 ms=$($FT get "$TMP/rollover-nowait.json" duration_ms)
 [ "$ms" -lt 1000 ] || fail "rollover-nowait: took $ms ms with peer-keys-wait 0s"
 
+# ---- an adoption that outlives one refresh --------------------------------
+# secnet reads an ~update only before its next key exchange, so it is
+# given until the peer's key lifetime has passed (here peer-keys-wait 1h):
+# one refresh watches for peer-keys-watch, then the hand-over stays owed
+# and later refreshes look again.  No restart when secnet takes it.
+roll_keys berlin,delta 00000005 "$TMP/delta5.pubkey"
+publish_site berlin,delta
+sed -e 's/^peer-keys-wait .*/peer-keys-wait 1h/' "$C" >"$TMP/pend.conf"
+echo "peer-keys-watch 1s" >>"$TMP/pend.conf"
+before rollover-pending
+fetch "$TMP/pend.conf" rollover-pending
+after rollover-pending 0 0 A:pk/peer.example,berlin,delta~update M:sites \
+	M:vpn.json \
+	ok=true sites.updated=1 journal.keys_pending=1 journal.owed=1 \
+	secnet.keys_installed=0 secnet.reloads=0
+"$F" -c "$TMP/pend.conf" --status >"$TMP/pend-status.json" ||
+	fail "--status with a pending hand-over" "$TMP/pend-status.json"
+$FT report "$TMP/pend-status.json" owed.0.action=keys ||
+	fail "--status does not show the pending hand-over" \
+		"$TMP/pend-status.json"
+# secnet takes it between two refreshes (NOTES.peer-keys: ~update ->
+# ~proc -> live).
+mv "$PK,berlin,delta~update" "$PK,berlin,delta"
+before rollover-pending-adopted
+fetch "$TMP/pend.conf" rollover-pending-adopted
+after rollover-pending-adopted 0 0 \
+	M:pk/peer.example,berlin,delta D:pk/peer.example,berlin,delta~update \
+	ok=true journal.owed_at_start=1 journal.keys_pending=0 \
+	journal.owed=0 files.written=0 secnet.reloads=0 \
+	secnet.keys_adopted=1
+"$F" -c "$TMP/pend.conf" --status >"$TMP/pend-status2.json"
+$FT report "$TMP/pend-status2.json" owed.0.action! ||
+	fail "the adopted hand-over is still owed" "$TMP/pend-status2.json"
+grep -q '^serial 00000005$' "$PK,berlin,delta" ||
+	fail "rollover-pending: delta's live file lacks the new key set"
+
+# ---- ... and one that secnet never takes: the deadline passes -------------
+roll_keys berlin,delta 00000006 "$TMP/delta6.pubkey"
+publish_site berlin,delta
+sed -e 's/^peer-keys-wait .*/peer-keys-wait 2s/' "$C" >"$TMP/late.conf"
+echo "peer-keys-watch 1s" >>"$TMP/late.conf"
+before rollover-late
+fetch "$TMP/late.conf" rollover-late
+after rollover-late 0 0 A:pk/peer.example,berlin,delta~update M:sites \
+	M:vpn.json \
+	ok=true journal.keys_pending=1 secnet.reloads=0
+sleep 2
+before rollover-late-timeout
+fetch "$TMP/late.conf" rollover-late-timeout
+after rollover-late-timeout 0 1 M:pk/peer.example,berlin,delta \
+	D:pk/peer.example,berlin,delta~update \
+	ok=true journal.keys_pending=0 secnet.keys_timeout=1 \
+	secnet.keys_installed=1 secnet.reloads=1
+grep -q '^serial 00000006$' "$PK,berlin,delta" ||
+	fail "rollover-late: delta's live file lacks the new key set"
+
 # ---- this node's own key set: secnet never reads it -----------------------
 # With local-site london/alpha, alpha's new keys go straight to the live
 # file: no ~update, no watch, no reload.
@@ -511,4 +567,4 @@ after dns-down 1 0 \
 # What is left is still a configuration secnet takes.
 write_secnet_conf "$O/secnet/sites.conf" "$TMP/secnet.conf"
 check_secnet "$TMP/secnet.conf" "$TMP/secnet.log"
-echo "fetcher-scenarios: 23 refreshes, exact files and reloads checked"
+echo "fetcher-scenarios: 27 refreshes, exact files and reloads checked"
