@@ -21,7 +21,6 @@
 
 #define PK_UPDATE "~update"
 #define PK_TMP "~tmp"
-#define PK_PROC "~proc"
 #define TMP_SUFFIX ".vpnrr-tmp"
 
 static int grow(struct fetch_owed **v, size_t n)
@@ -77,29 +76,6 @@ static bool same_path(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* What secnet will use is the newest of NAME~update, NAME~proc and NAME
- * (the direction secnet moves a key set); the first present decides. */
-static int peerkeys_cmp(const char *live, const struct fetch_plan_file *f,
-			char *err, size_t errlen)
-{
-	static const char *const order[] = { PK_UPDATE, PK_PROC, "" };
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		int r;
-		if (snprintf(path, sizeof(path), "%s%s", live, order[i]) >=
-		    (int)sizeof(path)) {
-			fetch_output_seterr(err, errlen, "path too long: %s",
-					    live);
-			return -1;
-		}
-		r = fetch_file_compare(path, f->data, f->len, err, errlen);
-		if (r != FETCH_CMP_ABSENT)
-			return r;
-	}
-	return FETCH_CMP_ABSENT;
-}
-
 static int owe_peerkeys(const struct fetch_plan_file *f,
 			const struct fetch_apply_local *local,
 			struct fetch_owed **v, size_t *n, size_t *nkeys,
@@ -116,7 +92,7 @@ static int owe_peerkeys(const struct fetch_plan_file *f,
 				    f->dir, f->name);
 		return -1;
 	}
-	r = peerkeys_cmp(live, f, err, errlen);
+	r = fetch_peerkeys_compare(live, f->data, f->len, err, errlen);
 	if (r < 0 || r == FETCH_CMP_SAME)
 		return r < 0 ? -1 : 0;
 	/* No key set at all: a new site, whose keys secnet reads from the

@@ -577,8 +577,8 @@ fail:
  * set) so that a file moved by secnet between two reads is still seen
  * (NOTES.peer-keys).  The first one present decides.
  */
-static int peerkeys_current(const char *live, const struct fetch_plan_file *f,
-			    char *err, size_t errlen)
+int fetch_peerkeys_compare(const char *live, const uint8_t *data, size_t len,
+			   char *err, size_t errlen)
 {
 	static const char *const order[] = { PK_UPDATE, PK_PROC, "" };
 	char path[PATH_MAX];
@@ -592,7 +592,7 @@ static int peerkeys_current(const char *live, const struct fetch_plan_file *f,
 					    live);
 			return -1;
 		}
-		r = fetch_file_compare(path, f->data, f->len, err, errlen);
+		r = fetch_file_compare(path, data, len, err, errlen);
 		if (r != FETCH_CMP_ABSENT)
 			return r;
 	}
@@ -614,7 +614,7 @@ static int apply_peerkeys(const struct fetch_plan_file *f,
 				    f->name);
 		return -1;
 	}
-	r = peerkeys_current(live, f, err, errlen);
+	r = fetch_peerkeys_compare(live, f->data, f->len, err, errlen);
 	if (r < 0)
 		return -1;
 	if (r == FETCH_CMP_SAME) {

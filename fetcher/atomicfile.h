@@ -43,6 +43,13 @@ int fetch_file_compare(const char *path, const uint8_t *data, size_t len,
 int fetch_file_read(const char *path, size_t max, uint8_t **data,
 		    size_t *len, char *err, size_t errlen);
 
+/* Compares DATA with the key set secnet will end up using for the
+ * peer-keys file LIVE: the first present of LIVE~update, LIVE~proc and
+ * LIVE (the direction secnet moves a key set, so that a move between two
+ * reads is still seen).  A fetch_cmp, or -1 with ERR. */
+int fetch_peerkeys_compare(const char *live, const uint8_t *data, size_t len,
+			   char *err, size_t errlen);
+
 /* Removes PATH; a missing file is not an error.  Returns 1 when removed,
  * 0 when absent, -1 with ERR set. */
 int fetch_file_remove(const char *path, char *err, size_t errlen);

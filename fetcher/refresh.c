@@ -1637,8 +1637,13 @@ static void out_done(uv_work_t *w, int status)
 	}
 	if (rf->check)
 		run_check(rf);
-	else
+	else {
+		if (rf->cfg->out_secnet && owes_config(rf))
+			fetch_log(rf->log, FETCH_LOG_WARN, "secnet-config is "
+				  "not set: secnet's new configuration is "
+				  "applied without a secnet -j check");
 		commit(rf);
+	}
 }
 
 static void record_events(struct fetch_refresh *rf,

@@ -98,6 +98,16 @@ cp "$S/paris,beta.site" "$TMP/beta-good.site"
 set_line "$TMP/beta-good.site" dh "$DH"
 set_line "$TMP/beta-good.site" key-lifetime 3600000
 
+# figure CASE DETAIL: one JSON line for tests/figures.sh (a failed case
+# stops the suite before it gets here).
+figure() {
+	[ -n "${VPNRR_FIGURES:-}" ] || return 0
+	python3 -c 'import json, sys
+print(json.dumps({"suite": "hostile-site", "case": sys.argv[1],
+                  "ok": True, "detail": sys.argv[2]}))' "$1" "$2" \
+		>>"$VPNRR_FIGURES"
+}
+
 # case LABEL FIELD-IN-MESSAGE KEYWORD VALUE [KEYWORD VALUE...]
 ncase=0
 hostile_case() {
@@ -150,6 +160,7 @@ hostile_case() {
 	write_secnet_conf "$O/secnet/sites.conf" "$TMP/secnet.conf"
 	check_secnet "$TMP/secnet.conf" "$TMP/$label.secnet.log"
 	echo "ok $ncase - $label: $msg"
+	figure "$label" "$msg"
 }
 
 hostile_case rsa-tiny "rsa1 key in group 00000000: modulus of 64 bits" \
@@ -202,3 +213,4 @@ grep -q 'paris,beta' "$O2/secnet/sites.conf" &&
 write_secnet_conf "$O2/secnet/sites.conf" "$TMP/secnet-new.conf"
 check_secnet "$TMP/secnet-new.conf" "$TMP/new-node.secnet.log"
 echo "ok $((ncase + 1)) - new node: hostile paris/beta left out"
+figure new-node "a hostile site that is new stays out"
