@@ -821,7 +821,9 @@ int fetch_state_expiring(const struct fetch_state *st, uint64_t now,
 
 /* What the store would hold for ST, as one hash: a refresh that changed
  * nothing writes nothing.  Pages count by their hash, which binds their
- * content. */
+ * content; site records by their content hash and signing key, not
+ * their bytes, so the same record split into other TXT strings by a
+ * server (which changes nothing it says) is not written again. */
 static void state_digest(const struct fetch_state *st,
 			 uint8_t out[RR_HASH_LEN])
 {
@@ -855,8 +857,9 @@ static void state_digest(const struct fetch_state *st,
 		ADD(&e->hw.serial, e->hw.set ? sizeof(e->hw.serial) : 0);
 		ADD(e->hw.content, e->hw.set ? RR_HASH_LEN : 0);
 		ADD(e->owner, e->rec ? strlen(e->owner) : 0);
-		ADD(&e->raw.type, e->rec ? sizeof(e->raw.type) : 0);
-		ADD(e->raw.data, e->rec ? e->raw.len : 0);
+		ADD(e->content, e->rec ? RR_HASH_LEN : 0);
+		ADD(e->rec ? e->rec->sigkeyid : e->content,
+		    e->rec ? RR_KEYID_LEN : 0);
 	}
 #undef ADD
 	crypto_hash_sha256_final(&h, out);
