@@ -34,6 +34,16 @@ echo "== vpnrr verify --server 127.0.0.1 -p $PORT (the membership head)"
 build/publisher/vpnrr verify --anchor zone-examples/keys/anchor.pub \
 	--server 127.0.0.1 -p "$PORT" _vpnrr.vpn.example.org | head -n 20
 
+# This node is london/alpha: its secnet.conf includes what vpnrr-fetch
+# writes, and every candidate configuration is checked with secnet -j
+# against it before it is applied.
+. tests/lib/secnet.sh
+cp zone-examples/keys/alpha.secnet "$TMP/alpha.secnet"
+chmod 600 "$TMP/alpha.secnet"
+DH=$(sed -n 's/^dh //p' "zone-examples/sites/london,alpha.site")
+secnet_test_conf "$TMP/secnet/sites.conf" "$TMP/secnet.conf" \
+	example/london/alpha "$TMP/alpha.secnet" ${DH% *} ${DH#* }
+
 cat > "$TMP/fetch.conf" <<CONF
 # vpnrr-fetch configuration for the demo (see fetcher/CONFIG.md)
 vpn example
@@ -48,6 +58,9 @@ output sites-file $TMP/sites
 output json $TMP/vpn.json
 sites-file-dh 8db5f2c15ac96d9f3382d1ef4688fba14dc7908ae7dfd71a9cfe7f479a75d506dc53f159aeaf488bde073fe544bc91c099f101fcf60074f30c06e36263c03ca9e07931ce3fc235fe1171dc6d9316fb097bd4362891e2c36e234e7c16b038fd97b1f165c710e90537de66ee4f54001f5712b050d4e07de3fba07607b19b64f6c3 2
 sites-file-hash sha1
+local-site london/alpha
+secnet-config $TMP/secnet.conf
+reload-command "echo '(demo) vpnrr-fetch: here secnet would be restarted' >&2"
 CONF
 echo "== vpnrr-fetch --once"
 build/fetcher/vpnrr-fetch -c "$TMP/fetch.conf" --once --json > "$TMP/report.json"
@@ -55,9 +68,11 @@ python3 - "$TMP/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("refresh ok=%s: %d DNS queries, %d signatures checked, %d sites, "
-      "%d files written" % (r["ok"], r["dns"]["queries"],
+      "%d files written, secnet -j check %s" % (r["ok"], r["dns"]["queries"],
       r["verify"]["heads_verified"] + r["verify"]["sites_verified"],
-      r["sites"]["in_view"], r["files"]["written"]))
+      r["sites"]["in_view"], r["files"]["written"],
+      "passed" if r["check"]["runs"] and not r["check"]["failed"]
+      else "not run"))
 PY
 for f in "$TMP"/secnet/*.conf; do
 	echo "== $(basename "$f")"
