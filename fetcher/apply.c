@@ -129,11 +129,16 @@ static int owe_file(const struct fetch_plan_file *f,
 	r = fetch_file_compare(path, f->data, f->len, err, errlen);
 	if (r < 0 || r == FETCH_CMP_SAME)
 		return r < 0 ? -1 : 0;
+	/* secnet reads its own site's block too (local-mobile must match
+	 * it), so that file is checked, but needs no restart. */
 	config = f->kind == FETCH_FILE_CONFIG &&
 		 !(local && same_path(local->config_path, path));
 	*reload |= config;
-	return push(v, n, FETCH_OWED_WRITE, path, tmp, f->data, f->len,
-		    config, false);
+	if (push(v, n, FETCH_OWED_WRITE, path, tmp, f->data, f->len, config,
+		 false) < 0)
+		return -1;
+	(*v)[*n - 1].secnet = f->kind == FETCH_FILE_CONFIG;
+	return 0;
 }
 
 static bool in_config_dir(const struct fetch_plan *plan, const char *path)
@@ -183,6 +188,7 @@ int fetch_apply_owe(const struct fetch_plan *plan,
 		if (push(v, n, FETCH_OWED_REMOVE, stale[i], NULL, NULL, 0,
 			 config, false) < 0)
 			goto oom;
+		(*v)[*n - 1].secnet = in_config_dir(plan, stale[i]);
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		if (grow(v, *n) < 0)

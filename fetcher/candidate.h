@@ -18,6 +18,7 @@
 
 #define FETCH_CANDIDATE_DIR "candidate"
 #define FETCH_CANDIDATE_MAIN "secnet.conf"
+#define FETCH_CANDIDATE_LOG "check.log"
 
 /*
  * Writes the candidate for PLAN (CFG: where the real outputs go) into

@@ -135,7 +135,7 @@ struct fetch_refresh {
 
 	/* the secnet check of the candidate configuration */
 	bool check;
-	char cand_dir[4096], cand_main[4200];
+	char cand_dir[4096], cand_main[4200], cand_log[4200];
 	char *check_cmd;
 
 	size_t watches_left;
@@ -1373,18 +1373,47 @@ fail:
 	finish(rf);
 }
 
+/* The check's own words, for the log: its last lines say why.  (secnet
+ * -j also logs its sites' start-up, which is noise when it passes.) */
+static void log_check_output(struct fetch_refresh *rf)
+{
+	char err[FETCH_OUTPUT_ERRLEN];
+	uint8_t *text = NULL;
+	size_t len = 0, start, lines = 0;
+
+	if (fetch_file_read(rf->cand_log, 1 << 20, &text, &len, err,
+			    sizeof(err)) <= 0)
+		return;
+	for (start = len; start > 0 && lines < 8; start--)
+		if (text[start - 1] == '\n' && start != len)
+			lines++;
+	if (start > 0)
+		start++;
+	for (size_t i = start; i < len;) {
+		size_t e = i;
+		while (e < len && text[e] != '\n')
+			e++;
+		if (e > i)
+			fetch_log(rf->log, FETCH_LOG_ERR, "secnet check: %.*s",
+				  (int)(e - i), (const char *)text + i);
+		i = e + 1;
+	}
+	free(text);
+}
+
 static void on_check(int status, const char *why, void *arg)
 {
 	struct fetch_refresh *rf = arg;
 
 	if (status != 0) {
 		rf->sum.check_failed = true;
+		log_check_output(rf);
 		fail(rf, false, "%s refused the candidate configuration "
-		     "(%s, status %d; its messages are above): nothing "
-		     "applied, the last good configuration stays",
+		     "(%s, status %d; its messages are above, and in %s): "
+		     "nothing applied, the last good configuration stays",
 		     rf->cfg->secnet_check_command ? rf->cfg->secnet_check_command
 						   : FETCH_DEFAULT_SECNET_CHECK,
-		     why, status);
+		     why, status, rf->cand_log);
 		finish(rf);
 		return;
 	}
@@ -1398,7 +1427,8 @@ static void run_check(struct fetch_refresh *rf)
 	const char *cmd = rf->cfg->secnet_check_command
 				  ? rf->cfg->secnet_check_command
 				  : FETCH_DEFAULT_SECNET_CHECK;
-	size_t n = strlen(cmd) + strlen(rf->cand_main) + 4;
+	size_t n = strlen(cmd) + strlen(rf->cand_main) + strlen(rf->cand_log) +
+		   16;
 	int rc;
 
 	rf->check_cmd = malloc(n);
@@ -1407,7 +1437,8 @@ static void run_check(struct fetch_refresh *rf)
 		finish(rf);
 		return;
 	}
-	(void)snprintf(rf->check_cmd, n, "%s '%s'", cmd, rf->cand_main);
+	(void)snprintf(rf->check_cmd, n, "%s '%s' >'%s' 2>&1", cmd,
+		       rf->cand_main, rf->cand_log);
 	rf->sum.checks++;
 	rc = fetch_reload_run(rf->loop, rf->check_cmd, RELOAD_TIMEOUT_MS,
 			      on_check, rf);
@@ -1555,11 +1586,12 @@ static void set_deadlines(struct fetch_refresh *rf,
 				keys_window(rf, view, rf->fresh_owed[i].path);
 }
 
-/* Does this refresh change what secnet reads at start? */
+/* Does this refresh change what secnet reads at start (its own site's
+ * file included, which needs no restart but must still be loadable)? */
 static bool owes_config(const struct fetch_refresh *rf)
 {
 	for (size_t i = 0; i < rf->nnew; i++)
-		if (rf->fresh_owed[i].config ||
+		if (rf->fresh_owed[i].secnet ||
 		    rf->fresh_owed[i].kind == FETCH_OWED_RELOAD)
 			return true;
 	return false;
@@ -1908,6 +1940,8 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 			    cfg->state_dir, FETCH_CANDIDATE_DIR, NULL) != 0 ||
 	    fetch_path_join(rf->cand_main, sizeof(rf->cand_main),
 			    rf->cand_dir, FETCH_CANDIDATE_MAIN, NULL) != 0 ||
+	    fetch_path_join(rf->cand_log, sizeof(rf->cand_log),
+			    rf->cand_dir, FETCH_CANDIDATE_LOG, NULL) != 0 ||
 	    strchr(rf->cand_dir, '\'')) {
 		say(err, errlen, "%s: state directory name not usable",
 		    cfg->state_dir);

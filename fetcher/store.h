@@ -101,7 +101,10 @@ struct fetch_owed {
 	char *tmp;            /* owned; WRITE: the temporary name */
 	uint8_t *data;        /* owned; WRITE and KEYS */
 	size_t len;
-	bool config;          /* WRITE/REMOVE of a secnet config file */
+	bool config;          /* WRITE/REMOVE that needs a secnet restart */
+	bool secnet;          /* WRITE/REMOVE of a file secnet reads at
+			       * start (its own site's too): the candidate
+			       * must be checked.  Not stored. */
 	bool local;           /* KEYS of this node's own site: no reload */
 	uint32_t attempts;    /* RELOAD: failed runs so far */
 	uint64_t deadline;    /* KEYS: Unix time after which secnet is no
