@@ -562,6 +562,14 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	/* A store created by a run that was stopped before its first
+	 * commit holds no high-water marks either. */
+	if (!a.dry_run && !a.state_reset && fetch_state_empty(a.st)) {
+		fetch_log(&a.log, FETCH_LOG_WARN, "state-reset: %s/%s holds no "
+			  "state yet (an earlier first run did not finish): "
+			  "starting afresh", a.cfg.state_dir, FETCH_STORE_FILE);
+		a.state_reset = true;
+	}
 	/* SIGPIPE from a closed stdout must not kill a daemon mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = run(&a);

@@ -132,6 +132,7 @@ struct fetch_refresh {
 	struct fetch_owed *old, *fresh_owed, *owed;
 	size_t nold, nnew, nowed;
 	bool *old_paid, *paid, *deleted;
+	size_t old_dropped;   /* earlier rows this refresh must not do */
 
 	/* the secnet check of the candidate configuration */
 	bool check;
@@ -140,6 +141,8 @@ struct fetch_refresh {
 
 	size_t watches_left;
 	struct watch_job **watches; /* by owed row; NULL once done */
+	size_t nwatches;            /* its length: rows, plus the one
+				     * restart owe_reload may add */
 	bool hurry;                 /* stopping: do not wait for secnet */
 };
 
@@ -163,6 +166,13 @@ static uint64_t now_ms(uv_loop_t *loop)
 {
 	uv_update_time(loop);
 	return uv_now(loop);
+}
+
+/* The refresh's Unix time (--now for tests), moving with the loop's
+ * clock: deadlines are set and checked on the same clock. */
+static uint64_t clock_now(struct fetch_refresh *rf)
+{
+	return rf->opts.now + (now_ms(rf->loop) - rf->sum.started_ms) / 1000;
 }
 
 /* ---- DNS lookups ------------------------------------------------------- */
@@ -825,15 +835,42 @@ static void check_stale(struct fetch_refresh *rf)
 		  rf->sum.head_age, t, max_s);
 }
 
+/* What is still owed as the refresh ends (the next run does it): the
+ * journal as paid so far, or, when the refresh stopped before paying,
+ * what earlier runs left. */
+static void owed_summary(struct fetch_refresh *rf)
+{
+	const struct fetch_owed *v = rf->paid ? rf->owed : rf->old;
+	const bool *paid = rf->paid ? rf->paid : rf->old_paid;
+	size_t n = rf->paid ? rf->nowed : rf->nold;
+
+	rf->sum.owed = 0;
+	for (size_t i = 0; paid && i < n; i++) {
+		if (paid[i])
+			continue;
+		rf->sum.owed++;
+		if (rf->paid)
+			continue; /* the pay phase set the rest itself */
+		if (v[i].kind == FETCH_OWED_RELOAD) {
+			rf->sum.reload_owed = true;
+			if (v[i].attempts > rf->sum.reload_attempts)
+				rf->sum.reload_attempts = v[i].attempts;
+		}
+		if (v[i].kind == FETCH_OWED_KEYS &&
+		    (rf->sum.keys_next_deadline == 0 ||
+		     v[i].deadline < rf->sum.keys_next_deadline)) {
+			rf->sum.keys_pending++;
+			rf->sum.keys_next_deadline = v[i].deadline;
+		}
+	}
+}
+
 static void finish(struct fetch_refresh *rf)
 {
 	json_t *report = json_object();
 
 	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
-	/* What is still owed as the refresh ends (retried by the next). */
-	rf->sum.owed = 0;
-	for (size_t i = 0; rf->paid && i < rf->nowed; i++)
-		rf->sum.owed += !rf->paid[i];
+	owed_summary(rf);
 	fetch_dns_stats(rf->dns, &rf->sum.dns);
 	check_stale(rf);
 	if (report) {
@@ -1035,11 +1072,13 @@ static bool owe_reload(struct fetch_refresh *rf)
  * itself, then a restart (owed first). */
 static void install_keys(struct fetch_refresh *rf, size_t i, bool reload)
 {
-	const struct fetch_owed *o = &rf->owed[i];
+	const struct fetch_owed *o;
 	char err[FETCH_OUTPUT_ERRLEN];
 
+	/* owe_reload may move rf->owed: take the row after it. */
 	if (reload && !owe_reload(rf))
 		return;
+	o = &rf->owed[i];
 	if (fetch_peerkeys_install_live(o->path, o->data, o->len, err,
 					sizeof(err)) != 0) {
 		fail(rf, false, "%s: %s", o->path, err);
@@ -1076,7 +1115,7 @@ static void on_watch(enum fetch_peerwatch_outcome outcome,
 {
 	struct watch_job *wj = data;
 	struct fetch_refresh *rf = wj->rf;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = clock_now(rf);
 
 	if (outcome == FETCH_PEERWATCH_ADOPTED) {
 		rf->sum.keys_adopted++;
@@ -1122,7 +1161,7 @@ void fetch_refresh_hurry(struct fetch_refresh *rf)
 	size_t pending = 0;
 
 	rf->hurry = true;
-	for (size_t i = 0; i < rf->nowed && rf->watches; i++) {
+	for (size_t i = 0; i < rf->nwatches && rf->watches; i++) {
 		struct watch_job *wj = rf->watches[i];
 		if (!wj)
 			continue;
@@ -1204,18 +1243,23 @@ static void handed_over(struct fetch_refresh *rf, size_t i)
  */
 static void hand_keys_to_secnet(struct fetch_refresh *rf)
 {
-	bool restart = count_kind(rf, FETCH_OWED_RELOAD, true) > 0;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = clock_now(rf);
+	bool restart;
 
-	rf->watches = calloc(rf->nowed ? rf->nowed : 1, sizeof(*rf->watches));
-	if (!rf->watches)
+	rf->nwatches = rf->nowed + 1;
+	rf->watches = calloc(rf->nwatches, sizeof(*rf->watches));
+	if (!rf->watches) {
+		rf->nwatches = 0;
 		fail(rf, false, "out of memory");
+	}
 	rf->watches_left = 1;
 	for (size_t i = 0; i < rf->nowed; i++) {
 		const struct fetch_owed *o = &rf->owed[i];
 		uint64_t left;
 		if (o->kind != FETCH_OWED_KEYS || rf->paid[i])
 			continue;
+		/* A fallback just above may have owed a restart. */
+		restart = count_kind(rf, FETCH_OWED_RELOAD, true) > 0;
 		if (fetch_apply_holds(o->path, o->data, o->len)) {
 			/* Left by an earlier run: secnet took the keys since
 			 * (or we installed them just before being killed, with
@@ -1597,23 +1641,177 @@ static bool owes_config(const struct fetch_refresh *rf)
 	return false;
 }
 
+/* DIR is where a file of the plan lives, or one whose files it owns. */
+static bool plan_has_dir(const struct fetch_plan *plan, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t l = slash ? (size_t)(slash - path) : 0;
+
+	for (size_t i = 0; i < plan->nfiles; i++)
+		if (strlen(plan->files[i].dir) == l &&
+		    strncmp(plan->files[i].dir, path, l) == 0)
+			return true;
+	for (size_t i = 0; i < plan->ndirs; i++)
+		if (strlen(plan->dirs[i].dir) == l &&
+		    strncmp(plan->dirs[i].dir, path, l) == 0)
+			return true;
+	return false;
+}
+
+/* The peer-keys file the plan wants at LIVE, or NULL. */
+static const struct fetch_plan_file *planned_keys(const struct fetch_plan *p,
+						  const char *live)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (p->files[i].kind == FETCH_FILE_PEERKEYS &&
+		    fetch_path_join(path, sizeof(path), p->files[i].dir,
+				    p->files[i].name, NULL) == 0 &&
+		    strcmp(path, live) == 0)
+			return &p->files[i];
+	return NULL;
+}
+
+/*
+ * Rows left by earlier runs that this refresh must not do: a damaged
+ * row; a file action outside every directory the outputs now use (the
+ * configuration changed: it could never succeed); a key hand-over whose
+ * keys the plan no longer wants (newer keys, or the site left: doing it
+ * would bring old keys back).  They are dropped (deleted with this
+ * refresh's commit) and counted.
+ */
+static void drop_old(struct fetch_refresh *rf)
+{
+	for (size_t i = 0; i < rf->nold; i++) {
+		const struct fetch_owed *o = &rf->old[i];
+		const struct fetch_plan_file *f;
+		bool drop = false;
+		switch (o->kind) {
+		case FETCH_OWED_WRITE:
+		case FETCH_OWED_REMOVE:
+			drop = !plan_has_dir(&rf->plan, o->path);
+			break;
+		case FETCH_OWED_KEYS:
+			f = planned_keys(&rf->plan, o->path);
+			drop = !f || f->len != o->len ||
+			       memcmp(f->data, o->data, o->len) != 0;
+			break;
+		case FETCH_OWED_RELOAD:
+			break;
+		default:
+			drop = true;
+			break;
+		}
+		if (drop) {
+			rf->old_paid[i] = true;
+			rf->old_dropped++;
+		}
+	}
+}
+
+/* A hand-over already owed for the same keys (secnet consumed the
+ * ~update since, and the plan would write it again) stays the only one:
+ * the earlier row decides, with its deadline, and sees the discard. */
+static void dedupe_fresh(struct fetch_refresh *rf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rf->nnew; i++) {
+		struct fetch_owed *o = &rf->fresh_owed[i];
+		bool dup = false;
+		for (size_t j = 0; j < rf->nold && !dup; j++) {
+			const struct fetch_owed *k = &rf->old[j];
+			size_t l = strlen(k->path);
+			if (k->kind != FETCH_OWED_KEYS || rf->old_paid[j] ||
+			    k->len != o->len || !o->path ||
+			    memcmp(k->data, o->data, o->len) != 0)
+				continue;
+			dup = (o->kind == FETCH_OWED_KEYS &&
+			       strcmp(o->path, k->path) == 0) ||
+			      (o->kind == FETCH_OWED_WRITE &&
+			       strncmp(o->path, k->path, l) == 0 &&
+			       strcmp(o->path + l, "~update") == 0);
+		}
+		if (dup) {
+			free(o->path);
+			free(o->tmp);
+			free(o->data);
+			free(o->last_error);
+			continue;
+		}
+		rf->fresh_owed[n++] = *o;
+	}
+	rf->nnew = n;
+}
+
+/* A store found missing or damaged may have forgotten a restart that
+ * was owed: the files on disk are new already, so nothing else would
+ * tell.  One restart is owed then, to be safe. */
+static int owe_reset_restart(struct fetch_refresh *rf)
+{
+	struct fetch_owed *g;
+
+	if (!rf->opts.state_reset || !rf->cfg->out_secnet)
+		return 0;
+	for (size_t i = 0; i < rf->nnew; i++)
+		if (rf->fresh_owed[i].kind == FETCH_OWED_RELOAD)
+			return 0;
+	g = realloc(rf->fresh_owed, (rf->nnew + 1) * sizeof(*g));
+	if (!g) {
+		say(rf->out_err, sizeof(rf->out_err), "out of memory");
+		return -1;
+	}
+	rf->fresh_owed = g;
+	memset(&g[rf->nnew], 0, sizeof(*g));
+	g[rf->nnew++].kind = FETCH_OWED_RELOAD;
+	return 0;
+}
+
+/* Earlier runs' file actions: what still differs is judged against the
+ * disk they leave. */
+static int do_old_files(struct fetch_refresh *rf)
+{
+	struct fetch_apply_stats s = { 0, 0, 0 };
+	struct fetch_owed *todo;
+	bool *done;
+	size_t *idx, n = 0;
+	int rc = -1;
+
+	todo = calloc(rf->nold ? rf->nold : 1, sizeof(*todo));
+	done = calloc(rf->nold ? rf->nold : 1, sizeof(*done));
+	idx = calloc(rf->nold ? rf->nold : 1, sizeof(*idx));
+	if (!todo || !done || !idx) {
+		say(rf->out_err, sizeof(rf->out_err), "out of memory");
+		goto out;
+	}
+	/* Shallow copies: the rows stay owned by rf->old. */
+	for (size_t i = 0; i < rf->nold; i++)
+		if (!rf->old_paid[i] && (rf->old[i].kind == FETCH_OWED_WRITE ||
+					 rf->old[i].kind == FETCH_OWED_REMOVE)) {
+			todo[n] = rf->old[i];
+			idx[n++] = i;
+		}
+	rc = fetch_apply_files(todo, n, done, &s, rf->out_err,
+			       sizeof(rf->out_err));
+	for (size_t i = 0; i < n; i++)
+		rf->old_paid[idx[i]] |= done[i];
+	rf->sum.files_written += s.written;
+	rf->sum.files_removed += s.removed;
+out:
+	free(todo);
+	free(done);
+	free(idx);
+	return rc;
+}
+
 static void out_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
 	const struct fetch_view *view = fetch_state_view(rf->st);
 
-	/* Earlier runs' file actions first: what still differs is judged
-	 * against the disk they leave. */
-	if (rf->nold > 0) {
-		struct fetch_apply_stats s = { 0, 0, 0 };
-		rf->out_rc = fetch_apply_files(rf->old, rf->nold, rf->old_paid,
-					       &s, rf->out_err,
-					       sizeof(rf->out_err));
-		rf->sum.files_written += s.written;
-		rf->sum.files_removed += s.removed;
-		if (rf->out_rc != 0)
-			return;
-	}
+	/* Planning reads only the view: it comes first, so that what
+	 * earlier runs owe can be judged against it. */
 	for (size_t i = 0; i < sizeof(all_outputs) / sizeof(all_outputs[0]);
 	     i++) {
 		if (!output_enabled(rf, all_outputs[i]))
@@ -1631,12 +1829,19 @@ static void out_work(uv_work_t *w)
 	}
 	rf->out_rc = make_plan_dirs(&rf->plan, rf->out_err,
 				    sizeof(rf->out_err));
+	if (rf->out_rc != 0)
+		return;
+	drop_old(rf);
+	rf->out_rc = do_old_files(rf);
 	if (rf->out_rc == 0)
 		rf->out_rc = fetch_apply_owe(&rf->plan, &rf->local,
 					     &rf->fresh_owed, &rf->nnew,
 					     rf->out_err, sizeof(rf->out_err));
-	if (rf->out_rc == 0)
-		set_deadlines(rf, view);
+	if (rf->out_rc != 0)
+		return;
+	dedupe_fresh(rf);
+	rf->out_rc = owe_reset_restart(rf);
+	set_deadlines(rf, view);
 	if (rf->out_rc == 0 && rf->cfg->secnet_config && owes_config(rf)) {
 		rf->check = true;
 		rf->out_rc = fetch_candidate_write(&rf->plan, &rf->ocfg,
@@ -1657,6 +1862,11 @@ static void out_done(uv_work_t *w, int status)
 	for (size_t i = 0; i < rf->plan.nnotices; i++)
 		fetch_log(rf->log, lvl, "%s", rf->plan.notices[i]);
 	rf->sum.notices = rf->plan.nnotices;
+	if (rf->old_dropped > 0)
+		fetch_log(rf->log, FETCH_LOG_WARN, "%zu actions owed by an "
+			  "earlier run are no longer wanted (newer keys, a "
+			  "site gone, an output moved, or a damaged row): "
+			  "dropped", rf->old_dropped);
 	if (status != 0 || rf->out_rc != 0) {
 		fail(rf, false, "outputs: %s: nothing applied",
 		     status ? uv_strerror(status) : rf->out_err);

@@ -57,6 +57,7 @@ struct fetch_state {
 	 * pending_digest is what the open transaction writes. */
 	bool saved, pending;
 	uint8_t saved_digest[RR_HASH_LEN], pending_digest[RR_HASH_LEN];
+	bool empty; /* the load found nothing stored */
 	char vpn[FETCH_NAMELEN], zone[RR_MAX_NAME + 1];
 	struct fetch_hw head_hw;
 	bool has_mem;
@@ -1002,6 +1003,11 @@ out:
 	return rc;
 }
 
+bool fetch_state_empty(const struct fetch_state *st)
+{
+	return st->empty;
+}
+
 bool fetch_state_dirty(const struct fetch_state *st)
 {
 	uint8_t digest[RR_HASH_LEN];
@@ -1477,6 +1483,7 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 	memcpy(st->zone, cfg->zone, sizeof(st->zone));
 	(void)snprintf(st->v.vpn, sizeof(st->v.vpn), "%s", st->vpn);
 	st->store = store;
+	st->empty = true;
 	if (!store || !fetch_store_db(store))
 		return 0; /* read-only, and nothing stored yet */
 	if (check_owner(st, cfg, &empty, err, errlen) != 0)
@@ -1485,6 +1492,7 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 		rc = 0;
 		goto out;
 	}
+	st->empty = false;
 	if (load_head(st, &s, rep, err, errlen) != 0 ||
 	    load_pages(st, &s, err, errlen) != 0 ||
 	    load_sites(st, &s, rep, err, errlen) != 0)

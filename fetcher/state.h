@@ -95,6 +95,9 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
  */
 int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen);
 void fetch_state_staged(struct fetch_state *st, bool committed);
+/* True when fetch_state_load found nothing stored (no high-water marks
+ * to protect against rollback). */
+bool fetch_state_empty(const struct fetch_state *st);
 /* True when the store does not hold ST as it is now. */
 bool fetch_state_dirty(const struct fetch_state *st);
 

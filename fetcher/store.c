@@ -56,6 +56,7 @@ static const char *const owed_names[] = {
 	[FETCH_OWED_REMOVE] = "remove",
 	[FETCH_OWED_KEYS] = "keys",
 	[FETCH_OWED_RELOAD] = "reload",
+	[FETCH_OWED_DAMAGED] = "damaged",
 };
 
 const char *fetch_owed_kind_name(enum fetch_owed_kind k)
@@ -181,6 +182,32 @@ static void close_db(struct fetch_store *s)
 	s->db = NULL;
 }
 
+static int remove_logs(struct fetch_store *s, char *err, size_t errlen)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	char p[4096];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", s->path, sfx[i]) >=
+		    sizeof(p))
+			return serr(err, errlen, "%s: path too long", s->path);
+		if (unlink(p) != 0 && errno != ENOENT)
+			return serr(err, errlen, "%s: %s", p, strerror(errno));
+	}
+	return 0;
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	(void)close(fd);
+	return rc;
+}
+
 /* Moves the damaged store (and its WAL) aside for a post-mortem. */
 static int move_aside(struct fetch_store *s, char **aside, char *err,
 		      size_t errlen)
@@ -201,6 +228,9 @@ static int move_aside(struct fetch_store *s, char **aside, char *err,
 		if (i == 0 && !(*aside = strdup(to)))
 			return serr(err, errlen, "out of memory");
 	}
+	if (sync_dir(s->dir) != 0)
+		return serr(err, errlen, "%s: fsync: %s", s->dir,
+			    strerror(errno));
 	return 0;
 }
 
@@ -253,6 +283,10 @@ static int open_write(struct fetch_store *s, enum fetch_store_found *found,
 		return -1;
 	*found = stat(s->path, &sb) == 0 ? FETCH_STORE_EXISTING
 					 : FETCH_STORE_MISSING;
+	/* A log left beside a deleted store belongs to that store: SQLite
+	 * must not replay it into the new one. */
+	if (*found == FETCH_STORE_MISSING && remove_logs(s, err, errlen) != 0)
+		return -1;
 	if (open_db(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err,
 		    errlen) != 0)
 		return -1;
@@ -556,11 +590,10 @@ int fetch_store_owed(struct fetch_store *s, struct fetch_owed **v, size_t *n,
 			serr(err, errlen, "out of memory");
 			goto out;
 		}
-		if (r == -2) {
-			serr(err, errlen, "%s: journal row %" PRId64
-			     " is damaged", s->path, arr[cnt - 1].id);
-			goto out;
-		}
+		/* A damaged row must not make the whole journal unreadable
+		 * (every later run would stop there): the caller drops it. */
+		if (r == -2)
+			arr[cnt - 1].kind = FETCH_OWED_DAMAGED;
 	}
 	if (step != SQLITE_DONE) {
 		fetch_store_fail(s, "journal", err, errlen);

@@ -91,6 +91,7 @@ enum fetch_owed_kind {
 			       * holding DATA: adopted by secnet from the
 			       * ~update, or installed by us plus a reload */
 	FETCH_OWED_RELOAD,    /* the reload command must run successfully */
+	FETCH_OWED_DAMAGED,   /* a row that cannot be read: dropped */
 };
 const char *fetch_owed_kind_name(enum fetch_owed_kind k);
 
