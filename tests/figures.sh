@@ -73,9 +73,24 @@ for name, test, what in suites:
     bad = [l.get('case', '?') for l in mine if not l.get('ok')]
     rows.append('| %s | %s | %d of %d cases pass | %s |' % (
         name, what, len(mine) - len(bad), len(mine), ', '.join(bad) or 'none'))
+# Which cases: the behaviours, constraints and faults by name.
+detail = ['', '| suite | cases (✓ passed, ✗ failed) |', '| --- | --- |']
+for name, test, what in suites:
+    mine = [l for l in lines if l.get('suite') == name]
+    if name == 'kill' and mine:
+        k = mine[-1]
+        detail.append('| kill | %d kills at random moments, %d while the '
+                      'refresh was running; each run then finished by the '
+                      'next run (%s ms per uninterrupted refresh) |' % (
+                          k.get('kills', 0), k.get('killed_running', 0),
+                          k.get('refresh_ms', '?')))
+    elif mine:
+        detail.append('| %s | %s |' % (name, ', '.join(
+            ('✓ ' if l.get('ok') else '✗ ') + str(l.get('case', '?'))
+            for l in mine)))
 block = ['<!-- figures:begin -->',
          'Measured %s on %s by `tests/figures.sh`.' % (date, machine), ''] + \
-    rows + ['<!-- figures:end -->']
+    rows + detail + ['<!-- figures:end -->']
 text = open(readme).read()
 b, e = text.find('<!-- figures:begin -->'), text.find('<!-- figures:end -->')
 if b < 0 or e < b:
