@@ -1,27 +1,24 @@
 /*
  * apply.c - owed actions from a plan, and the file actions themselves.
  *
- * Durability is batched: all temporary files are written first, then one
- * syncfs() per file system makes their data durable, then the renames,
- * then one fsync per directory makes the renames durable.  A crash at any
- * point leaves each target old or new (never a torn file), and the
- * journal row, still present, makes the next run finish the job.
+ * The writes go through the atomic-write module's batch
+ * (fetch_atomic_batch: temporary files, one syncfs per file system,
+ * renames, one fsync per directory).  A crash at any point leaves each
+ * target old or new (never a torn file), and the journal row, still
+ * present, makes the next run finish the job.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
 #include "atomicfile.h"
 
-#define PK_UPDATE "~update"
-#define PK_TMP "~tmp"
-#define TMP_SUFFIX ".vpnrr-tmp"
+#define PK_UPDATE FETCH_PK_UPDATE
+#define PK_TMP FETCH_PK_TMP
+#define TMP_SUFFIX FETCH_ATOMIC_TMP_SUFFIX
 
 static int grow(struct fetch_owed **v, size_t n)
 {
@@ -213,115 +210,6 @@ out:
 
 /* ---- doing the file actions ---------------------------------------------- */
 
-static int syserr(char *err, size_t errlen, const char *what,
-		  const char *path)
-{
-	fetch_output_seterr(err, errlen, "%s: %s: %s", path, what,
-			    strerror(errno));
-	return -1;
-}
-
-static int dir_of(const char *path, char *out, size_t outlen)
-{
-	const char *slash = strrchr(path, '/');
-	size_t l = slash ? (size_t)(slash - path) : 0;
-
-	if (!slash || l + 1 > outlen)
-		return -1;
-	if (l == 0)
-		l = 1; /* "/file" lives in "/" */
-	memcpy(out, path, l);
-	out[l] = '\0';
-	return 0;
-}
-
-static int write_tmp(const struct fetch_owed *o, char *err, size_t errlen)
-{
-	int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
-	const uint8_t *p = o->data;
-	size_t left = o->len;
-	int fd;
-
-	/* A leftover from a killed run holds nothing we need. */
-	if (unlink(o->tmp) != 0 && errno != ENOENT)
-		return syserr(err, errlen, "cannot remove", o->tmp);
-	fd = open(o->tmp, flags, 0644);
-	if (fd < 0)
-		return syserr(err, errlen, "cannot create", o->tmp);
-	/* secnet reads these after dropping privileges, whatever our umask */
-	if (fchmod(fd, 0644) != 0)
-		goto fail;
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		p += w;
-		left -= (size_t)w;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	return 0;
-fail:
-	syserr(err, errlen, "cannot write", o->tmp);
-	if (fd >= 0)
-		(void)close(fd);
-	(void)unlink(o->tmp);
-	return -1;
-}
-
-/* Distinct directories of the actions, for the syncs. */
-static int add_dir(char ***dirs, size_t *n, const char *path)
-{
-	char d[PATH_MAX];
-	char **g;
-
-	if (dir_of(path, d, sizeof(d)) < 0)
-		return 0;
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*dirs)[i], d) == 0)
-			return 0;
-	g = realloc(*dirs, (*n + 1) * sizeof(*g));
-	if (!g)
-		return -1;
-	*dirs = g;
-	if (!(g[*n] = strdup(d)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-/* One syncfs per file system flushes every temporary file's data. */
-static int sync_data(char **dirs, size_t n, char *err, size_t errlen)
-{
-	dev_t seen[16];
-	size_t nseen = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct stat sb;
-		bool dup = false;
-		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &sb) != 0) {
-			if (fd >= 0)
-				(void)close(fd);
-			return syserr(err, errlen, "cannot open", dirs[i]);
-		}
-		for (size_t j = 0; j < nseen; j++)
-			dup |= seen[j] == sb.st_dev;
-		if (!dup && syncfs(fd) != 0) {
-			(void)close(fd);
-			return syserr(err, errlen, "cannot sync", dirs[i]);
-		}
-		if (!dup && nseen < sizeof(seen) / sizeof(seen[0]))
-			seen[nseen++] = sb.st_dev;
-		(void)close(fd);
-	}
-	return 0;
-}
-
 /* A ~update whose keys secnet (or we) already made live must not be
  * written again: secnet would take the same keys a second time. */
 static bool update_done(const struct fetch_owed *o)
@@ -345,72 +233,47 @@ int fetch_apply_files(const struct fetch_owed *v, size_t n, bool *done,
 		      struct fetch_apply_stats *stats, char *err,
 		      size_t errlen)
 {
-	char **dirs = NULL;
-	bool *made = calloc(n ? n : 1, sizeof(*made));
-	size_t ndirs = 0;
+	struct fetch_atomic_stats st = { 0, 0 };
+	struct fetch_atomic_op *ops = calloc(n ? n : 1, sizeof(*ops));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
+	bool *opdone = calloc(n ? n : 1, sizeof(*opdone));
+	size_t nops = 0;
 	int rc = -1;
 
-	if (!made) {
+	if (!ops || !idx || !opdone) {
 		fetch_output_seterr(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct fetch_owed *o = &v[i];
 		if (o->kind != FETCH_OWED_WRITE && o->kind != FETCH_OWED_REMOVE)
 			continue;
-		if (add_dir(&dirs, &ndirs, o->path) < 0) {
-			fetch_output_seterr(err, errlen, "out of memory");
-			goto out;
-		}
-		if (o->kind != FETCH_OWED_WRITE)
-			continue;
-		if (update_done(o)) {
+		if (o->kind == FETCH_OWED_WRITE && update_done(o)) {
 			done[i] = true;
 			stats->skipped++;
 			continue;
 		}
-		if (write_tmp(o, err, errlen) < 0)
-			goto out;
-		made[i] = true;
+		ops[nops].kind = o->kind == FETCH_OWED_WRITE
+					 ? FETCH_ATOMIC_OP_WRITE
+					 : FETCH_ATOMIC_OP_REMOVE;
+		ops[nops].path = o->path;
+		ops[nops].tmp = o->tmp;
+		ops[nops].data = o->data;
+		ops[nops].len = o->len;
+		ops[nops].mode = 0644; /* secnet reads them unprivileged */
+		idx[nops++] = i;
 	}
-	if (sync_data(dirs, ndirs, err, errlen) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		const struct fetch_owed *o = &v[i];
-		if (made[i]) {
-			if (rename(o->tmp, o->path) != 0) {
-				syserr(err, errlen, "cannot rename into place",
-				       o->path);
-				goto out;
-			}
-			made[i] = false;
-			done[i] = true;
-			stats->written++;
-		}
-		else if (o->kind == FETCH_OWED_REMOVE) {
-			if (unlink(o->path) == 0)
-				stats->removed++;
-			else if (errno != ENOENT) {
-				syserr(err, errlen, "cannot remove", o->path);
-				goto out;
-			}
-			done[i] = true;
-		}
-	}
-	for (size_t i = 0; i < ndirs; i++)
-		if (fetch_dir_sync(dirs[i], err, errlen) < 0)
-			goto out;
-	rc = 0;
+	rc = fetch_atomic_batch(ops, nops, opdone, &st, err, errlen);
+	for (size_t j = 0; j < nops; j++)
+		done[idx[j]] = opdone[j];
+	stats->written += st.written;
+	stats->removed += st.removed;
 out:
-	for (size_t i = 0; i < n; i++)
-		if (made[i])
-			(void)unlink(v[i].tmp);
 	if (rc != 0)
 		for (size_t i = 0; i < n; i++)
 			done[i] = false; /* not durable yet: owed still */
-	for (size_t i = 0; i < ndirs; i++)
-		free(dirs[i]);
-	free(dirs);
-	free(made);
+	free(ops);
+	free(idx);
+	free(opdone);
 	return rc;
 }

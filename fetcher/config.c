@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "output.h"
 
 #define MAX_LINE 4096  /* a longer line is a mistake, not a config */
 #define MAX_TOKENS 300 /* keyword + FETCH_MAX_RESTRICT prefixes + slack */
@@ -26,10 +27,6 @@ enum slot {
 	SLOT_VPN,
 	SLOT_ZONE,
 	SLOT_STATE_DIR,
-	SLOT_OUT_SECNET,
-	SLOT_OUT_PEER_KEYS,
-	SLOT_OUT_SITES_FILE,
-	SLOT_OUT_JSON,
 	SLOT_RELOAD,
 	SLOT_REFRESH,
 	SLOT_CONCURRENCY,
@@ -55,6 +52,7 @@ struct parser {
 	unsigned line;
 	struct fetch_config *cfg;
 	unsigned set_line[SLOT__COUNT];
+	unsigned out_line[FETCH_OUTPUTS_MAX]; /* per fetch_outputs[] entry */
 	char *err;
 	size_t errlen;
 };
@@ -365,48 +363,32 @@ static int claim(struct parser *p, const char *kw, enum slot s)
 	return 0;
 }
 
-static char **output_slot(struct fetch_config *c, enum slot s)
-{
-	switch (s) {
-	case SLOT_OUT_SECNET:
-		return &c->out_secnet;
-	case SLOT_OUT_PEER_KEYS:
-		c->out_peer_keys_set = true;
-		return &c->out_peer_keys;
-	case SLOT_OUT_SITES_FILE:
-		return &c->out_sites_file;
-	default:
-		return &c->out_json;
-	}
-}
-
+/* `output KIND PATH': the kinds are the output drivers' keywords, each
+ * its own single-valued keyword, and the driver says where PATH goes. */
 static int kw_output(struct parser *p, const char *kw, char **a, size_t n)
 {
-	static const struct {
-		const char *kind;
-		enum slot slot;
-	} kinds[] = {
-		{ "secnet", SLOT_OUT_SECNET },
-		{ "peer-keys", SLOT_OUT_PEER_KEYS },
-		{ "sites-file", SLOT_OUT_SITES_FILE },
-		{ "json", SLOT_OUT_JSON },
-	};
-	char full[64];
+	const struct fetch_output_driver *d = fetch_output_find(a[0]);
+	char full[64], known[256] = "";
+	size_t i;
 
 	(void)n;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(a[0], kinds[i].kind) != 0)
-			continue;
-		/* Each kind is its own single-valued keyword. */
-		(void)snprintf(full, sizeof(full), "output %s", a[0]);
-		if (claim(p, full, kinds[i].slot) != 0)
-			return -1;
-		return set_path(p, full, a[1],
-				output_slot(p->cfg, kinds[i].slot));
+	if (!d) {
+		for (i = 0; i < fetch_noutputs; i++)
+			(void)snprintf(known + strlen(known),
+				       sizeof(known) - strlen(known), "%s%s",
+				       i ? ", " : "", fetch_outputs[i]->keyword);
+		return perr(p, kw, "%s: unknown output (%s)", a[0], known);
 	}
-	return perr(p, kw,
-		    "%s: unknown output (secnet, peer-keys, sites-file, json)",
-		    a[0]);
+	for (i = 0; fetch_outputs[i] != d; i++)
+		;
+	(void)snprintf(full, sizeof(full), "output %s", a[0]);
+	if (p->out_line[i])
+		return perr(p, full, "already set on line %u", p->out_line[i]);
+	p->out_line[i] = p->line;
+	if (d == &fetch_output_peerkeys)
+		p->cfg->out_peer_keys_set = true;
+	return set_path(p, full, a[1],
+			(char **)((char *)p->cfg + d->config_path));
 }
 
 static int kw_reload(struct parser *p, const char *kw, char **a, size_t n)

@@ -95,20 +95,22 @@ static uint64_t wall_now(const struct app *a)
 static void save_status(struct app *a, json_t *report)
 {
 	char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
-	char path[4096], tmp[4200], err[512];
+	char path[4096], err[512];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir,
-			     STATUS_FILE) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-		    sizeof(tmp)) {
+			     STATUS_FILE) >= sizeof(path)) {
 		fetch_log(&a->log, FETCH_LOG_ERR, "%s: path too long",
 			  a->cfg.state_dir);
 		goto out;
 	}
-	if (!text || fetch_atomic_write(path, tmp, (const uint8_t *)text,
-					strlen(text), err, sizeof(err)) != 0)
-		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: %s", path,
-			  text ? err : "out of memory");
+	/* Monitoring reads it at any time: old or new, never half. */
+	if (!text)
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: out of "
+			  "memory", path);
+	else if (fetch_atomic_write(path, NULL, (const uint8_t *)text,
+				    strlen(text), 0644, 0, err,
+				    sizeof(err)) != 0)
+		fetch_log(&a->log, FETCH_LOG_ERR, "%s", err);
 out:
 	free(text);
 }

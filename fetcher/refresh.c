@@ -1489,21 +1489,6 @@ static void run_check(struct fetch_refresh *rf)
 	if (rc != 0)
 		on_check(-1, "could not be started", rf);
 }
-static const struct fetch_output_ops *const all_outputs[] = {
-	&fetch_output_secnet, &fetch_output_peerkeys, &fetch_output_sitesfile,
-	&fetch_output_json,
-};
-
-static bool output_enabled(const struct fetch_refresh *rf,
-			   const struct fetch_output_ops *o)
-{
-	if (o == &fetch_output_secnet || o == &fetch_output_peerkeys)
-		return rf->cfg->out_secnet != NULL;
-	if (o == &fetch_output_sitesfile)
-		return rf->cfg->out_sites_file != NULL;
-	return rf->cfg->out_json != NULL;
-}
-
 /* Dry run: which planned files differ from what is on disk. */
 static size_t count_differences(const struct fetch_plan *plan)
 {
@@ -1596,20 +1581,14 @@ static int site_name_cmp(const void *key, const void *elem)
 static uint64_t keys_window(const struct fetch_refresh *rf,
 			    const struct fetch_view *view, const char *live)
 {
-	const char *base = strrchr(live, '/');
 	char name[FETCH_SITENAME_MAX];
 	const struct fetch_site *s;
 	uint64_t ms;
-	size_t i;
 
 	if (!rf->cfg->peer_keys_wait_auto)
 		return (rf->cfg->peer_keys_wait_ms + 999) / 1000;
-	base = base ? base + 1 : live;
-	if (strncmp(base, "peer.", 5) != 0)
+	if (fetch_peerkeys_site(live, name, sizeof(name)) != 0)
 		return SECNET_KEY_LIFETIME_S + 60;
-	for (i = 0; base[5 + i] && i + 1 < sizeof(name); i++)
-		name[i] = base[5 + i] == ',' ? '/' : base[5 + i];
-	name[i] = '\0';
 	s = bsearch(name, view->sites, view->nsites, sizeof(*view->sites),
 		    site_name_cmp);
 	if (!s || !s->site)
@@ -1812,13 +1791,12 @@ static void out_work(uv_work_t *w)
 
 	/* Planning reads only the view: it comes first, so that what
 	 * earlier runs owe can be judged against it. */
-	for (size_t i = 0; i < sizeof(all_outputs) / sizeof(all_outputs[0]);
-	     i++) {
-		if (!output_enabled(rf, all_outputs[i]))
+	for (size_t i = 0; i < fetch_noutputs; i++) {
+		const struct fetch_output_driver *d = fetch_outputs[i];
+		if (!d->enabled(&rf->ocfg))
 			continue;
-		rf->out_rc = all_outputs[i]->plan(&rf->ocfg, view, &rf->plan,
-						  rf->out_err,
-						  sizeof(rf->out_err));
+		rf->out_rc = d->plan(&rf->ocfg, view, &rf->plan, rf->out_err,
+				     sizeof(rf->out_err));
 		if (rf->out_rc != 0)
 			return;
 	}
@@ -2080,14 +2058,7 @@ static int make_dns(struct fetch_refresh *rf, char *err, size_t errlen)
 
 static void output_cfg(struct fetch_refresh *rf)
 {
-	const struct fetch_config *c = rf->cfg;
-
-	rf->ocfg.secnet_dir = c->out_secnet;
-	rf->ocfg.pubkeys_dir = c->out_peer_keys;
-	rf->ocfg.sitesfile_path = c->out_sites_file;
-	rf->ocfg.json_path = c->out_json;
-	rf->ocfg.default_dh = c->sites_dh;
-	rf->ocfg.default_hash = c->sites_hash;
+	fetch_output_cfg_from(&rf->ocfg, rf->cfg);
 }
 
 /* This node's own site files (local-site): secnet never reads them for
@@ -2095,19 +2066,16 @@ static void output_cfg(struct fetch_refresh *rf)
 static void local_paths(struct fetch_refresh *rf)
 {
 	const struct fetch_config *c = rf->cfg;
-	char name[FETCH_SITENAME_MAX], mangled[FETCH_SITENAME_MAX];
-	char file[FETCH_SITENAME_MAX + 16];
+	char name[FETCH_SITENAME_MAX];
 
 	if (!c->has_local_site || !c->out_secnet)
 		return;
 	say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
-	fetch_site_mangle(name, mangled);
-	say(file, sizeof(file), "site.%s.conf", mangled);
-	if (fetch_path_join(rf->local_config, sizeof(rf->local_config),
-			    c->out_secnet, file, NULL) == 0)
+	if (fetch_secnet_site_path(rf->local_config, sizeof(rf->local_config),
+				   c->out_secnet, name) == 0)
 		rf->local.config_path = rf->local_config;
-	if (fetch_path_join(rf->local_keys, sizeof(rf->local_keys),
-			    c->out_peer_keys, "peer.", mangled) == 0)
+	if (fetch_peerkeys_path(rf->local_keys, sizeof(rf->local_keys),
+				c->out_peer_keys, name) == 0)
 		rf->local.keys_path = rf->local_keys;
 }
 

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "atomicfile.h"
 #include "rr.h"
 #include "util.h"
 
@@ -193,73 +194,24 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int pub_write_file(const char *path, const void *data, size_t len,
 		   mode_t mode, bool excl, struct pub_err *e)
 {
-	char tmp[4096];
-	int fd = -1, rc = -1;
+	char err[1024];
 
-	if (!pub_fmt(tmp, sizeof(tmp), "%s.tmp", path))
-		return pub_errf(e, PUB_EXIT_IO, path, 0, "write",
-				"path too long");
+	/* Checked first for the plain message; link(2) in the atomic write
+	 * is what guarantees it. */
 	if (excl && access(path, F_OK) == 0)
 		return pub_errf(e, PUB_EXIT_INVALID, path, 0, "write",
 				"file exists; refusing to overwrite it");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return pub_errf(e, PUB_EXIT_IO, tmp, 0, "create", "%s%s",
-				strerror(errno),
-				errno == EEXIST ? " (left over from a failed "
-						  "run? remove it)" : "");
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
-		pub_errf(e, PUB_EXIT_IO, tmp, 0, "write", "%s", strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		pub_errf(e, PUB_EXIT_IO, tmp, 0, "write", "%s", strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (excl) {
-		if (link(tmp, path) != 0) {
-			pub_errf(e, errno == EEXIST ? PUB_EXIT_INVALID
-				 : PUB_EXIT_IO, path, 0, "write", "%s",
-				 errno == EEXIST ? "file exists; refusing to "
-				 "overwrite it" : strerror(errno));
-			goto out;
-		}
-		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
-		pub_errf(e, PUB_EXIT_IO, path, 0, "rename", "%s",
-			 strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
+	if (fetch_atomic_write(path, NULL, data, len, mode,
+			       excl ? FETCH_ATOMIC_EXCL : 0, err,
+			       sizeof(err)) == 0)
+		return 0;
+	if (excl && errno == EEXIST)
+		return pub_errf(e, PUB_EXIT_INVALID, path, 0, "write",
+				"file exists; refusing to overwrite it");
+	return pub_errf(e, PUB_EXIT_IO, NULL, 0, NULL, "%s", err);
 }
 
 int pub_out_open(struct pub_out *o, struct pub_err *e)

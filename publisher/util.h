@@ -52,8 +52,9 @@ void pub_free_wipe(void *p, size_t len);
  * PATH "-" is standard input. */
 int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 		  struct pub_err *e);
-/* Writes DATA to PATH atomically: PATH.tmp, fsync, rename.  With EXCL the
- * final name must not exist (checked atomically with link(2)). */
+/* Writes DATA to PATH atomically (atomicfile.h: a fixed temporary name,
+ * fsync, rename, directory fsync).  With EXCL the final name must not
+ * exist (checked atomically with link(2)). */
 int pub_write_file(const char *path, const void *data, size_t len,
 		   mode_t mode, bool excl, struct pub_err *e);
 

@@ -166,3 +166,50 @@ char *example_rsa1_key(const char *group, const char *text)
 			  tl, sodium_base64_VARIANT_ORIGINAL);
 	return out;
 }
+
+void example_applied_free(struct example_applied *res)
+{
+	fetch_owed_free(res->owed, res->nowed);
+	memset(res, 0, sizeof(*res));
+}
+
+int example_apply(const struct fetch_plan *plan,
+		  struct example_applied *res, char *err, size_t errlen)
+{
+	struct fetch_apply_stats st = { 0, 0, 0 };
+	size_t nwrites = 0;
+	bool *done = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (fetch_apply_owe(plan, NULL, &res->owed, &res->nowed, err,
+			    errlen) < 0)
+		goto out;
+	done = calloc(res->nowed + 1, sizeof(*done));
+	if (!done) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (fetch_apply_files(res->owed, res->nowed, done, &st, err,
+			      errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < res->nowed; i++) {
+		const struct fetch_owed *o = &res->owed[i];
+
+		nwrites += o->kind == FETCH_OWED_WRITE;
+		res->reload_needed |= o->kind == FETCH_OWED_RELOAD;
+		if (o->kind != FETCH_OWED_KEYS || res->nupdates >= 16)
+			continue;
+		res->updates[res->nupdates].live_path = o->path;
+		res->updates[res->nupdates].data = o->data;
+		res->updates[res->nupdates++].len = o->len;
+	}
+	res->files_written = st.written;
+	res->files_removed = st.removed;
+	/* Each planned file owes at most one write. */
+	res->files_unchanged = plan->nfiles - nwrites;
+	rc = 0;
+out:
+	free(done);
+	return rc;
+}

@@ -3,8 +3,11 @@
 #ifndef VPNRR_TEST_OUTPUTS_EXAMPLE_H
 #define VPNRR_TEST_OUTPUTS_EXAMPLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "apply.h"
 #include "output.h"
 #include "view.h"
 
@@ -34,6 +37,27 @@ int example_build(struct example *ex, const char *vpn,
 		  const struct example_spec *specs, size_t n, char *err,
 		  size_t errlen);
 void example_free(struct example *ex);
+
+/* What applying a plan the fetcher's way did (example_apply). */
+struct example_applied {
+	size_t files_written, files_unchanged, files_removed;
+	bool reload_needed;         /* a RELOAD action was owed */
+	struct fetch_owed *owed;    /* every owed action */
+	size_t nowed;
+	struct example_update {     /* the KEYS hand-overs, in order */
+		const char *live_path; /* borrowed from owed */
+		const uint8_t *data;
+		size_t len;
+	} updates[16];
+	size_t nupdates;
+};
+
+/* Applies PLAN as a refresh does: fetch_apply_owe (nothing local), then
+ * fetch_apply_files.  RES is always initialised; free it with
+ * example_applied_free.  0, or -1 with ERR. */
+int example_apply(const struct fetch_plan *plan,
+		  struct example_applied *res, char *err, size_t errlen);
+void example_applied_free(struct example_applied *res);
 
 /* "0000GGGG:rsa1:BASE64(TEXT)" for rsa1 public key text TEXT; a new
  * string or NULL. */

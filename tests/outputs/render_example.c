@@ -39,14 +39,14 @@ static char *read_line(const char *path)
 
 static int run(struct example *ex, const char *outdir, const char *dh)
 {
-	const struct fetch_output_ops *ops[] = {
+	const struct fetch_output_driver *ops[] = {
 		&fetch_output_secnet, &fetch_output_peerkeys,
 		&fetch_output_sitesfile, &fetch_output_json,
 	};
 	char sdir[4096], pk[4096], sites[4096], json[4096], defdh[2100];
 	char err[FETCH_OUTPUT_ERRLEN];
 	struct fetch_output_cfg cfg;
-	struct fetch_apply_result res;
+	struct example_applied res;
 	struct fetch_plan plan;
 	int rc = 1;
 
@@ -67,21 +67,21 @@ static int run(struct example *ex, const char *outdir, const char *dh)
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (ops[i]->plan(&cfg, &ex->view, &plan, err, sizeof(err)) <
 		    0) {
-			fprintf(stderr, "%s: %s\n", ops[i]->name, err);
+			fprintf(stderr, "%s: %s\n", ops[i]->keyword, err);
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < plan.nnotices; i++)
 		printf("notice: %s\n", plan.notices[i]);
-	if (fetch_plan_apply(&plan, &res, err, sizeof(err)) < 0) {
+	if (example_apply(&plan, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "apply: %s\n", err);
-		fetch_apply_result_free(&res);
+		example_applied_free(&res);
 		goto out;
 	}
 	printf("written %zu unchanged %zu removed %zu reload %d\n",
 	       res.files_written, res.files_unchanged, res.files_removed,
 	       (int)res.reload_needed);
-	fetch_apply_result_free(&res);
+	example_applied_free(&res);
 	rc = 0;
 out:
 	fetch_plan_free(&plan);

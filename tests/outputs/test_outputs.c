@@ -1,5 +1,6 @@
 /*
- * test_outputs.c - the outputs and the common applier: base91s against
+ * test_outputs.c - the output drivers, applied the way a refresh does
+ * (owed actions, then the file actions): base91s against
  * secnet's own encoder, exact file contents, incremental behaviour
  * (nothing written when nothing changed, a key change is a peer-keys
  * update only, an endpoint change rewrites one file), removals, notices.
@@ -287,7 +288,7 @@ struct fixture {
 	struct fetch_output_cfg cfg;
 	struct example ex;
 	struct fetch_plan plan;
-	struct fetch_apply_result res;
+	struct example_applied res;
 };
 
 static int setup(void **state)
@@ -333,7 +334,7 @@ static int teardown(void **state)
 	int rc = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
 	fetch_plan_free(&f->plan);
-	fetch_apply_result_free(&f->res);
+	example_applied_free(&f->res);
 	example_free(&f->ex);
 	free(f);
 	return rc;
@@ -352,25 +353,25 @@ static void build(struct fixture *f, const struct example_spec *specs,
 /* Plans OPS for the current view and applies the plan; the plan (with
  * its notices) and the result stay in F for the test to inspect. */
 static void run_ops(struct fixture *f,
-		    const struct fetch_output_ops *const *ops, size_t nops)
+		    const struct fetch_output_driver *const *ops, size_t nops)
 {
 	char err[FETCH_OUTPUT_ERRLEN];
 
 	fetch_plan_free(&f->plan);
-	fetch_apply_result_free(&f->res);
+	example_applied_free(&f->res);
 	for (size_t i = 0; i < nops; i++)
 		if (ops[i]->plan(&f->cfg, &f->ex.view, &f->plan, err,
 				 sizeof(err)) < 0)
-			fail_msg("%s: %s", ops[i]->name, err);
-	if (fetch_plan_apply(&f->plan, &f->res, err, sizeof(err)) < 0)
+			fail_msg("%s: %s", ops[i]->keyword, err);
+	if (example_apply(&f->plan, &f->res, err, sizeof(err)) < 0)
 		fail_msg("apply: %s", err);
 }
 
-static const struct fetch_output_ops *const all_ops[] = {
+static const struct fetch_output_driver *const all_ops[] = {
 	&fetch_output_secnet, &fetch_output_peerkeys,
 	&fetch_output_sitesfile, &fetch_output_json,
 };
-static const struct fetch_output_ops *const secnet_ops[] = {
+static const struct fetch_output_driver *const secnet_ops[] = {
 	&fetch_output_secnet, &fetch_output_peerkeys,
 };
 
@@ -573,7 +574,7 @@ static void test_sitesfile_exact(void **state)
 static void test_json_exact(void **state)
 {
 	struct fixture *f = *state;
-	static const struct fetch_output_ops *const ops[] = {
+	static const struct fetch_output_driver *const ops[] = {
 		&fetch_output_json,
 	};
 
@@ -815,7 +816,8 @@ static void test_install_live(void **state)
 	snprintf(live, sizeof(live), "%s/peer.test,london,beta", f->pk);
 	snprintf(upd, sizeof(upd), "%s~update", live);
 	assert_int_equal(fetch_atomic_write(upd, NULL, (const uint8_t *)data,
-					    strlen(data), err, sizeof(err)),
+					    strlen(data), 0644, 0, err,
+					    sizeof(err)),
 			 0);
 	assert_int_equal(fetch_peerkeys_install_live(live,
 						     (const uint8_t *)data,

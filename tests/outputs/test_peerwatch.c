@@ -45,7 +45,7 @@ static void write_file(const char *path, const char *text)
 	char err[256];
 
 	if (fetch_atomic_write(path, NULL, (const uint8_t *)text, strlen(text),
-			       err, sizeof(err)) < 0)
+			       0644, 0, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 }
 

@@ -1,5 +1,5 @@
 /*
- * out_secnet.c - secnet configuration in make-secnet-sites' structure.
+ * secnet.c - the secnet driver: secnet configuration in make-secnet-sites' structure.
  *
  * DIR/sites.conf holds the PREFIXvpn-data tree, the PREFIXvpn lists and
  * PREFIXall-sites exactly as make-secnet-sites writes them, except that
@@ -15,81 +15,19 @@
  * DNS lookup (resolver.c), anything else is looked up as a host name.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
+#include "config.h"
+#include "secnet_site.h"
 
 /* make-secnet-sites' limit on DH modulus bits, in hex digits. */
 #define DH_MAX_HEX ((8200 + 3) / 4)
 
 /* Hash closures that secnet 0.6.7 defines (checked with secnet -j). */
 static const char *const secnet_hashes[] = { "md5", "sha1" };
-
-static bool copy_part(const char *s, size_t len, char out[FETCH_NAMECOMP_MAX])
-{
-	if (!rr_name_valid(s, len))
-		return false;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
-}
-
-bool fetch_site_split(const char *name, struct fetch_site_names *out)
-{
-	const char *a = strchr(name, '/');
-	const char *b = a ? strchr(a + 1, '/') : NULL;
-
-	if (!a || !b || strchr(b + 1, '/'))
-		return false;
-	return copy_part(name, (size_t)(a - name), out->vpn) &&
-	       copy_part(a + 1, (size_t)(b - a - 1), out->location) &&
-	       copy_part(b + 1, strlen(b + 1), out->site);
-}
-
-static size_t count_v4(const struct rr_record *r)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->nnets; i++)
-		n += r->nets[i].addr.family == 4;
-	return n;
-}
-
-bool fetch_secnet_site_usable(const struct fetch_site *s,
-			      struct fetch_plan *plan)
-{
-	struct fetch_site_names nm;
-	struct fetch_text t;
-	size_t nkeys;
-
-	if (!fetch_site_split(s->name, &nm)) {
-		if (plan)
-			fetch_plan_notice(plan, "site %s: name not usable "
-					  "by secnet, skipped", s->name);
-		return false;
-	}
-	if (count_v4(s->site) == 0) {
-		if (plan)
-			fetch_plan_notice(plan, "site %s: no IPv4 network, "
-					  "not given to secnet", s->name);
-		return false;
-	}
-	fetch_text_init(&t);
-	nkeys = fetch_peerkeys_render(s, &t, NULL);
-	if (t.failed && plan)
-		plan->oom = true;
-	fetch_text_free(&t);
-	if (nkeys == 0) {
-		if (plan)
-			fetch_plan_notice(plan, "site %s: no key secnet "
-					  "understands, not given to secnet",
-					  s->name);
-		return false;
-	}
-	return true;
-}
 
 /* ---- configuration checks ------------------------------------------------ */
 
@@ -150,11 +88,8 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 static void site_file_name(const struct fetch_site *s,
 			   char out[FETCH_SITENAME_MAX + 16])
 {
-	char mangled[FETCH_SITENAME_MAX];
-
-	fetch_site_mangle(s->name, mangled);
 	/* Both parts are bounded: the result always fits. */
-	(void)snprintf(out, FETCH_SITENAME_MAX + 16, "site.%s.conf", mangled);
+	(void)fetch_secnet_site_file(out, FETCH_SITENAME_MAX + 16, s->name);
 }
 
 /* "[192.0.2.1]", "[2001:db8::1]" or "host.example"; LEN is at least
@@ -287,16 +222,17 @@ static void render_site(const struct fetch_output_cfg *cfg,
 			struct fetch_plan *plan)
 {
 	const struct rr_record *r = s->site;
-	char mangled[FETCH_SITENAME_MAX];
+	char pk[4096];
 
-	fetch_site_mangle(s->name, mangled);
 	fetch_text_addf(t, "# %s, written by vpnrr-fetch from verified "
 			"records: do not edit.\n", s->name);
 	fetch_text_addf(t, "      S%s {\n        name \"%s\";\n", nm->site,
 			s->name);
-	fetch_text_addf(t, "        peer-keys \"%s/peer.%s\";\n",
-			cfg->pubkeys_dir ? cfg->pubkeys_dir : FETCH_PUBKEYS_DIR,
-			mangled);
+	if (fetch_peerkeys_path(pk, sizeof(pk), cfg->pubkeys_dir ?
+				cfg->pubkeys_dir : FETCH_PUBKEYS_DIR,
+				s->name) < 0)
+		t->failed = true; /* the configuration checked the length */
+	fetch_text_addf(t, "        peer-keys \"%s\";\n", pk);
 	render_address(s, t, plan);
 	render_dh_hash(s, t, plan);
 	render_tunable(t, "key-lifetime", r->key_lifetime);
@@ -488,7 +424,14 @@ out:
 	return rc;
 }
 
-const struct fetch_output_ops fetch_output_secnet = {
-	"secnet",
-	secnet_plan,
+static bool secnet_enabled(const struct fetch_output_cfg *cfg)
+{
+	return cfg->secnet_dir != NULL;
+}
+
+const struct fetch_output_driver fetch_output_secnet = {
+	.keyword = "secnet",
+	.config_path = offsetof(struct fetch_config, out_secnet),
+	.enabled = secnet_enabled,
+	.plan = secnet_plan,
 };

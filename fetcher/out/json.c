@@ -1,5 +1,5 @@
 /*
- * out_json.c - the verified state as JSON, for monitoring and other
+ * json.c - the JSON driver: the verified state as JSON, for monitoring and other
  * tooling.
  *
  * Unlike secnet's output nothing is filtered: IPv6 networks, every key
@@ -8,6 +8,7 @@
  * the applier writes nothing.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "config.h"
 #include "output.h"
 
 /* Sets KEY to V (a new reference, consumed); false when V is NULL or the
@@ -260,7 +262,14 @@ out:
 	return rc;
 }
 
-const struct fetch_output_ops fetch_output_json = {
-	"json",
-	json_plan,
+static bool json_enabled(const struct fetch_output_cfg *cfg)
+{
+	return cfg->json_path != NULL;
+}
+
+const struct fetch_output_driver fetch_output_json = {
+	.keyword = "json",
+	.config_path = offsetof(struct fetch_config, out_json),
+	.enabled = json_enabled,
+	.plan = json_plan,
 };

@@ -1,5 +1,5 @@
 /*
- * out_sitesfile.c - a sites file for the unmodified make-secnet-sites, so
+ * sitesfile.c - the sites-file driver: a sites file for the unmodified make-secnet-sites, so
  * that the old tool chain keeps working from verified DNS data.
  *
  * What make-secnet-sites 0.1.18 (secnet 0.6.7) accepts, checked by
@@ -15,10 +15,12 @@
  * --pubkeys-install.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "output.h"
+#include "config.h"
+#include "secnet_site.h"
 
 #define MSS_MAX_NAME 33  /* make-secnet-sites max['name'] */
 #define MSS_MAX_EMAIL 1023
@@ -329,7 +331,14 @@ static int sitesfile_plan(const struct fetch_output_cfg *cfg,
 	return 0;
 }
 
-const struct fetch_output_ops fetch_output_sitesfile = {
-	"sites-file",
-	sitesfile_plan,
+static bool sitesfile_enabled(const struct fetch_output_cfg *cfg)
+{
+	return cfg->sitesfile_path != NULL;
+}
+
+const struct fetch_output_driver fetch_output_sitesfile = {
+	.keyword = "sites-file",
+	.config_path = offsetof(struct fetch_config, out_sites_file),
+	.enabled = sitesfile_enabled,
+	.plan = sitesfile_plan,
 };

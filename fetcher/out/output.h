@@ -1,24 +1,22 @@
 /*
- * output.h - one interface for everything vpnrr-fetch writes from a
- * verified view: secnet configuration, secnet peer-keys files, a
- * make-secnet-sites sites file, JSON (and WireGuard later).
+ * output.h - everything vpnrr-fetch writes from a verified view (secnet
+ * configuration, secnet peer-keys files, a make-secnet-sites sites file,
+ * JSON; WireGuard later), behind one table of drivers.  README.md in
+ * this directory is the guide to writing a driver.
  *
- * An output is a planner: it turns a view into a plan, the complete list
+ * A driver is a planner: it turns a view into a plan, the complete list
  * of files it wants on disk (path, bytes, kind) plus the directory
- * patterns it owns, and a list of notices (things in the view it could not
- * render, e.g. IPv6 networks for secnet).  Planning only reads the view;
- * it touches no file.  One common applier then makes the disk match a
- * plan: a file is written only when its bytes differ from what is there
- * (an unchanged refresh writes nothing), always atomically, peer-keys
- * files through secnet's ~update protocol, and owned files that are no
- * longer planned (sites that disappeared) are removed.
+ * patterns it owns, and a list of notices (things in the view it could
+ * not render, e.g. IPv6 networks for secnet).  Planning only reads the
+ * view; it touches no file.  The fetcher then turns the plans into owed
+ * actions (apply.h: only files whose bytes differ, owned files no longer
+ * planned, peer-keys hand-overs, a restart when secnet configuration
+ * changed), journals them and does them through the atomic-write module
+ * (atomicfile.h).
  *
- * Threading: planners and the applier are plain synchronous functions
- * that do blocking file I/O (read, write, fsync, rename).  They keep no
+ * Threading: planners are plain synchronous functions.  They keep no
  * state between calls, use no global state and only thread-safe libc
- * calls, so the orchestrator runs plan + apply inside uv_queue_work() and
- * the event loop is never blocked.  Plans of different outputs may be
- * built in parallel; two applies must not write the same files at once.
+ * calls, so the fetcher runs them inside uv_queue_work().
  */
 #ifndef VPNRR_FETCH_OUTPUT_H
 #define VPNRR_FETCH_OUTPUT_H
@@ -29,6 +27,8 @@
 
 #include "view.h"
 
+struct fetch_config;
+
 #define FETCH_OUTPUT_ERRLEN 320
 
 /* secnet's default peer-keys directory (make-secnet-sites --pubkeys-dir). */
@@ -36,10 +36,19 @@
 #define FETCH_SECNET_MAIN "sites.conf"
 #define FETCH_VPN_CONTACT "root@localhost"
 
+/* secnet's peer-keys protocol names (NOTES.peer-keys in secnet): the
+ * config manager writes FILE~tmp and renames it to FILE~update; secnet
+ * moves that to FILE~proc and then onto FILE. */
+#define FETCH_PK_UPDATE "~update"
+#define FETCH_PK_TMP "~tmp"
+#define FETCH_PK_PROC "~proc"
+
+/* What a planned file is, which is all the journal needs to know. */
 enum fetch_file_kind {
-	FETCH_FILE_CONFIG,   /* secnet configuration: a change needs a reload */
-	FETCH_FILE_PEERKEYS, /* secnet peer-keys: written as FILE~update */
-	FETCH_FILE_STATE,    /* other outputs (sites file, JSON): no reload */
+	FETCH_FILE_CONFIG,   /* secnet configuration: a change needs a restart */
+	FETCH_FILE_PEERKEYS, /* secnet peer-keys: changes handed over as
+			      * FILE~update, then watched */
+	FETCH_FILE_STATE,    /* other outputs (sites file, JSON): just written */
 };
 
 /* Where and how outputs write.  Strings are borrowed.  Directories are
@@ -59,6 +68,10 @@ struct fetch_output_cfg {
 	/* JSON */
 	const char *json_path;
 };
+
+/* The outputs' view of the fetcher's configuration (borrowing from C). */
+void fetch_output_cfg_from(struct fetch_output_cfg *out,
+			   const struct fetch_config *c);
 
 /* ---- text being built ---------------------------------------------------- */
 
@@ -86,10 +99,10 @@ struct fetch_plan_file {
 	enum fetch_file_kind kind;
 };
 
-/* Files named PREFIX*SUFFIX in DIR belong to the plan's output: the
- * applier removes those the plan no longer lists.  For FETCH_FILE_PEERKEYS
- * the config manager's own variants NAME~update and NAME~tmp go with NAME;
- * secnet's ~proc and ~incoming are never touched. */
+/* Files named PREFIX*SUFFIX in DIR belong to the plan's output: those
+ * the plan no longer lists are owed a removal.  For FETCH_FILE_PEERKEYS
+ * the config manager's own variants NAME~update and NAME~tmp go with
+ * NAME; secnet's ~proc and ~incoming are never touched. */
 struct fetch_plan_dir {
 	char *dir, *prefix, *suffix; /* owned */
 	enum fetch_file_kind kind;
@@ -119,44 +132,21 @@ int fetch_plan_own(struct fetch_plan *p, enum fetch_file_kind kind,
 void fetch_plan_notice(struct fetch_plan *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- applying a plan ----------------------------------------------------- */
-
-/* A peer-keys file written as LIVE~update: hand it to a peerwatch. */
-struct fetch_peerkeys_update {
-	char *live_path; /* owned */
-	uint8_t *data;   /* owned copy of what was written */
-	size_t len;
-};
-
-struct fetch_apply_result {
-	size_t files_written, files_unchanged, files_removed;
-	bool reload_needed; /* a CONFIG file was written or removed */
-	struct fetch_peerkeys_update *updates;
-	size_t nupdates;
-};
-
-/*
- * Makes the disk match PLAN: planned files in order (each only when its
- * bytes differ, atomically), then removals of owned files that are not
- * planned.  Stops at the first failure and returns -1 with ERR set; RES
- * then counts what was done so far (each file is either old or new, never
- * half-written).  Returns 0 on success.  RES is always initialised and
- * must be released with fetch_apply_result_free().
- */
-int fetch_plan_apply(const struct fetch_plan *plan,
-		     struct fetch_apply_result *res, char *err, size_t errlen);
-void fetch_apply_result_free(struct fetch_apply_result *res);
-
-/* For a dry run: the paths fetch_plan_apply would remove (owned files the
- * plan no longer lists), in a new array of new strings (*N entries; free
- * each and the array).  Returns 0, or -1 with ERR set. */
+/* The paths of owned files the plan no longer lists (they are owed a
+ * removal), in a new array of new strings (*N entries; free each and the
+ * array).  A missing directory holds none.  Returns 0, or -1 with ERR. */
 int fetch_plan_stale(const struct fetch_plan *plan, char ***out, size_t *n,
 		     char *err, size_t errlen);
 
-/* ---- outputs ------------------------------------------------------------- */
+/* ---- the drivers --------------------------------------------------------- */
 
-struct fetch_output_ops {
-	const char *name;
+struct fetch_output_driver {
+	/* `output KEYWORD PATH' in the configuration file */
+	const char *keyword;
+	/* Where that PATH goes: offsetof(struct fetch_config, a char *). */
+	size_t config_path;
+	/* Planned in a refresh with this configuration? */
+	bool (*enabled)(const struct fetch_output_cfg *cfg);
 	/* Appends this output's files, owned patterns and notices to PLAN.
 	 * Returns 0, or -1 with ERR set (configuration unusable, nothing
 	 * renderable, out of memory); PLAN must then not be applied. */
@@ -165,16 +155,26 @@ struct fetch_output_ops {
 		    char *err, size_t errlen);
 };
 
-/* DIR/sites.conf + DIR/site.MANGLED.conf, in make-secnet-sites' layout. */
-extern const struct fetch_output_ops fetch_output_secnet;
-/* PUBKEYS/peer.MANGLED in secnet's peer-keys format. */
-extern const struct fetch_output_ops fetch_output_peerkeys;
-/* A sites file that make-secnet-sites --pubkeys-install accepts. */
-extern const struct fetch_output_ops fetch_output_sitesfile;
-/* The verified state as JSON. */
-extern const struct fetch_output_ops fetch_output_json;
+/* Every output, in the order they are planned (table.c); at most
+ * FETCH_OUTPUTS_MAX of them. */
+#define FETCH_OUTPUTS_MAX 16
+extern const struct fetch_output_driver *const fetch_outputs[];
+extern const size_t fetch_noutputs;
 
-/* ---- shared by the outputs and by the peer-keys fallback ----------------- */
+/* The driver for KEYWORD, or NULL. */
+const struct fetch_output_driver *fetch_output_find(const char *keyword);
+
+/* Each driver, for tests that plan one alone. */
+/* DIR/sites.conf + DIR/site.MANGLED.conf, in make-secnet-sites' layout. */
+extern const struct fetch_output_driver fetch_output_secnet;
+/* PUBKEYS/peer.MANGLED in secnet's peer-keys format. */
+extern const struct fetch_output_driver fetch_output_peerkeys;
+/* A sites file that make-secnet-sites --pubkeys-install accepts. */
+extern const struct fetch_output_driver fetch_output_sitesfile;
+/* The verified state as JSON. */
+extern const struct fetch_output_driver fetch_output_json;
+
+/* ---- shared by the outputs and their callers ----------------------------- */
 
 /* Formats an error message into ERR (ERRLEN bytes; cut short if need
  * be).  Never fails. */
@@ -186,29 +186,27 @@ void fetch_output_seterr(char *err, size_t errlen, const char *fmt, ...)
  * escapes. */
 bool fetch_output_dir_ok(const char *dir);
 
-struct fetch_site_names {
-	char vpn[FETCH_NAMECOMP_MAX];
-	char location[FETCH_NAMECOMP_MAX];
-	char site[FETCH_NAMECOMP_MAX];
-};
+/* ---- secnet's file names, built here only (secnet_site.c) --------------- */
 
-/* Splits "vpn/location/site"; false unless each part is a name (a letter,
- * then letters, digits, '-' or '_', at most 63 bytes), which is what
- * secnet's dictionary keys and make-secnet-sites' names allow. */
-bool fetch_site_split(const char *name, struct fetch_site_names *out);
+/* DIR/site.MANGLED.conf, the secnet output's file for site NAME
+ * ("vpn/location/site"), into OUT.  0, or -1 when it does not fit. */
+int fetch_secnet_site_path(char *out, size_t outlen, const char *dir,
+			   const char *name);
+/* DIR/peer.MANGLED, the peer-keys file for site NAME, into OUT. */
+int fetch_peerkeys_path(char *out, size_t outlen, const char *dir,
+			const char *name);
+/* The site name ("vpn/location/site") whose peer-keys file is PATH (a
+ * bare name or a path), into OUT; -1 when PATH is no peer-keys file. */
+int fetch_peerkeys_site(const char *path, char *out, size_t outlen);
 
-/* True when the secnet output renders site S (valid names, an IPv4
- * network, a key secnet understands).  Reasons for a refusal go to PLAN's
- * notices when PLAN is not NULL. */
-bool fetch_secnet_site_usable(const struct fetch_site *s,
-			      struct fetch_plan *plan);
+/* ---- secnet's peer-keys protocol (peerkeys.c) ---------------------------- */
 
-/* Appends S's key set in peer-keys syntax (serial, pkg/pkgf, pub lines;
- * the same lines a sites file uses) to OUT, skipping algorithms secnet
- * does not understand (with a notice to PLAN unless NULL).  Returns the
- * number of pub lines written. */
-size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
-			     struct fetch_plan *plan);
+/* Compares DATA with the key set secnet will end up using for the
+ * peer-keys file LIVE: the first present of LIVE~update, LIVE~proc and
+ * LIVE (the direction secnet moves a key set, so that a move between two
+ * reads is still seen).  A fetch_cmp (atomicfile.h), or -1 with ERR. */
+int fetch_peerkeys_compare(const char *live, const uint8_t *data, size_t len,
+			   char *err, size_t errlen);
 
 /*
  * The fallback for secnet's unreliable ~update adoption (see peerwatch.h):

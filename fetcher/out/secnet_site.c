@@ -1,7 +1,8 @@
 /*
- * out_peerkeys.c - secnet peer-keys files (PUBKEYS/peer.MANGLED).
+ * secnet_site.c - one site as secnet sees it: usable or not, its names
+ * and files, its keys in peer-keys syntax (secnet_site.h).
  *
- * Format (secnet's pubkeys.fl.pl, NOTES.peer-keys): an optional
+ * Peer-keys format (secnet's pubkeys.fl.pl, NOTES.peer-keys): an optional
  * "serial XXXXXXXX" line, then for each key group "pkg GGGGGGGG" or
  * "pkgf GGGGGGGG" followed by "pub ALG BASE91S" lines, lower-case hex as
  * secnet's scanner requires.  The bytes are those make-secnet-sites
@@ -14,8 +15,141 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicfile.h"
-#include "output.h"
+#include "secnet_site.h"
+
+#define PEER_PREFIX "peer."
+
+/* ---- names --------------------------------------------------------------- */
+
+int fetch_secnet_site_file(char *out, size_t outlen, const char *name)
+{
+	char mangled[FETCH_SITENAME_MAX];
+	int n;
+
+	fetch_site_mangle(name, mangled);
+	n = snprintf(out, outlen, "site.%s.conf", mangled);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int fetch_peerkeys_file(char *out, size_t outlen, const char *name)
+{
+	char mangled[FETCH_SITENAME_MAX];
+	int n;
+
+	fetch_site_mangle(name, mangled);
+	n = snprintf(out, outlen, PEER_PREFIX "%s", mangled);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+static int in_dir(char *out, size_t outlen, const char *dir,
+		  int (*file)(char *, size_t, const char *), const char *name)
+{
+	char f[FETCH_SITENAME_MAX + 16];
+	int n;
+
+	if (file(f, sizeof(f), name) < 0)
+		return -1;
+	n = snprintf(out, outlen, "%s/%s", dir, f);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int fetch_secnet_site_path(char *out, size_t outlen, const char *dir,
+			   const char *name)
+{
+	return in_dir(out, outlen, dir, fetch_secnet_site_file, name);
+}
+
+int fetch_peerkeys_path(char *out, size_t outlen, const char *dir,
+			const char *name)
+{
+	return in_dir(out, outlen, dir, fetch_peerkeys_file, name);
+}
+
+int fetch_peerkeys_site(const char *path, char *out, size_t outlen)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	if (strncmp(base, PEER_PREFIX, strlen(PEER_PREFIX)) != 0)
+		return -1;
+	base += strlen(PEER_PREFIX);
+	/* The mangling maps '/' to ',' and names hold no ',': reversible. */
+	for (i = 0; base[i] && i + 1 < outlen; i++)
+		out[i] = base[i] == ',' ? '/' : base[i];
+	if (base[i] || outlen == 0)
+		return -1;
+	out[i] = '\0';
+	return 0;
+}
+
+/* ---- usable by secnet ---------------------------------------------------- */
+
+static bool copy_part(const char *s, size_t len, char out[FETCH_NAMECOMP_MAX])
+{
+	if (!rr_name_valid(s, len))
+		return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
+bool fetch_site_split(const char *name, struct fetch_site_names *out)
+{
+	const char *a = strchr(name, '/');
+	const char *b = a ? strchr(a + 1, '/') : NULL;
+
+	if (!a || !b || strchr(b + 1, '/'))
+		return false;
+	return copy_part(name, (size_t)(a - name), out->vpn) &&
+	       copy_part(a + 1, (size_t)(b - a - 1), out->location) &&
+	       copy_part(b + 1, strlen(b + 1), out->site);
+}
+
+static size_t count_v4(const struct rr_record *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nnets; i++)
+		n += r->nets[i].addr.family == 4;
+	return n;
+}
+
+bool fetch_secnet_site_usable(const struct fetch_site *s,
+			      struct fetch_plan *plan)
+{
+	struct fetch_site_names nm;
+	struct fetch_text t;
+	size_t nkeys;
+
+	if (!fetch_site_split(s->name, &nm)) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: name not usable "
+					  "by secnet, skipped", s->name);
+		return false;
+	}
+	if (count_v4(s->site) == 0) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: no IPv4 network, "
+					  "not given to secnet", s->name);
+		return false;
+	}
+	fetch_text_init(&t);
+	nkeys = fetch_peerkeys_render(s, &t, NULL);
+	if (t.failed && plan)
+		plan->oom = true;
+	fetch_text_free(&t);
+	if (nkeys == 0) {
+		if (plan)
+			fetch_plan_notice(plan, "site %s: no key secnet "
+					  "understands, not given to secnet",
+					  s->name);
+		return false;
+	}
+	return true;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
 
 /*
  * Key algorithms secnet understands (its sigscheme table); a new secnet
@@ -157,101 +291,3 @@ size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
 	return n;
 }
 
-static const char *pubkeys_dir(const struct fetch_output_cfg *cfg)
-{
-	return cfg->pubkeys_dir ? cfg->pubkeys_dir : FETCH_PUBKEYS_DIR;
-}
-
-static int plan_site(const char *dir, const struct fetch_site *s,
-		     struct fetch_plan *plan, char *err, size_t errlen)
-{
-	char mangled[FETCH_SITENAME_MAX], name[FETCH_SITENAME_MAX + 8];
-	struct fetch_text t;
-	int n;
-
-	fetch_text_init(&t);
-	fetch_site_mangle(s->name, mangled);
-	n = snprintf(name, sizeof(name), "peer.%s", mangled);
-	if (n < 0 || (size_t)n >= sizeof(name)) {
-		fetch_output_seterr(err, errlen, "site %s: name too long",
-				    s->name);
-		fetch_text_free(&t);
-		return -1;
-	}
-	(void)fetch_peerkeys_render(s, &t, plan); /* usable: checked */
-	if (fetch_plan_add_file(plan, FETCH_FILE_PEERKEYS, dir, name, &t) <
-	    0) {
-		fetch_output_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static int peerkeys_plan(const struct fetch_output_cfg *cfg,
-			 const struct fetch_view *view, struct fetch_plan *plan,
-			 char *err, size_t errlen)
-{
-	const char *dir = pubkeys_dir(cfg);
-	char prefix[FETCH_NAMECOMP_MAX + 8];
-	int n;
-
-	if (!fetch_output_dir_ok(dir)) {
-		fetch_output_seterr(err, errlen,
-				    "peer-keys directory %s: need an "
-				    "absolute path without blanks or quotes",
-				    dir);
-		return -1;
-	}
-	/* Only this VPN's files are ours: the directory may also hold
-	 * peer files that make-secnet-sites installs for other VPNs. */
-	n = snprintf(prefix, sizeof(prefix), "peer.%s,", view->vpn);
-	if (n < 0 || (size_t)n >= sizeof(prefix) ||
-	    fetch_plan_own(plan, FETCH_FILE_PEERKEYS, dir, prefix, "") < 0) {
-		fetch_output_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < view->nsites; i++) {
-		/* A site secnet is not told about needs no keys; its
-		 * notices come from the secnet output. */
-		if (!fetch_secnet_site_usable(&view->sites[i], NULL))
-			continue;
-		if (plan_site(dir, &view->sites[i], plan, err, errlen) < 0)
-			return -1;
-	}
-	if (plan->oom) {
-		fetch_output_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-const struct fetch_output_ops fetch_output_peerkeys = {
-	"peer-keys",
-	peerkeys_plan,
-};
-
-int fetch_peerkeys_install_live(const char *live_path, const uint8_t *data,
-				size_t len, char *err, size_t errlen)
-{
-	char tmp[4096], upd[4096];
-	int n1, n2, r;
-
-	n1 = snprintf(tmp, sizeof(tmp), "%s~tmp", live_path);
-	n2 = snprintf(upd, sizeof(upd), "%s~update", live_path);
-	if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(tmp) ||
-	    (size_t)n2 >= sizeof(upd)) {
-		fetch_output_seterr(err, errlen, "path too long: %s",
-				    live_path);
-		return -1;
-	}
-	if (fetch_atomic_write(live_path, tmp, data, len, err, errlen) < 0)
-		return -1;
-	/* A pending copy of the same keys would only be discarded by secnet
-	 * later, with a log line that looks like a failure. */
-	r = fetch_file_compare(upd, data, len, err, errlen);
-	if (r < 0)
-		return -1;
-	if (r == FETCH_CMP_SAME && fetch_file_remove(upd, err, errlen) < 0)
-		return -1;
-	return 0;
-}

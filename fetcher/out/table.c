@@ -1,0 +1,44 @@
+/*
+ * table.c - the one list of output drivers (output.h).  A new output is
+ * its driver file plus one line here; README.md says what a driver
+ * provides.
+ */
+#include <string.h>
+
+#include "config.h"
+#include "output.h"
+
+/* Planned in this order: secnet's site files before the peer-keys files
+ * they name, and a driver's own files in the order it lists them. */
+const struct fetch_output_driver *const fetch_outputs[] = {
+	&fetch_output_secnet,
+	&fetch_output_peerkeys,
+	&fetch_output_sitesfile,
+	&fetch_output_json,
+};
+
+const size_t fetch_noutputs = sizeof(fetch_outputs) / sizeof(fetch_outputs[0]);
+
+_Static_assert(sizeof(fetch_outputs) / sizeof(fetch_outputs[0]) <=
+		       FETCH_OUTPUTS_MAX,
+	       "more outputs than FETCH_OUTPUTS_MAX");
+
+const struct fetch_output_driver *fetch_output_find(const char *keyword)
+{
+	for (size_t i = 0; i < fetch_noutputs; i++)
+		if (strcmp(fetch_outputs[i]->keyword, keyword) == 0)
+			return fetch_outputs[i];
+	return NULL;
+}
+
+void fetch_output_cfg_from(struct fetch_output_cfg *out,
+			   const struct fetch_config *c)
+{
+	memset(out, 0, sizeof(*out));
+	out->secnet_dir = c->out_secnet;
+	out->pubkeys_dir = c->out_peer_keys;
+	out->sitesfile_path = c->out_sites_file;
+	out->json_path = c->out_json;
+	out->default_dh = c->sites_dh;
+	out->default_hash = c->sites_hash;
+}
