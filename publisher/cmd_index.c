@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cli.h"
 #include "cmd.h"
 #include "index.h"
@@ -119,6 +120,7 @@ static int move_to_revoked(const struct pub_admin *a, const char *site,
 			   struct pub_err *e)
 {
 	char *from = pub_member_path(a, site), *dir = NULL, *to = NULL;
+	char msg[512];
 	const char *base;
 	int rc = -1;
 
@@ -134,9 +136,13 @@ static int move_to_revoked(const struct pub_admin *a, const char *site,
 			 "%s is not a member", site);
 		goto out;
 	}
-	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||
-	    rename(from, to) != 0) {
-		pub_errf(e, PUB_EXIT_IO, to, 0, "revoke", "%s", strerror(errno));
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		pub_errf(e, PUB_EXIT_IO, dir, 0, "revoke", "%s", strerror(errno));
+		goto out;
+	}
+	/* Durable like every other write: both directories are synced. */
+	if (fetch_atomic_move(from, to, msg, sizeof(msg)) != 0) {
+		pub_errf(e, PUB_EXIT_IO, NULL, 0, "revoke", "%s", msg);
 		goto out;
 	}
 	rc = 0;
