@@ -119,7 +119,7 @@ bad_sign() {
 	rm -f bad.rec
 	expect 1 "sign rejects: $1" "$V" sign -k site.key -o bad.rec bad.site
 	has err "^vpnrr: bad.site:$3" "message names bad.site:$3"
-	[ ! -e bad.rec ] && [ ! -e bad.rec.tmp ] && ok "no output file" ||
+	[ ! -e bad.rec ] && [ ! -e bad.rec.vpnrr-tmp ] && ok "no output file" ||
 		fail "partial output after: $1"
 }
 B='vpn example\nsite london/alpha\npublish _vpnrr.a.example.net\n'
