@@ -222,7 +222,7 @@ static void render_site(const struct fetch_output_cfg *cfg,
 			struct fetch_plan *plan)
 {
 	const struct rr_record *r = s->site;
-	char pk[4096];
+	char pk[4096] = "";
 
 	fetch_text_addf(t, "# %s, written by vpnrr-fetch from verified "
 			"records: do not edit.\n", s->name);
