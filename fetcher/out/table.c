@@ -8,11 +8,14 @@
 #include "config.h"
 #include "output.h"
 
-/* Planned in this order: secnet's site files before the peer-keys files
- * they name, and a driver's own files in the order it lists them. */
+/* Planned, and so written and renamed into place, in this order: a new
+ * site's peer-keys file before the secnet configuration that names it,
+ * since secnet refuses a configuration whose keyset file is missing and
+ * a run may be killed between two renames.  (Removals come after all
+ * writes, so a file goes only once nothing names it.) */
 const struct fetch_output_driver *const fetch_outputs[] = {
-	&fetch_output_secnet,
 	&fetch_output_peerkeys,
+	&fetch_output_secnet,
 	&fetch_output_sitesfile,
 	&fetch_output_json,
 };
