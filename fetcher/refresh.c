@@ -96,6 +96,7 @@ struct fetch_refresh {
 	struct fetch_refresh_summary sum;
 	json_t *sites_json; /* name -> per-site status */
 	json_t *events_json;
+	json_t *verdicts_json; /* the chain rules' verdict per object */
 	json_t *extra_json; /* further report members (expiring) */
 
 	/* head and pages */
@@ -292,6 +293,21 @@ static void site_status(struct fetch_refresh *rf, const char *name,
 	json_object_set_new(rf->sites_json, name, o);
 }
 
+/* The rules' verdict on one object (head, page, membership, member,
+ * site), named as "vpnrr verify --json" names it: the two are compared. */
+static void verdict(struct fetch_refresh *rf, const char *object,
+		    const char *name, enum rrchain_reason r, const char *why)
+{
+	json_t *o = json_pack("{s:s,s:o,s:s}", "object", object, "name",
+			      json_esc(name), "verdict",
+			      rrchain_reason_name(r));
+
+	if (o && r != RRCHAIN_OK && why && *why)
+		json_object_set_new(o, "error", json_esc(why));
+	if (o)
+		json_array_append_new(rf->verdicts_json, o);
+}
+
 /* ---- sites -------------------------------------------------------------- */
 
 static void site_work(uv_work_t *w)
@@ -317,6 +333,8 @@ static void site_checked(uv_work_t *w, int status)
 	struct fetch_refresh *rf = j->lk.rf;
 
 	rrchain_stats_add(&rf->sum.chain, &j->stats);
+	verdict(rf, "site", j->member->site,
+		status ? RRCHAIN_R_NOMEM : j->reason, j->err.msg);
 	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->sum.sites_failed++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
@@ -350,6 +368,7 @@ static void site_resolved(struct lookup *lk)
 		site_status(rf, j->member->site,
 			    fetch_dns_status_name(lk->status), lk->error);
 		j->reason = RRCHAIN_R_MISSING;
+		verdict(rf, "site", j->member->site, j->reason, lk->error);
 		lookup_free(lk);
 		if (--rf->sites_left == 0)
 			merge_and_write(rf);
@@ -408,12 +427,26 @@ static void members_work(uv_work_t *w)
 					      &rf->head_err);
 }
 
+static void member_verdicts(struct fetch_refresh *rf, int status)
+{
+	const struct rrchain_membership *m = &rf->fresh;
+
+	verdict(rf, "membership", rf->head_lk.name,
+		status ? RRCHAIN_R_NOMEM : rf->head_reason, rf->head_err.msg);
+	for (size_t p = 0; !status && !rf->head_reason && p < m->npages; p++)
+		for (size_t i = 0; i < m->pages[p].nmembers; i++)
+			verdict(rf, "member", m->pages[p].members[i].rec.site,
+				m->pages[p].members[i].status,
+				m->pages[p].members[i].why);
+}
+
 static void members_checked(uv_work_t *w, int status)
 {
 	struct fetch_refresh *rf = w->data;
 
 	rrchain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
+	member_verdicts(rf, status);
 	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership rejected (%s): %s; keeping the last "
@@ -478,6 +511,8 @@ static void page_checked(uv_work_t *w, int status)
 	struct fetch_refresh *rf = j->lk.rf;
 
 	rrchain_stats_add(&rf->sum.chain, &j->stats);
+	verdict(rf, "page", j->lk.name, status ? RRCHAIN_R_NOMEM : j->reason,
+		j->err.msg);
 	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->pages_failed = true;
 		fetch_log(rf->log, FETCH_LOG_ERR,
@@ -620,6 +655,8 @@ static void head_checked(uv_work_t *w, int status)
 	rrchain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
 	lookup_free(&rf->head_lk);
+	verdict(rf, "head", rf->head_lk.name,
+		status ? RRCHAIN_R_NOMEM : rf->head_reason, rf->head_err.msg);
 	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership head rejected (%s): %s; keeping the "
@@ -680,6 +717,7 @@ static void head_resolved(struct lookup *lk)
 			  "membership", lk->error,
 			  fetch_dns_status_name(lk->status));
 		say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
+		verdict(rf, "head", lk->name, RRCHAIN_R_MISSING, lk->error);
 		lookup_free(lk);
 		rf->src = fetch_state_membership(rf->st);
 		start_sites(rf);
@@ -877,6 +915,7 @@ static void finish(struct fetch_refresh *rf)
 		summary_json(rf, report);
 		json_object_set(report, "site_status", rf->sites_json);
 		json_object_set(report, "events", rf->events_json);
+		json_object_set(report, "verdicts", rf->verdicts_json);
 		json_object_update(report, rf->extra_json);
 	}
 	fetch_dns_close(rf->dns, NULL, NULL);
@@ -884,6 +923,7 @@ static void finish(struct fetch_refresh *rf)
 	json_decref(report);
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
 	fetch_plan_free(&rf->plan);
 	fetch_owed_free(rf->old, rf->nold);
@@ -2160,8 +2200,10 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	}
 	rf->sites_json = json_object();
 	rf->events_json = json_array();
+	rf->verdicts_json = json_array();
 	rf->extra_json = json_object();
-	if (!rf->sites_json || !rf->events_json || !rf->extra_json) {
+	if (!rf->sites_json || !rf->events_json || !rf->verdicts_json ||
+	    !rf->extra_json) {
 		say(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -2180,6 +2222,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 fail:
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
 	free(rf);
 	return -1;
