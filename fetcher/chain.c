@@ -30,8 +30,8 @@ static enum rrchain_reason secnet_consumer(void *arg,
 	return v == FETCH_SECNET_OK ? RRCHAIN_OK : RRCHAIN_R_CONSUMER;
 }
 
-void fetch_chain_policy(const struct fetch_config *cfg,
-			struct rrchain_policy *pol)
+const struct rrchain_policy *fetch_chain_policy(const struct fetch_config *cfg,
+						struct rrchain_policy *pol)
 {
 	*pol = (struct rrchain_policy){
 		.zone = cfg->zone,
@@ -43,50 +43,7 @@ void fetch_chain_policy(const struct fetch_config *cfg,
 		.consumer = cfg->out_secnet ? secnet_consumer : NULL,
 		.consumer_arg = (void *)cfg,
 	};
-}
-
-enum rrchain_reason fetch_chain_head(const struct fetch_config *cfg,
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     const struct rrchain_hw *hw,
-				     struct rrchain_head *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err)
-{
-	struct rrchain_policy pol;
-
-	fetch_chain_policy(cfg, &pol);
-	return rrchain_verify_head(&pol, rrs, n, now, hw, out, stats, err);
-}
-
-enum rrchain_reason fetch_chain_page(const struct fetch_config *cfg,
-				     const uint8_t hash[RR_HASH_LEN],
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     struct rrchain_page *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err)
-{
-	struct rrchain_policy pol;
-
-	fetch_chain_policy(cfg, &pol);
-	return rrchain_verify_page(&pol, hash, rrs, n, now, out, stats, err);
-}
-
-enum rrchain_reason fetch_chain_site(const struct fetch_config *cfg,
-				     const struct rr_record *member,
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     const struct rrchain_site_cache *cache,
-				     struct rrchain_site_result *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err)
-{
-	struct rrchain_policy pol;
-
-	fetch_chain_policy(cfg, &pol);
-	return rrchain_verify_site(&pol, member, rrs, n, now, cache, out,
-				   stats, err);
+	return pol;
 }
 
 /* ldns keeps each TXT character-string as one rdf with its length byte,

@@ -7,11 +7,12 @@
  * library's (rr-format/chain), the same that "vpnrr verify" uses.  Like
  * it, everything here is a pure function and may run on libuv's pool.
  *
- * Flow of one refresh (the orchestrator, refresh.c):
- *   head RRset   -> fetch_chain_head       -> struct rrchain_head
- *   page RRsets  -> fetch_chain_page       -> struct rrchain_page
+ * Flow of one refresh (the orchestrator, refresh.c), each rule under
+ * FETCH_POLICY(cfg):
+ *   head RRset   -> rrchain_verify_head    -> struct rrchain_head
+ *   page RRsets  -> rrchain_verify_page    -> struct rrchain_page
  *   head + pages -> rrchain_verify_members -> struct rrchain_membership
- *   site RRsets  -> fetch_chain_site       -> struct rrchain_site_result
+ *   site RRsets  -> rrchain_verify_site    -> struct rrchain_site_result
  *   all of it    -> fetch_state_merge (state.h) -> the new view
  */
 #ifndef VPNRR_FETCH_CHAIN_H
@@ -26,35 +27,14 @@
 /* Error texts of the fetcher: as long as the rules' own. */
 #define FETCH_ERRLEN RRCHAIN_ERRLEN
 
-/* The rules' policy for CFG: its zone, VPN, anchors and restrict-nets;
- * with the secnet output configured, secnet's own rules
- * (secnet_rules.h) as the consumer hook.  POL points into CFG. */
-void fetch_chain_policy(const struct fetch_config *cfg,
-			struct rrchain_policy *pol);
-
-/* rrchain_verify_head / _page / _site under fetch_chain_policy(CFG). */
-enum rrchain_reason fetch_chain_head(const struct fetch_config *cfg,
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     const struct rrchain_hw *hw,
-				     struct rrchain_head *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err);
-enum rrchain_reason fetch_chain_page(const struct fetch_config *cfg,
-				     const uint8_t hash[RR_HASH_LEN],
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     struct rrchain_page *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err);
-enum rrchain_reason fetch_chain_site(const struct fetch_config *cfg,
-				     const struct rr_record *member,
-				     const struct rrchain_rdata *rrs,
-				     size_t n, uint64_t now,
-				     const struct rrchain_site_cache *cache,
-				     struct rrchain_site_result *out,
-				     struct rrchain_stats *stats,
-				     struct rrchain_error *err);
+/* The rules' policy for CFG, in POL (which points into CFG): its zone,
+ * VPN, anchors and restrict-nets; with the secnet output configured,
+ * secnet's own rules (secnet_rules.h) as the consumer hook.  Returns POL. */
+const struct rrchain_policy *fetch_chain_policy(const struct fetch_config *cfg,
+						struct rrchain_policy *pol);
+/* The policy of CFG for one call: rrchain_verify_head(FETCH_POLICY(cfg),
+ * ...).  The compound literal lives until the end of the block. */
+#define FETCH_POLICY(cfg) fetch_chain_policy((cfg), &(struct rrchain_policy){ 0 })
 
 /* Copies the RDATA of every RR in RRS (TXT and TYPE65380 as ldns holds
  * them) into a new array of blobs, *N entries; 0 or -1 (out of memory). */

@@ -321,7 +321,7 @@ static void site_work(uv_work_t *w)
 		say(j->err.msg, sizeof(j->err.msg), "out of memory");
 		return;
 	}
-	j->reason = fetch_chain_site(rf->cfg, j->member, rd, j->lk.nblobs,
+	j->reason = rrchain_verify_site(FETCH_POLICY(rf->cfg), j->member, rd, j->lk.nblobs,
 				     rf->opts.now, &j->cache, &j->result,
 				     &j->stats, &j->err);
 	free(rd);
@@ -499,7 +499,7 @@ static void page_work(uv_work_t *w)
 		j->reason = RRCHAIN_R_NOMEM;
 		return;
 	}
-	j->reason = fetch_chain_page(rf->cfg, j->hash, rd, j->lk.nblobs,
+	j->reason = rrchain_verify_page(FETCH_POLICY(rf->cfg), j->hash, rd, j->lk.nblobs,
 				     rf->opts.now, &j->page, &j->stats,
 				     &j->err);
 	free(rd);
@@ -640,7 +640,7 @@ static void head_work(uv_work_t *w)
 		rf->head_reason = RRCHAIN_R_NOMEM;
 		return;
 	}
-	rf->head_reason = fetch_chain_head(rf->cfg, rd, rf->head_lk.nblobs,
+	rf->head_reason = rrchain_verify_head(FETCH_POLICY(rf->cfg), rd, rf->head_lk.nblobs,
 					   rf->opts.now,
 					   rf->has_hw ? &rf->head_hw : NULL,
 					   &rf->fresh.head, &rf->head_stats,

@@ -311,7 +311,7 @@ const struct rrchain_membership *fetch_state_membership(
 	return st->has_mem ? &st->mem : NULL;
 }
 
-/* What fetch_chain_site may rely on instead of parsing E's bytes. */
+/* What rrchain_verify_site may rely on instead of parsing E's bytes. */
 static void entry_cache(const struct site_entry *e, bool with_key,
 			struct rrchain_site_cache *out)
 {
@@ -498,7 +498,7 @@ static enum rrchain_reason recheck(const struct fetch_config *cfg, uint64_t now,
 
 	entry_cache(e, use_cache, &cache);
 	rrchain_rdata_view(raw, 1, &rd);
-	return fetch_chain_site(cfg, &e->entry->rec, &rd, 1, now, &cache, res,
+	return rrchain_verify_site(FETCH_POLICY(cfg), &e->entry->rec, &rd, 1, now, &cache, res,
 				stats, ferr);
 }
 
@@ -1352,7 +1352,7 @@ static bool rebuild_pages(const struct fetch_config *cfg, uint64_t now,
 	for (size_t i = 0; i < s->npages; i++) {
 		rrchain_rdata_view(s->pages[i], s->npage_rrs[i], rd);
 		m->npages++;
-		if (fetch_chain_page(cfg, m->head.rec.pages[i], rd,
+		if (rrchain_verify_page(FETCH_POLICY(cfg), m->head.rec.pages[i], rd,
 				     s->npage_rrs[i], now, &m->pages[i], stats,
 				     ferr) != RRCHAIN_OK)
 			return false;
@@ -1374,7 +1374,7 @@ static bool rebuild_membership(const struct fetch_config *cfg, uint64_t now,
 	if (!s->has_head)
 		return false;
 	rrchain_rdata_view(&s->head, 1, &rd);
-	if (fetch_chain_head(cfg, &rd, 1, now, &s->head_hw, &m->head,
+	if (rrchain_verify_head(FETCH_POLICY(cfg), &rd, 1, now, &s->head_hw, &m->head,
 			     &rep->stats, &ferr) == RRCHAIN_OK &&
 	    rebuild_pages(cfg, now, s, m, &rep->stats, &ferr))
 		return true;

@@ -116,7 +116,7 @@ bool fetch_state_head_hw(const struct fetch_state *st, struct rrchain_hw *out);
 const struct rrchain_membership *fetch_state_membership(
 	const struct fetch_state *st);
 
-/* Copies what fetch_chain_site needs about NAME into OUT (zeroed when the
+/* Copies what rrchain_verify_site needs about NAME into OUT (zeroed when the
  * site is unknown).  O(1): a hash table keyed by site name. */
 void fetch_state_site_cache(const struct fetch_state *st, const char *name,
 			    struct rrchain_site_cache *out);
@@ -124,14 +124,14 @@ void fetch_state_site_cache(const struct fetch_state *st, const char *name,
 /*
  * Takes in one refresh's results and rebuilds the view.
  *
- * FRESH: the membership verified in this refresh (fetch_chain_head,
+ * FRESH: the membership verified in this refresh (rrchain_verify_head,
  * _page, _members), or NULL when the head or a page failed, or when the
  * head was the same as the last good one (rrchain_membership_same_head).
  * It is moved into the state (*FRESH is left empty) unless it is older
  * than the head's high-water mark.  With NULL the last good membership
  * stays until its head expires; then every site record goes (freeze).
  *
- * RESULTS: the sites that verified (fetch_chain_site, run against the
+ * RESULTS: the sites that verified (rrchain_verify_site, run against the
  * membership that is current after this merge); each is moved in (left
  * empty).  A usable member with no result (DNS failed, record refused)
  * keeps its last good record while that record is still valid under the

@@ -155,7 +155,8 @@ sed -i 's/ops@alpha\.example\.net/ops@alpha.exbmple.net/' \
 "$V" zone "$TMP/beta.rec" >"$TMP/beta.zone" 2>>"$TMP/sign.log" ||
 	fail "zone of the forged record" "$TMP/sign.log"
 { sed '/^_vpnrr\.beta\.example\.net\./,$d' "$TMP/tamper/beta.example.net.zone"
-  grep -v '^\$\|SOA\|NS' "$TMP/beta.zone"; } >"$TMP/beta.new" &&
+  awk '/^\$/ || $4 == "SOA" || $4 == "NS" { next } { print }' \
+	"$TMP/beta.zone"; } >"$TMP/beta.new" &&
 	mv "$TMP/beta.new" "$TMP/tamper/beta.example.net.zone"
 compare tamper site:london/alpha=ok site:paris/beta=untrusted-key
 

@@ -465,7 +465,7 @@ static enum rrchain_reason fetch_membership(struct world *w, uint64_t now,
 		return RRCHAIN_R_MISSING;
 	}
 	rrchain_rdata_view(&w->head, 1, rd);
-	r = fetch_chain_head(&w->cfg, rd, 1, now, hw, &m->head, stats, err);
+	r = rrchain_verify_head(FETCH_POLICY(&w->cfg), rd, 1, now, hw, &m->head, stats, err);
 	if (r != RRCHAIN_OK)
 		return r;
 	if (rrchain_membership_same_head(last, &m->head)) {
@@ -487,7 +487,7 @@ static enum rrchain_reason fetch_membership(struct world *w, uint64_t now,
 			die("page of %zu RRs", pg->n);
 		rrchain_rdata_view(pg->rrs, pg->n, rd);
 		m->npages++;
-		r = fetch_chain_page(&w->cfg, m->head.rec.pages[i], rd, pg->n,
+		r = rrchain_verify_page(FETCH_POLICY(&w->cfg), m->head.rec.pages[i], rd, pg->n,
 				     now, &m->pages[i], stats, err);
 		if (r != RRCHAIN_OK)
 			return r;
@@ -546,7 +546,7 @@ enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
 			continue;
 		fetch_state_site_cache(st, m->rec.site, &cache);
 		rrchain_rdata_view(&s->rd, 1, &rd);
-		if (fetch_chain_site(&w->cfg, &m->rec, &rd, 1, now, &cache,
+		if (rrchain_verify_site(FETCH_POLICY(&w->cfg), &m->rec, &rd, 1, now, &cache,
 				     &results[n], stats, &e) == RRCHAIN_OK)
 			n++;
 	}

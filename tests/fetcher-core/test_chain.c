@@ -85,7 +85,7 @@ static bool has_event(const struct fetch_merge_report *rep,
 	return false;
 }
 
-/* Runs fetch_chain_site for member entry NAME of the current state. */
+/* Runs rrchain_verify_site for member entry NAME of the current state. */
 static enum rrchain_reason site_check(struct fx *f, const char *name,
 				    const struct rrchain_blob *rds, size_t n,
 				    uint64_t now, struct rrchain_error *e)
@@ -101,7 +101,7 @@ static enum rrchain_reason site_check(struct fx *f, const char *name,
 	rrchain_rdata_view(rds, n, rd);
 	fetch_state_site_cache(f->st, name, &cache);
 	memset(&f->stats, 0, sizeof(f->stats));
-	r = fetch_chain_site(&f->w.cfg, s->member, rd, n, now, &cache, &res,
+	r = rrchain_verify_site(FETCH_POLICY(&f->w.cfg), s->member, rd, n, now, &cache, &res,
 			     &f->stats, e);
 	rrchain_site_result_free(&res);
 	return r;
@@ -246,14 +246,14 @@ static void test_substitution(void **state)
 		struct rrchain_stats st = { 0 };
 		(void)snprintf(c.vpn, sizeof(c.vpn), "othervpn");
 		rrchain_rdata_view(&f->w.head, 1, &rd);
-		assert_int_equal(fetch_chain_head(&c, &rd, 1, T_NOW, NULL, &h,
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&c), &rd, 1, T_NOW, NULL, &h,
 						  &st, &e),
 				 RRCHAIN_R_NAME);
 		assert_non_null(strstr(e.msg, "othervpn"));
 		/* ... or fetched under another zone's name. */
 		c = f->w.cfg;
 		(void)snprintf(c.zone, sizeof(c.zone), "other.example.org");
-		assert_int_equal(fetch_chain_head(&c, &rd, 1, T_NOW, NULL, &h,
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&c), &rd, 1, T_NOW, NULL, &h,
 						  &st, &e),
 				 RRCHAIN_R_SIGNATURE);
 	}
@@ -354,7 +354,7 @@ static void test_rollback(void **state)
 		char err[FETCH_STATE_ERRLEN];
 		memset(&m, 0, sizeof(m));
 		rrchain_rdata_view(&old_head, 1, rd);
-		assert_int_equal(fetch_chain_head(&f->w.cfg, rd, 1, T_NOW, NULL,
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), rd, 1, T_NOW, NULL,
 						  &m.head, &f->stats, &e),
 				 RRCHAIN_OK);
 		m.pages = calloc(m.head.rec.npages, sizeof(*m.pages));
@@ -363,7 +363,7 @@ static void test_rollback(void **state)
 			rrchain_rdata_view(f->w.pages[i].rrs, f->w.pages[i].n,
 					 rd);
 			m.npages++;
-			assert_int_equal(fetch_chain_page(&f->w.cfg,
+			assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 							  m.head.rec.pages[i],
 							  rd, f->w.pages[i].n,
 							  T_NOW, &m.pages[i],
@@ -528,7 +528,7 @@ static void test_mix_and_match(void **state)
 
 	/* The old page offered under the new head's hash. */
 	rrchain_rdata_view(old_rrs, old_n, rd);
-	assert_int_equal(fetch_chain_page(&f->w.cfg, f->w.pages[0].hash, rd,
+	assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg), f->w.pages[0].hash, rd,
 					  old_n, T_NOW, &pg, &st, &e),
 			 RRCHAIN_R_HASH);
 	assert_non_null(strstr(e.msg, "mix-and-match"));
@@ -539,7 +539,7 @@ static void test_mix_and_match(void **state)
 		struct rrchain_blob mixed[PER_PAGE] = { f->w.pages[0].rrs[0],
 						      f->w.pages[1].rrs[0] };
 		rrchain_rdata_view(mixed, PER_PAGE, rd);
-		assert_int_equal(fetch_chain_page(&f->w.cfg,
+		assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 						  f->w.pages[0].hash, rd,
 						  PER_PAGE, T_NOW, &pg, &st,
 						  &e),
@@ -565,7 +565,7 @@ static void test_mix_and_match(void **state)
 		struct rrchain_rdata hr;
 		memset(&m, 0, sizeof(m));
 		rrchain_rdata_view(&f->w.head, 1, &hr);
-		assert_int_equal(fetch_chain_head(&f->w.cfg, &hr, 1, T_NOW,
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), &hr, 1, T_NOW,
 						  NULL, &m.head, &st, &e),
 				 RRCHAIN_OK);
 		m.pages = calloc(f->w.npages, sizeof(*m.pages));
@@ -575,7 +575,7 @@ static void test_mix_and_match(void **state)
 			rrchain_rdata_view(f->w.pages[j].rrs, f->w.pages[j].n,
 					 rd);
 			m.npages++;
-			assert_int_equal(fetch_chain_page(&f->w.cfg,
+			assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 							  f->w.pages[j].hash,
 							  rd, f->w.pages[j].n,
 							  T_NOW, &m.pages[i],
@@ -1089,7 +1089,7 @@ static void resplit_txt(const struct rrchain_blob *b, size_t chunk,
 	out->len = o;
 }
 
-/* fetch_chain_page on RRS (N of them) against HASH; returns the verdict
+/* rrchain_verify_page on RRS (N of them) against HASH; returns the verdict
  * and the number of members the page holds. */
 static enum rrchain_reason page_check(struct fx *f, const uint8_t *hash,
 				    const struct rrchain_blob *rrs, size_t n,
@@ -1104,7 +1104,7 @@ static enum rrchain_reason page_check(struct fx *f, const uint8_t *hash,
 	assert_true(n <= 8);
 	rrchain_rdata_view(rrs, n, rd);
 	memset(st, 0, sizeof(*st));
-	r = fetch_chain_page(&f->w.cfg, hash, rd, n, T_NOW, &pg, st, &e);
+	r = rrchain_verify_page(FETCH_POLICY(&f->w.cfg), hash, rd, n, T_NOW, &pg, st, &e);
 	*members = pg.nmembers;
 	if (r == RRCHAIN_OK) {
 		for (size_t i = 0; i < pg.nmembers; i++)
@@ -1134,7 +1134,7 @@ static void test_page_both_encodings(void **state)
 	/* The hash as the (verified) head lists it. */
 	memset(&m, 0, sizeof(m));
 	rrchain_rdata_view(&f->w.head, 1, &hr);
-	assert_int_equal(fetch_chain_head(&f->w.cfg, &hr, 1, T_NOW, NULL,
+	assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), &hr, 1, T_NOW, NULL,
 					  &m.head, &st, &e), RRCHAIN_OK);
 	assert_true(m.head.rec.npages >= 2);
 	hash = m.head.rec.pages[0];
