@@ -113,5 +113,11 @@ int main(int argc, char **argv)
 					    PUB_Z_BOTH, &e) != 0)
 				return die("entry", e.msg);
 	}
+	rr_record_free(&h);
+	for (size_t i = 0; i < npages; i++)
+		for (size_t k = 0; k < pages[i].n; k++) {
+			rr_record_free(pages[i].e[k]);
+			free(pages[i].e[k]);
+		}
 	return fflush(stdout) ? die("stdout", "write failed") : 0;
 }
