@@ -44,7 +44,7 @@ struct lookup {
 	struct fetch_refresh *rf;
 	void (*done)(struct lookup *lk);
 	char name[RR_MAX_NAME + 1];
-	struct fetch_blob *blobs;
+	struct rrchain_blob *blobs;
 	size_t nblobs;
 	unsigned outstanding;
 	bool any_ok;
@@ -58,21 +58,21 @@ struct page_job {
 	uint8_t hash[RR_HASH_LEN];
 	bool reused;
 	uv_work_t work;
-	enum fetch_reason reason;
-	struct fetch_error err;
-	struct fetch_chain_stats stats;
-	struct fetch_page page;
+	enum rrchain_reason reason;
+	struct rrchain_error err;
+	struct rrchain_stats stats;
+	struct rrchain_page page;
 };
 
 struct site_job {
 	struct lookup lk;
 	const struct rr_record *member;
-	struct fetch_site_cache cache;
+	struct rrchain_site_cache cache;
 	uv_work_t work;
-	enum fetch_reason reason;
-	struct fetch_error err;
-	struct fetch_chain_stats stats;
-	struct fetch_site_result result;
+	enum rrchain_reason reason;
+	struct rrchain_error err;
+	struct rrchain_stats stats;
+	struct rrchain_site_result result;
 };
 
 struct watch_job {
@@ -96,24 +96,25 @@ struct fetch_refresh {
 	struct fetch_refresh_summary sum;
 	json_t *sites_json; /* name -> per-site status */
 	json_t *events_json;
+	json_t *verdicts_json; /* the chain rules' verdict per object */
 	json_t *extra_json; /* further report members (expiring) */
 
 	/* head and pages */
 	struct lookup head_lk;
 	uv_work_t head_work;
-	struct fetch_hw head_hw;
+	struct rrchain_hw head_hw;
 	bool has_hw;
-	enum fetch_reason head_reason;
-	struct fetch_error head_err;
-	struct fetch_chain_stats head_stats;
-	struct fetch_membership fresh;
+	enum rrchain_reason head_reason;
+	struct rrchain_error head_err;
+	struct rrchain_stats head_stats;
+	struct rrchain_membership fresh;
 	bool have_fresh;
 	struct page_job *pages;
 	size_t npages, pages_left;
 	bool pages_failed;
 
 	/* sites */
-	const struct fetch_membership *src; /* fresh or last good */
+	const struct rrchain_membership *src; /* fresh or last good */
 	struct site_job *sites;
 	size_t nsites, sites_left;
 
@@ -180,7 +181,7 @@ static uint64_t clock_now(struct fetch_refresh *rf)
 static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 {
 	struct lookup *lk = arg;
-	struct fetch_blob *more = NULL, *grown;
+	struct rrchain_blob *more = NULL, *grown;
 	size_t n = 0;
 
 	if (ans->status == FETCH_DNS_OK) {
@@ -214,7 +215,7 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 		lk->status = ans->status;
 		say(lk->error, sizeof(lk->error), "%s", ans->error);
 	}
-	fetch_blobs_free(more, n);
+	rrchain_blobs_free(more, n);
 	if (--lk->outstanding == 0)
 		lk->done(lk);
 }
@@ -254,18 +255,18 @@ static int lookup_start(struct fetch_refresh *rf, struct lookup *lk,
 
 static void lookup_free(struct lookup *lk)
 {
-	fetch_blobs_free(lk->blobs, lk->nblobs);
+	rrchain_blobs_free(lk->blobs, lk->nblobs);
 	lk->blobs = NULL;
 	lk->nblobs = 0;
 }
 
 /* RDATA views for the chain functions; caller frees. */
-static struct fetch_rdata *rdata_of(const struct fetch_blob *b, size_t n)
+static struct rrchain_rdata *rdata_of(const struct rrchain_blob *b, size_t n)
 {
-	struct fetch_rdata *rd = calloc(n ? n : 1, sizeof(*rd));
+	struct rrchain_rdata *rd = calloc(n ? n : 1, sizeof(*rd));
 
 	if (rd)
-		fetch_rdata_view(b, n, rd);
+		rrchain_rdata_view(b, n, rd);
 	return rd;
 }
 
@@ -292,20 +293,35 @@ static void site_status(struct fetch_refresh *rf, const char *name,
 	json_object_set_new(rf->sites_json, name, o);
 }
 
+/* The rules' verdict on one object (head, page, membership, member,
+ * site), named as "vpnrr verify --json" names it: the two are compared. */
+static void verdict(struct fetch_refresh *rf, const char *object,
+		    const char *name, enum rrchain_reason r, const char *why)
+{
+	json_t *o = json_pack("{s:s,s:o,s:s}", "object", object, "name",
+			      json_esc(name), "verdict",
+			      rrchain_reason_name(r));
+
+	if (o && r != RRCHAIN_OK && why && *why)
+		json_object_set_new(o, "error", json_esc(why));
+	if (o)
+		json_array_append_new(rf->verdicts_json, o);
+}
+
 /* ---- sites -------------------------------------------------------------- */
 
 static void site_work(uv_work_t *w)
 {
 	struct site_job *j = w->data;
 	struct fetch_refresh *rf = j->lk.rf;
-	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
+	struct rrchain_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
 
 	if (!rd) {
-		j->reason = FETCH_R_NOMEM;
+		j->reason = RRCHAIN_R_NOMEM;
 		say(j->err.msg, sizeof(j->err.msg), "out of memory");
 		return;
 	}
-	j->reason = fetch_chain_site(rf->cfg, j->member, rd, j->lk.nblobs,
+	j->reason = rrchain_verify_site(FETCH_POLICY(rf->cfg), j->member, rd, j->lk.nblobs,
 				     rf->opts.now, &j->cache, &j->result,
 				     &j->stats, &j->err);
 	free(rd);
@@ -316,14 +332,16 @@ static void site_checked(uv_work_t *w, int status)
 	struct site_job *j = w->data;
 	struct fetch_refresh *rf = j->lk.rf;
 
-	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
-	if (status != 0 || j->reason != FETCH_OK) {
+	rrchain_stats_add(&rf->sum.chain, &j->stats);
+	verdict(rf, "site", j->member->site,
+		status ? RRCHAIN_R_NOMEM : j->reason, j->err.msg);
+	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->sum.sites_failed++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
 			  "site %s: rejected (%s): %s; keeping its last good "
 			  "record if it has one", j->member->site,
-			  fetch_reason_name(j->reason), j->err.msg);
-		site_status(rf, j->member->site, fetch_reason_name(j->reason),
+			  rrchain_reason_name(j->reason), j->err.msg);
+		site_status(rf, j->member->site, rrchain_reason_name(j->reason),
 			    j->err.msg);
 	} else {
 		site_status(rf, j->member->site,
@@ -349,7 +367,8 @@ static void site_resolved(struct lookup *lk)
 			  fetch_dns_status_name(lk->status));
 		site_status(rf, j->member->site,
 			    fetch_dns_status_name(lk->status), lk->error);
-		j->reason = FETCH_R_MISSING;
+		j->reason = RRCHAIN_R_MISSING;
+		verdict(rf, "site", j->member->site, j->reason, lk->error);
 		lookup_free(lk);
 		if (--rf->sites_left == 0)
 			merge_and_write(rf);
@@ -358,21 +377,21 @@ static void site_resolved(struct lookup *lk)
 	j->work.data = j;
 	rc = uv_queue_work(rf->loop, &j->work, site_work, site_checked);
 	if (rc != 0) {
-		j->reason = FETCH_R_NOMEM;
+		j->reason = RRCHAIN_R_NOMEM;
 		site_checked(&j->work, rc);
 	}
 }
 
 static void start_sites(struct fetch_refresh *rf)
 {
-	const struct fetch_member *m;
+	const struct rrchain_member *m;
 	size_t pos = 0, n = 0;
 
 	if (!rf->src) {
 		merge_and_write(rf);
 		return;
 	}
-	while (fetch_membership_next(rf->src, &pos))
+	while (rrchain_membership_next(rf->src, &pos))
 		n++;
 	rf->sites = calloc(n ? n : 1, sizeof(*rf->sites));
 	if (!rf->sites) {
@@ -386,7 +405,7 @@ static void start_sites(struct fetch_refresh *rf)
 	 * turn, but a refused query completes at once). */
 	rf->sites_left = n + 1;
 	pos = 0;
-	for (size_t i = 0; (m = fetch_membership_next(rf->src, &pos)); i++) {
+	for (size_t i = 0; (m = rrchain_membership_next(rf->src, &pos)); i++) {
 		struct site_job *j = &rf->sites[i];
 		j->member = &m->rec;
 		fetch_state_site_cache(rf->st, m->rec.site, &j->cache);
@@ -404,24 +423,38 @@ static void members_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
 
-	rf->head_reason = fetch_chain_members(&rf->fresh, &rf->head_stats,
+	rf->head_reason = rrchain_verify_members(&rf->fresh, &rf->head_stats,
 					      &rf->head_err);
+}
+
+static void member_verdicts(struct fetch_refresh *rf, int status)
+{
+	const struct rrchain_membership *m = &rf->fresh;
+
+	verdict(rf, "membership", rf->head_lk.name,
+		status ? RRCHAIN_R_NOMEM : rf->head_reason, rf->head_err.msg);
+	for (size_t p = 0; !status && !rf->head_reason && p < m->npages; p++)
+		for (size_t i = 0; i < m->pages[p].nmembers; i++)
+			verdict(rf, "member", m->pages[p].members[i].rec.site,
+				m->pages[p].members[i].status,
+				m->pages[p].members[i].why);
 }
 
 static void members_checked(uv_work_t *w, int status)
 {
 	struct fetch_refresh *rf = w->data;
 
-	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
+	rrchain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
-	if (status != 0 || rf->head_reason != FETCH_OK) {
+	member_verdicts(rf, status);
+	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership rejected (%s): %s; keeping the last "
-			  "good membership", fetch_reason_name(rf->head_reason),
+			  "good membership", rrchain_reason_name(rf->head_reason),
 			  rf->head_err.msg);
 		say(rf->sum.error, sizeof(rf->sum.error), "%s",
 			 rf->head_err.msg);
-		fetch_membership_free(&rf->fresh);
+		rrchain_membership_free(&rf->fresh);
 		rf->have_fresh = false;
 		rf->src = fetch_state_membership(rf->st);
 	} else {
@@ -435,7 +468,7 @@ static void pages_done(struct fetch_refresh *rf)
 	int rc;
 
 	if (rf->pages_failed) {
-		fetch_membership_free(&rf->fresh);
+		rrchain_membership_free(&rf->fresh);
 		rf->have_fresh = false;
 		rf->src = fetch_state_membership(rf->st);
 		start_sites(rf);
@@ -451,7 +484,7 @@ static void pages_done(struct fetch_refresh *rf)
 	rc = uv_queue_work(rf->loop, &rf->head_work, members_work,
 			   members_checked);
 	if (rc != 0) {
-		rf->head_reason = FETCH_R_NOMEM;
+		rf->head_reason = RRCHAIN_R_NOMEM;
 		members_checked(&rf->head_work, rc);
 	}
 }
@@ -460,13 +493,13 @@ static void page_work(uv_work_t *w)
 {
 	struct page_job *j = w->data;
 	struct fetch_refresh *rf = j->lk.rf;
-	struct fetch_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
+	struct rrchain_rdata *rd = rdata_of(j->lk.blobs, j->lk.nblobs);
 
 	if (!rd) {
-		j->reason = FETCH_R_NOMEM;
+		j->reason = RRCHAIN_R_NOMEM;
 		return;
 	}
-	j->reason = fetch_chain_page(rf->cfg, j->hash, rd, j->lk.nblobs,
+	j->reason = rrchain_verify_page(FETCH_POLICY(rf->cfg), j->hash, rd, j->lk.nblobs,
 				     rf->opts.now, &j->page, &j->stats,
 				     &j->err);
 	free(rd);
@@ -477,12 +510,14 @@ static void page_checked(uv_work_t *w, int status)
 	struct page_job *j = w->data;
 	struct fetch_refresh *rf = j->lk.rf;
 
-	fetch_chain_stats_add(&rf->sum.chain, &j->stats);
-	if (status != 0 || j->reason != FETCH_OK) {
+	rrchain_stats_add(&rf->sum.chain, &j->stats);
+	verdict(rf, "page", j->lk.name, status ? RRCHAIN_R_NOMEM : j->reason,
+		j->err.msg);
+	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->pages_failed = true;
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "page %zu (%s) rejected (%s): %s", j->index + 1,
-			  j->lk.name, fetch_reason_name(j->reason),
+			  j->lk.name, rrchain_reason_name(j->reason),
 			  j->err.msg);
 		if (!rf->sum.error[0])
 			say(rf->sum.error, sizeof(rf->sum.error),
@@ -501,7 +536,7 @@ static void page_resolved(struct lookup *lk)
 
 	lookup_finish_status(lk);
 	if (!lk->any_ok) {
-		j->reason = FETCH_R_MISSING;
+		j->reason = RRCHAIN_R_MISSING;
 		say(j->err.msg, sizeof(j->err.msg), "%s (%s)", lk->error,
 			 fetch_dns_status_name(lk->status));
 		page_checked(&j->work, 0);
@@ -510,7 +545,7 @@ static void page_resolved(struct lookup *lk)
 	j->work.data = j;
 	rc = uv_queue_work(rf->loop, &j->work, page_work, page_checked);
 	if (rc != 0) {
-		j->reason = FETCH_R_NOMEM;
+		j->reason = RRCHAIN_R_NOMEM;
 		page_checked(&j->work, rc);
 	}
 }
@@ -519,12 +554,12 @@ static void page_resolved(struct lookup *lk)
  * from there: content addressing makes it the same page. */
 static bool reuse_page(struct fetch_refresh *rf, struct page_job *j)
 {
-	const struct fetch_membership *old = fetch_state_membership(rf->st);
+	const struct rrchain_membership *old = fetch_state_membership(rf->st);
 
 	if (!old)
 		return false;
 	for (size_t i = 0; i < old->npages; i++) {
-		const struct fetch_page *p = &old->pages[i];
+		const struct rrchain_page *p = &old->pages[i];
 		if (memcmp(p->hash, j->hash, RR_HASH_LEN) != 0)
 			continue;
 		j->lk.blobs = calloc(p->nraw ? p->nraw : 1,
@@ -532,12 +567,12 @@ static bool reuse_page(struct fetch_refresh *rf, struct page_job *j)
 		if (!j->lk.blobs)
 			return false;
 		for (size_t k = 0; k < p->nraw; k++) {
-			struct fetch_blob *b = &j->lk.blobs[k];
+			struct rrchain_blob *b = &j->lk.blobs[k];
 			b->type = p->raw[k].type;
 			b->len = p->raw[k].len;
 			b->data = malloc(b->len ? b->len : 1);
 			if (!b->data) {
-				fetch_blobs_free(j->lk.blobs, k);
+				rrchain_blobs_free(j->lk.blobs, k);
 				j->lk.blobs = NULL;
 				return false;
 			}
@@ -574,7 +609,7 @@ static void start_pages(struct fetch_refresh *rf)
 		j->work.data = j;
 		memcpy(j->hash, rf->fresh.head.rec.pages[i], RR_HASH_LEN);
 		if (rr_name_page(rf->cfg->zone, j->hash, name, &rerr) != RR_OK) {
-			j->reason = FETCH_R_LIMIT;
+			j->reason = RRCHAIN_R_LIMIT;
 			say(j->err.msg, sizeof(j->err.msg), "%s",
 				 rerr.msg);
 			page_checked(&j->work, 0);
@@ -599,13 +634,13 @@ static void start_pages(struct fetch_refresh *rf)
 static void head_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
-	struct fetch_rdata *rd = rdata_of(rf->head_lk.blobs, rf->head_lk.nblobs);
+	struct rrchain_rdata *rd = rdata_of(rf->head_lk.blobs, rf->head_lk.nblobs);
 
 	if (!rd) {
-		rf->head_reason = FETCH_R_NOMEM;
+		rf->head_reason = RRCHAIN_R_NOMEM;
 		return;
 	}
-	rf->head_reason = fetch_chain_head(rf->cfg, rd, rf->head_lk.nblobs,
+	rf->head_reason = rrchain_verify_head(FETCH_POLICY(rf->cfg), rd, rf->head_lk.nblobs,
 					   rf->opts.now,
 					   rf->has_hw ? &rf->head_hw : NULL,
 					   &rf->fresh.head, &rf->head_stats,
@@ -617,14 +652,16 @@ static void head_checked(uv_work_t *w, int status)
 {
 	struct fetch_refresh *rf = w->data;
 
-	fetch_chain_stats_add(&rf->sum.chain, &rf->head_stats);
+	rrchain_stats_add(&rf->sum.chain, &rf->head_stats);
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
 	lookup_free(&rf->head_lk);
-	if (status != 0 || rf->head_reason != FETCH_OK) {
+	verdict(rf, "head", rf->head_lk.name,
+		status ? RRCHAIN_R_NOMEM : rf->head_reason, rf->head_err.msg);
+	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership head rejected (%s): %s; keeping the "
 			  "last good membership",
-			  fetch_reason_name(rf->head_reason), rf->head_err.msg);
+			  rrchain_reason_name(rf->head_reason), rf->head_err.msg);
 		say(rf->sum.error, sizeof(rf->sum.error), "%s",
 			 rf->head_err.msg);
 		rf->src = fetch_state_membership(rf->st);
@@ -643,7 +680,7 @@ static void head_checked(uv_work_t *w, int status)
  * signature check. */
 static bool head_unchanged(struct fetch_refresh *rf)
 {
-	const struct fetch_membership *old = fetch_state_membership(rf->st);
+	const struct rrchain_membership *old = fetch_state_membership(rf->st);
 	uint8_t content[RR_HASH_LEN];
 	struct rr_record r;
 	struct rr_error e;
@@ -653,13 +690,13 @@ static bool head_unchanged(struct fetch_refresh *rf)
 	    rf->opts.now >= old->head.rec.expires)
 		return false;
 	for (size_t i = 0; i < rf->head_lk.nblobs && same; i++) {
-		const struct fetch_blob *b = &rf->head_lk.blobs[i];
+		const struct rrchain_blob *b = &rf->head_lk.blobs[i];
 		enum rr_errclass rc = b->type == RR_TYPE_VPNRR
 			? rr_parse_bin(b->data, b->len, &r, &e)
 			: rr_parse_txt_rdata(b->data, b->len, &r, &e);
 		if (rc != RR_OK)
 			return false;
-		fetch_record_content(&r, content);
+		rrchain_record_content(&r, content);
 		same = r.has_sig && old->head.rec.has_sig &&
 		       memcmp(r.sig, old->head.rec.sig, RR_SIG_LEN) == 0 &&
 		       memcmp(content, old->head.content, RR_HASH_LEN) == 0;
@@ -680,6 +717,7 @@ static void head_resolved(struct lookup *lk)
 			  "membership", lk->error,
 			  fetch_dns_status_name(lk->status));
 		say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
+		verdict(rf, "head", lk->name, RRCHAIN_R_MISSING, lk->error);
 		lookup_free(lk);
 		rf->src = fetch_state_membership(rf->st);
 		start_sites(rf);
@@ -697,7 +735,7 @@ static void head_resolved(struct lookup *lk)
 	rf->head_work.data = rf;
 	rc = uv_queue_work(rf->loop, &rf->head_work, head_work, head_checked);
 	if (rc != 0) {
-		rf->head_reason = FETCH_R_NOMEM;
+		rf->head_reason = RRCHAIN_R_NOMEM;
 		head_checked(&rf->head_work, rc);
 	}
 }
@@ -719,10 +757,10 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
 				    fetch_dns_drop_name((enum fetch_dns_drop)i),
 				    json_integer((json_int_t)s->dns.dropped[i]));
 
-	for (int i = 1; i < FETCH_R__COUNT; i++)
+	for (int i = 1; i < RRCHAIN_R__COUNT; i++)
 		if (s->chain.rejected[i])
 			json_object_set_new(rej,
-					    fetch_reason_name((enum fetch_reason)i),
+					    rrchain_reason_name((enum rrchain_reason)i),
 					    json_integer((json_int_t)s->chain.rejected[i]));
 	json_object_set_new(o, "ok", json_boolean(s->ok));
 	if (s->error[0])
@@ -815,7 +853,7 @@ static void summary_json(struct fetch_refresh *rf, json_t *o)
  * configuration, but say so loudly and fail the refresh. */
 static void check_stale(struct fetch_refresh *rf)
 {
-	const struct fetch_membership *m = fetch_state_membership(rf->st);
+	const struct rrchain_membership *m = fetch_state_membership(rf->st);
 	uint64_t t, max_s = rf->cfg->max_head_age_ms / 1000;
 
 	if (!m)
@@ -877,6 +915,7 @@ static void finish(struct fetch_refresh *rf)
 		summary_json(rf, report);
 		json_object_set(report, "site_status", rf->sites_json);
 		json_object_set(report, "events", rf->events_json);
+		json_object_set(report, "verdicts", rf->verdicts_json);
 		json_object_update(report, rf->extra_json);
 	}
 	fetch_dns_close(rf->dns, NULL, NULL);
@@ -884,6 +923,7 @@ static void finish(struct fetch_refresh *rf)
 	json_decref(report);
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
 	fetch_plan_free(&rf->plan);
 	fetch_owed_free(rf->old, rf->nold);
@@ -894,11 +934,11 @@ static void finish(struct fetch_refresh *rf)
 	free(rf->deleted);
 	free(rf->check_cmd);
 	if (rf->have_fresh)
-		fetch_membership_free(&rf->fresh);
+		rrchain_membership_free(&rf->fresh);
 	for (size_t i = 0; i < rf->npages; i++)
-		fetch_page_free(&rf->pages[i].page);
+		rrchain_page_free(&rf->pages[i].page);
 	for (size_t i = 0; i < rf->nsites; i++)
-		fetch_site_result_free(&rf->sites[i].result);
+		rrchain_site_result_free(&rf->sites[i].result);
 	free(rf->pages);
 	free(rf->sites);
 	free(rf->watches);
@@ -1890,9 +1930,9 @@ static void record_events(struct fetch_refresh *rf,
 			      json_esc(e->name));
 		if (!o)
 			continue;
-		if (e->reason != FETCH_OK)
+		if (e->reason != RRCHAIN_OK)
 			json_object_set_new(o, "reason", json_string(
-				fetch_reason_name(e->reason)));
+				rrchain_reason_name(e->reason)));
 		if (e->msg[0])
 			json_object_set_new(o, "message", json_esc(e->msg));
 		json_array_append_new(rf->events_json, o);
@@ -1954,7 +1994,7 @@ static int load_old(struct fetch_refresh *rf)
 
 static void merge_and_write(struct fetch_refresh *rf)
 {
-	struct fetch_site_result *results;
+	struct rrchain_site_result *results;
 	struct fetch_merge_report rep;
 	char err[FETCH_STATE_ERRLEN];
 	size_t n = 0;
@@ -1971,7 +2011,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 	for (size_t i = 0; i < rf->nsites; i++) {
 		/* A cached result (bytes verified before) has no record of
 		 * its own: the merge takes it from the state. */
-		if (rf->sites[i].reason != FETCH_OK)
+		if (rf->sites[i].reason != RRCHAIN_OK)
 			continue;
 		results[n++] = rf->sites[i].result;
 		memset(&rf->sites[i].result, 0, sizeof(rf->sites[i].result));
@@ -1981,7 +2021,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 				       ? &rf->fresh : NULL,
 			       results, n, &rep, err, sizeof(err));
 	for (size_t i = 0; i < n; i++)
-		fetch_site_result_free(&results[i]);
+		rrchain_site_result_free(&results[i]);
 	free(results);
 	if (rc != 0) {
 		fetch_log(rf->log, FETCH_LOG_ERR, "merge: %s", err);
@@ -1990,7 +2030,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 		finish(rf);
 		return;
 	}
-	fetch_chain_stats_add(&rf->sum.chain, &rep.stats);
+	rrchain_stats_add(&rf->sum.chain, &rep.stats);
 	record_events(rf, &rep);
 	rf->sum.added = rep.added;
 	rf->sum.updated = rep.updated;
@@ -2128,8 +2168,10 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	}
 	rf->sites_json = json_object();
 	rf->events_json = json_array();
+	rf->verdicts_json = json_array();
 	rf->extra_json = json_object();
-	if (!rf->sites_json || !rf->events_json || !rf->extra_json) {
+	if (!rf->sites_json || !rf->events_json || !rf->verdicts_json ||
+	    !rf->extra_json) {
 		say(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -2148,6 +2190,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 fail:
 	json_decref(rf->sites_json);
 	json_decref(rf->events_json);
+	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
 	free(rf);
 	return -1;

@@ -41,7 +41,7 @@ struct fetch_refresh_summary {
 	uint64_t started_ms, duration_ms;
 	uint32_t min_ttl;        /* smallest TTL seen; 0 when none */
 	struct fetch_dns_stats dns;
-	struct fetch_chain_stats chain;
+	struct rrchain_stats chain;
 	size_t pages_fetched, pages_reused;
 	size_t sites_queried, sites_failed;
 	size_t sites_in_view;

@@ -26,18 +26,18 @@
 
 struct site_entry {
 	char name[FETCH_SITENAMELEN];
-	struct fetch_hw hw;
+	struct rrchain_hw hw;
 	/* The last good record, or rec == NULL. */
 	struct rr_record *rec;
-	struct fetch_blob raw;
+	struct rrchain_blob raw;
 	char owner[RR_MAX_NAME + 1];
 	uint8_t content[RR_HASH_LEN];
 	uint8_t key[RR_HASH_LEN];
 	uint64_t expires;
 	/* This merge only: the membership entry (any status) and whether a
 	 * new result arrived. */
-	const struct fetch_member *entry;
-	bool usable; /* entry is FETCH_OK and valid now */
+	const struct rrchain_member *entry;
+	bool usable; /* entry is RRCHAIN_OK and valid now */
 	bool fresh;
 	bool taken;  /* moved into the next generation */
 };
@@ -59,9 +59,9 @@ struct fetch_state {
 	uint8_t saved_digest[RR_HASH_LEN], pending_digest[RR_HASH_LEN];
 	bool empty; /* the load found nothing stored */
 	char vpn[FETCH_NAMELEN], zone[RR_MAX_NAME + 1];
-	struct fetch_hw head_hw;
+	struct rrchain_hw head_hw;
 	bool has_mem;
-	struct fetch_membership mem;
+	struct rrchain_membership mem;
 	struct site_entry *sites;
 	size_t nsites;
 	struct table tab;
@@ -107,11 +107,11 @@ static int serr(char *err, size_t errlen, const char *fmt, ...)
 /* ---- report -------------------------------------------------------------- */
 
 static void event(struct fetch_merge_report *rep, enum fetch_event_kind k,
-		  enum fetch_reason why, const char *name, const char *fmt,
+		  enum rrchain_reason why, const char *name, const char *fmt,
 		  ...) __attribute__((format(printf, 5, 6)));
 
 static void event(struct fetch_merge_report *rep, enum fetch_event_kind k,
-		  enum fetch_reason why, const char *name, const char *fmt,
+		  enum rrchain_reason why, const char *name, const char *fmt,
 		  ...)
 {
 	struct fetch_event *ev;
@@ -243,7 +243,7 @@ static void entry_take(struct site_entry *e, struct site_entry *old)
 	old->taken = true;
 }
 
-static void entry_set_record(struct site_entry *e, struct fetch_site_result *r)
+static void entry_set_record(struct site_entry *e, struct rrchain_site_result *r)
 {
 	entry_drop_record(e);
 	e->rec = r->rec;
@@ -290,7 +290,7 @@ void fetch_state_free(struct fetch_state *st)
 {
 	if (!st)
 		return;
-	fetch_membership_free(&st->mem);
+	rrchain_membership_free(&st->mem);
 	entries_free(st->sites, st->nsites);
 	table_free(&st->tab);
 	free(st->view);
@@ -299,21 +299,21 @@ void fetch_state_free(struct fetch_state *st)
 	free(st);
 }
 
-bool fetch_state_head_hw(const struct fetch_state *st, struct fetch_hw *out)
+bool fetch_state_head_hw(const struct fetch_state *st, struct rrchain_hw *out)
 {
 	*out = st->head_hw;
 	return st->head_hw.set;
 }
 
-const struct fetch_membership *fetch_state_membership(
+const struct rrchain_membership *fetch_state_membership(
 	const struct fetch_state *st)
 {
 	return st->has_mem ? &st->mem : NULL;
 }
 
-/* What fetch_chain_site may rely on instead of parsing E's bytes. */
+/* What rrchain_verify_site may rely on instead of parsing E's bytes. */
 static void entry_cache(const struct site_entry *e, bool with_key,
-			struct fetch_site_cache *out)
+			struct rrchain_site_cache *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->hw = e->hw;
@@ -328,7 +328,7 @@ static void entry_cache(const struct site_entry *e, bool with_key,
 }
 
 void fetch_state_site_cache(const struct fetch_state *st, const char *name,
-			    struct fetch_site_cache *out)
+			    struct rrchain_site_cache *out)
 {
 	struct site_entry *e = table_find(&st->tab, st->hkey, st->sites, name);
 
@@ -344,7 +344,7 @@ const struct fetch_view *fetch_state_view(const struct fetch_state *st)
 
 /* ---- merge --------------------------------------------------------------- */
 
-static size_t membership_size(const struct fetch_membership *m)
+static size_t membership_size(const struct rrchain_membership *m)
 {
 	size_t n = 0;
 
@@ -353,28 +353,28 @@ static size_t membership_size(const struct fetch_membership *m)
 	return n;
 }
 
-static bool fresh_given(const struct fetch_membership *fresh)
+static bool fresh_given(const struct rrchain_membership *fresh)
 {
 	return fresh && fresh->head.raw.data;
 }
 
-static void report_rejected_members(const struct fetch_membership *m,
+static void report_rejected_members(const struct rrchain_membership *m,
 				    struct fetch_merge_report *rep)
 {
 	for (size_t p = 0; p < m->npages; p++)
 		for (size_t i = 0; i < m->pages[p].nmembers; i++) {
-			const struct fetch_member *e = &m->pages[p].members[i];
-			if (e->status != FETCH_OK)
+			const struct rrchain_member *e = &m->pages[p].members[i];
+			if (e->status != RRCHAIN_OK)
 				event(rep, FETCH_EV_MEMBER_REJECTED, e->status,
 				      e->rec.site, "%s", e->why);
 		}
 }
 
 /* Installs FRESH unless it would move the head backwards. */
-static void take_fresh(struct fetch_state *st, struct fetch_membership *fresh,
+static void take_fresh(struct fetch_state *st, struct rrchain_membership *fresh,
 		       struct fetch_merge_report *rep)
 {
-	const struct fetch_head *h = &fresh->head;
+	const struct rrchain_head *h = &fresh->head;
 	int c = st->head_hw.set
 			? rr_serial_cmp(h->rec.serial, st->head_hw.serial)
 			: 1;
@@ -382,20 +382,20 @@ static void take_fresh(struct fetch_state *st, struct fetch_membership *fresh,
 	if (c < 0 || (c == 0 && memcmp(h->content, st->head_hw.content,
 				       RR_HASH_LEN) != 0)) {
 		event(rep, FETCH_EV_HEAD_REJECTED,
-		      c < 0 ? FETCH_R_ROLLBACK : FETCH_R_FORK, "",
+		      c < 0 ? RRCHAIN_R_ROLLBACK : RRCHAIN_R_FORK, "",
 		      "head serial %u refused: high-water mark is %u",
 		      h->rec.serial, st->head_hw.serial);
-		fetch_membership_free(fresh);
+		rrchain_membership_free(fresh);
 		return;
 	}
 	/* The same head again is no news. */
 	if (!st->has_mem || c > 0) {
-		event(rep, FETCH_EV_HEAD_NEW, FETCH_OK, "",
+		event(rep, FETCH_EV_HEAD_NEW, RRCHAIN_OK, "",
 		      "head serial %u: %u members in %zu pages",
 		      h->rec.serial, h->rec.nmembers, h->rec.npages);
 		report_rejected_members(fresh, rep);
 	}
-	fetch_membership_free(&st->mem);
+	rrchain_membership_free(&st->mem);
 	st->mem = *fresh;
 	memset(fresh, 0, sizeof(*fresh));
 	st->has_mem = true;
@@ -413,19 +413,19 @@ static void expire_head(struct fetch_state *st, uint64_t now,
 	if (!st->has_mem || (now >= h->not_before && now < h->expires))
 		return;
 	event(rep, FETCH_EV_HEAD_DROPPED,
-	      now >= h->expires ? FETCH_R_EXPIRED : FETCH_R_NOTYET, "",
+	      now >= h->expires ? RRCHAIN_R_EXPIRED : RRCHAIN_R_NOTYET, "",
 	      "head serial %u %s at %llu (now %llu): membership dropped",
 	      h->serial, now >= h->expires ? "expired" : "not valid",
 	      (unsigned long long)(now >= h->expires ? h->expires
 						     : h->not_before),
 	      (unsigned long long)now);
-	fetch_membership_free(&st->mem);
+	rrchain_membership_free(&st->mem);
 	st->has_mem = false;
 }
 
-static bool member_usable(const struct fetch_member *m, uint64_t now)
+static bool member_usable(const struct rrchain_member *m, uint64_t now)
 {
-	return m->status == FETCH_OK && now >= m->rec.not_before &&
+	return m->status == RRCHAIN_OK && now >= m->rec.not_before &&
 	       now < m->rec.expires;
 }
 
@@ -439,9 +439,9 @@ static void build_entries(struct fetch_state *st, uint64_t now,
 {
 	*nn = 0;
 	for (size_t p = 0; st->has_mem && p < st->mem.npages; p++) {
-		const struct fetch_page *pg = &st->mem.pages[p];
+		const struct rrchain_page *pg = &st->mem.pages[p];
 		for (size_t i = 0; i < pg->nmembers; i++) {
-			const struct fetch_member *m = &pg->members[i];
+			const struct rrchain_member *m = &pg->members[i];
 			struct site_entry *e, *old;
 			size_t len = strlen(m->rec.site);
 			/* rr-format limits names to 63+1+63 bytes. */
@@ -469,7 +469,7 @@ static void build_entries(struct fetch_state *st, uint64_t now,
 			continue;
 		if (st->has_mem && old->rec) {
 			rep->removed++;
-			event(rep, FETCH_EV_SITE_REMOVED, FETCH_OK, old->name,
+			event(rep, FETCH_EV_SITE_REMOVED, RRCHAIN_OK, old->name,
 			      "site %s is no longer a member: removed "
 			      "(revoked)", old->name);
 			entry_drop_record(old);
@@ -486,19 +486,19 @@ static void build_entries(struct fetch_state *st, uint64_t now,
 /* Re-checks a record against the current membership entry.  The cache
  * key makes this a parse when nothing changed, and a full verification
  * when the entry did (new keys, owner or nets). */
-static enum fetch_reason recheck(const struct fetch_config *cfg, uint64_t now,
+static enum rrchain_reason recheck(const struct fetch_config *cfg, uint64_t now,
 				 const struct site_entry *e,
-				 const struct fetch_blob *raw, bool use_cache,
-				 struct fetch_site_result *res,
-				 struct fetch_chain_stats *stats,
-				 struct fetch_error *ferr)
+				 const struct rrchain_blob *raw, bool use_cache,
+				 struct rrchain_site_result *res,
+				 struct rrchain_stats *stats,
+				 struct rrchain_error *ferr)
 {
-	struct fetch_site_cache cache;
-	struct fetch_rdata rd;
+	struct rrchain_site_cache cache;
+	struct rrchain_rdata rd;
 
 	entry_cache(e, use_cache, &cache);
-	fetch_rdata_view(raw, 1, &rd);
-	return fetch_chain_site(cfg, &e->entry->rec, &rd, 1, now, &cache, res,
+	rrchain_rdata_view(raw, 1, &rd);
+	return rrchain_verify_site(FETCH_POLICY(cfg), &e->entry->rec, &rd, 1, now, &cache, res,
 				stats, ferr);
 }
 
@@ -507,17 +507,17 @@ static enum fetch_reason recheck(const struct fetch_config *cfg, uint64_t now,
  * cached result must name the bytes the entry holds. */
 static bool result_current(const struct fetch_config *cfg, uint64_t now,
 			   const struct site_entry *e,
-			   struct fetch_site_result *r,
+			   struct rrchain_site_result *r,
 			   struct fetch_merge_report *rep)
 {
-	struct fetch_site_result again;
-	struct fetch_error ferr;
-	struct fetch_rdata rd;
+	struct rrchain_site_result again;
+	struct rrchain_error ferr;
+	struct rrchain_rdata rd;
 	uint8_t key[RR_HASH_LEN];
 	bool same;
 
-	fetch_rdata_view(&r->raw, 1, &rd);
-	fetch_site_key(&e->entry->rec, &rd, key);
+	rrchain_rdata_view(&r->raw, 1, &rd);
+	rrchain_site_key(&e->entry->rec, &rd, key);
 	same = memcmp(key, r->key, RR_HASH_LEN) == 0 &&
 	       (!e->hw.set || rr_serial_cmp(r->serial, e->hw.serial) >= 0);
 	if (same && (r->rec || (e->rec && memcmp(e->key, r->key,
@@ -527,15 +527,15 @@ static bool result_current(const struct fetch_config *cfg, uint64_t now,
 	 * the one merged gets here; the refusal is counted in rep->stats,
 	 * and keep_or_drop reports what remains of the site. */
 	if (recheck(cfg, now, e, &r->raw, false, &again, &rep->stats,
-		    &ferr) != FETCH_OK)
+		    &ferr) != RRCHAIN_OK)
 		return false;
-	fetch_site_result_free(r);
+	rrchain_site_result_free(r);
 	*r = again;
 	return true;
 }
 
 static void apply_result(const struct fetch_config *cfg, uint64_t now,
-			 struct site_entry *e, struct fetch_site_result *r,
+			 struct site_entry *e, struct rrchain_site_result *r,
 			 struct fetch_merge_report *rep)
 {
 	uint32_t before = e->rec ? e->rec->serial : 0;
@@ -551,12 +551,12 @@ static void apply_result(const struct fetch_config *cfg, uint64_t now,
 	}
 	if (!e->rec) {
 		rep->added++;
-		event(rep, FETCH_EV_SITE_ADDED, FETCH_OK, e->name,
+		event(rep, FETCH_EV_SITE_ADDED, RRCHAIN_OK, e->name,
 		      "site %s: serial %u from %s", e->name, r->serial,
 		      r->owner);
 	} else if (memcmp(e->content, r->content, RR_HASH_LEN) != 0) {
 		rep->updated++;
-		event(rep, FETCH_EV_SITE_UPDATED, FETCH_OK, e->name,
+		event(rep, FETCH_EV_SITE_UPDATED, RRCHAIN_OK, e->name,
 		      "site %s: serial %u -> %u", e->name, before, r->serial);
 	} else {
 		rep->unchanged++;
@@ -566,11 +566,11 @@ static void apply_result(const struct fetch_config *cfg, uint64_t now,
 
 static void apply_results(const struct fetch_config *cfg, uint64_t now,
 			  struct fetch_state *st, struct site_entry *ns,
-			  struct table *nt, struct fetch_site_result *results,
+			  struct table *nt, struct rrchain_site_result *results,
 			  size_t n, struct fetch_merge_report *rep)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct fetch_site_result *r = &results[i];
+		struct rrchain_site_result *r = &results[i];
 		struct site_entry *e;
 		if (!r->raw.data)
 			continue;
@@ -578,11 +578,11 @@ static void apply_results(const struct fetch_config *cfg, uint64_t now,
 		/* A result for a site that is no member now is void. */
 		if (e && e->usable && !e->fresh)
 			apply_result(cfg, now, e, r, rep);
-		fetch_site_result_free(r);
+		rrchain_site_result_free(r);
 	}
 }
 
-static void drop(struct site_entry *e, enum fetch_reason why,
+static void drop(struct site_entry *e, enum rrchain_reason why,
 		 struct fetch_merge_report *rep, const char *msg)
 {
 	rep->dropped++;
@@ -598,37 +598,37 @@ static void keep_or_drop(const struct fetch_config *cfg, uint64_t now,
 			 bool has_mem, struct site_entry *e,
 			 struct fetch_merge_report *rep)
 {
-	struct fetch_site_result res;
-	struct fetch_error ferr;
-	enum fetch_reason r;
+	struct rrchain_site_result res;
+	struct rrchain_error ferr;
+	enum rrchain_reason r;
 
 	if (e->fresh || !e->rec)
 		return;
 	if (!has_mem) {
-		drop(e, FETCH_R_EXPIRED, rep, "no valid head");
+		drop(e, RRCHAIN_R_EXPIRED, rep, "no valid head");
 		return;
 	}
-	if (!e->usable && e->entry->status != FETCH_OK) {
+	if (!e->usable && e->entry->status != RRCHAIN_OK) {
 		drop(e, e->entry->status, rep, e->entry->why);
 		return;
 	}
 	if (!e->usable) {
 		/* Found here, not by the page checks: the head is unchanged
 		 * and its pages were not fetched again. */
-		rep->stats.rejected[FETCH_R_EXPIRED]++;
-		drop(e, FETCH_R_EXPIRED, rep,
+		rep->stats.rejected[RRCHAIN_R_EXPIRED]++;
+		drop(e, RRCHAIN_R_EXPIRED, rep,
 		     "membership expired or not yet valid");
 		return;
 	}
 	r = recheck(cfg, now, e, &e->raw, true, &res, &rep->stats, &ferr);
-	if (r == FETCH_R_NOMEM)
+	if (r == RRCHAIN_R_NOMEM)
 		return; /* no verdict: keep what we have */
-	if (r != FETCH_OK) {
+	if (r != RRCHAIN_OK) {
 		drop(e, r, rep, ferr.msg);
 		return;
 	}
 	rep->kept++;
-	event(rep, FETCH_EV_SITE_KEPT, FETCH_OK, e->name,
+	event(rep, FETCH_EV_SITE_KEPT, RRCHAIN_OK, e->name,
 	      "site %s: no new record; last good serial %u kept until %llu",
 	      e->name, res.serial, (unsigned long long)res.expires);
 	/* Same bytes; verified again when the membership entry changed,
@@ -641,7 +641,7 @@ static void keep_or_drop(const struct fetch_config *cfg, uint64_t now,
 	}
 	memcpy(e->key, res.key, RR_HASH_LEN);
 	e->expires = res.expires;
-	fetch_site_result_free(&res);
+	rrchain_site_result_free(&res);
 }
 
 static int site_cmp(const void *a, const void *b)
@@ -660,9 +660,9 @@ static void view_digest(const struct fetch_site *v, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		crypto_hash_sha256_update(&h, (const uint8_t *)v[i].name,
 					  strlen(v[i].name) + 1);
-		fetch_record_content(v[i].member, c);
+		rrchain_record_content(v[i].member, c);
 		crypto_hash_sha256_update(&h, c, sizeof(c));
-		fetch_record_content(v[i].site, c);
+		rrchain_record_content(v[i].site, c);
 		crypto_hash_sha256_update(&h, c, sizeof(c));
 	}
 	crypto_hash_sha256_final(&h, out);
@@ -709,15 +709,15 @@ static void install(struct fetch_state *st, struct site_entry *ns, size_t nn,
 		ns[i].fresh = ns[i].taken = false;
 }
 
-static void free_results(struct fetch_site_result *results, size_t n)
+static void free_results(struct rrchain_site_result *results, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		fetch_site_result_free(&results[i]);
+		rrchain_site_result_free(&results[i]);
 }
 
 int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
-		      uint64_t now, struct fetch_membership *fresh,
-		      struct fetch_site_result *results, size_t nresults,
+		      uint64_t now, struct rrchain_membership *fresh,
+		      struct rrchain_site_result *results, size_t nresults,
 		      struct fetch_merge_report *rep, char *err,
 		      size_t errlen)
 {
@@ -754,7 +754,7 @@ int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
 out:
 	free_results(results, nresults);
 	if (fresh_given(fresh))
-		fetch_membership_free(fresh);
+		rrchain_membership_free(fresh);
 	free(ns);
 	free(view);
 	table_free(&nt);
@@ -939,7 +939,7 @@ static int save_pages(struct fetch_state *st, char *err, size_t errlen)
 		 "VALUES(?, ?, ?, ?)", &s, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < st->mem.npages; i++) {
-		const struct fetch_page *pg = &st->mem.pages[i];
+		const struct rrchain_page *pg = &st->mem.pages[i];
 		for (size_t j = 0; j < pg->nmembers; j++) {
 			uint8_t *bin = NULL;
 			size_t len = 0;
@@ -1079,17 +1079,17 @@ int fetch_state_save(struct fetch_state *st, struct fetch_store *store,
 /* What the store holds before it is verified again. */
 struct stored_site {
 	char name[FETCH_SITENAMELEN];
-	struct fetch_hw hw;
+	struct rrchain_hw hw;
 	bool has_record;
 	char owner[RR_MAX_NAME + 1];
-	struct fetch_blob raw;
+	struct rrchain_blob raw;
 };
 
 struct stored {
-	struct fetch_hw head_hw;
+	struct rrchain_hw head_hw;
 	bool has_head;
-	struct fetch_blob head;
-	struct fetch_blob **pages; /* arrays of RDATA, npages of them */
+	struct rrchain_blob head;
+	struct rrchain_blob **pages; /* arrays of RDATA, npages of them */
 	size_t *npage_rrs, npages;
 	struct stored_site *sites;
 	size_t nsites;
@@ -1099,7 +1099,7 @@ static void stored_free(struct stored *s)
 {
 	free(s->head.data);
 	for (size_t i = 0; i < s->npages; i++)
-		fetch_blobs_free(s->pages[i], s->npage_rrs[i]);
+		rrchain_blobs_free(s->pages[i], s->npage_rrs[i]);
 	free(s->pages);
 	free(s->npage_rrs);
 	for (size_t i = 0; i < s->nsites; i++)
@@ -1110,7 +1110,7 @@ static void stored_free(struct stored *s)
 
 /* A stored value that cannot be right is reported with where it is; the
  * load goes on without it (the refresh fetches it again). */
-static bool col_hw(sqlite3_stmt *s, int i, struct fetch_hw *hw)
+static bool col_hw(sqlite3_stmt *s, int i, struct rrchain_hw *hw)
 {
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
 		return true;
@@ -1124,7 +1124,7 @@ static bool col_hw(sqlite3_stmt *s, int i, struct fetch_hw *hw)
 	return true;
 }
 
-static int col_blob(sqlite3_stmt *s, int ti, int di, struct fetch_blob *b)
+static int col_blob(sqlite3_stmt *s, int ti, int di, struct rrchain_blob *b)
 {
 	int n = sqlite3_column_bytes(s, di);
 	sqlite3_int64 t = sqlite3_column_int64(s, ti);
@@ -1153,7 +1153,7 @@ static int load_head(struct fetch_state *st, struct stored *s,
 	r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		if (!col_hw(q, 0, &s->head_hw))
-			event(rep, FETCH_EV_HEAD_DROPPED, FETCH_R_MALFORMED, "",
+			event(rep, FETCH_EV_HEAD_DROPPED, RRCHAIN_R_MALFORMED, "",
 			      "%s: head high-water mark is damaged",
 			      fetch_store_path(st->store));
 		r = col_blob(q, 2, 3, &s->head);
@@ -1179,7 +1179,7 @@ static int page_slot(struct stored *s, size_t page)
 		return 1;
 	if (page >= s->npages) {
 		size_t n = page + 1;
-		struct fetch_blob **p = realloc(s->pages, n * sizeof(*p));
+		struct rrchain_blob **p = realloc(s->pages, n * sizeof(*p));
 		size_t *c;
 		if (!p)
 			return -1;
@@ -1216,7 +1216,7 @@ static int load_pages(struct fetch_state *st, struct stored *s,
 		return -1;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		sqlite3_int64 pg = sqlite3_column_int64(q, 0);
-		struct fetch_blob *b;
+		struct rrchain_blob *b;
 		int slot = pg < 0 ? 1 : page_slot(s, (size_t)pg);
 		if (slot < 0)
 			goto oom;
@@ -1273,7 +1273,7 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 		memset(ss, 0, sizeof(*ss));
 		memcpy(ss->name, name, strlen(name) + 1);
 		if (!col_hw(q, 1, &ss->hw))
-			event(rep, FETCH_EV_SITE_DROPPED, FETCH_R_MALFORMED,
+			event(rep, FETCH_EV_SITE_DROPPED, RRCHAIN_R_MALFORMED,
 			      name, "stored high-water mark is damaged");
 		if (!owner || strlen(owner) > RR_MAX_NAME)
 			continue;
@@ -1330,14 +1330,14 @@ out:
 /* ---- rebuilding from stored bytes ---------------------------------------- */
 
 static bool rebuild_pages(const struct fetch_config *cfg, uint64_t now,
-			  const struct stored *s, struct fetch_membership *m,
-			  struct fetch_chain_stats *stats,
-			  struct fetch_error *ferr)
+			  const struct stored *s, struct rrchain_membership *m,
+			  struct rrchain_stats *stats,
+			  struct rrchain_error *ferr)
 {
-	struct fetch_rdata rd[RR_MAX_PAGE_MEMBERS];
+	struct rrchain_rdata rd[RR_MAX_PAGE_MEMBERS];
 
 	if (s->npages != m->head.rec.npages) {
-		ferr->reason = FETCH_R_COUNT;
+		ferr->reason = RRCHAIN_R_COUNT;
 		(void)snprintf(ferr->msg, sizeof(ferr->msg),
 			       "stored head lists %zu pages, %zu stored",
 			       m->head.rec.npages, s->npages);
@@ -1345,42 +1345,42 @@ static bool rebuild_pages(const struct fetch_config *cfg, uint64_t now,
 	}
 	m->pages = calloc(s->npages ? s->npages : 1, sizeof(*m->pages));
 	if (!m->pages) {
-		ferr->reason = FETCH_R_NOMEM;
+		ferr->reason = RRCHAIN_R_NOMEM;
 		(void)snprintf(ferr->msg, sizeof(ferr->msg), "out of memory");
 		return false;
 	}
 	for (size_t i = 0; i < s->npages; i++) {
-		fetch_rdata_view(s->pages[i], s->npage_rrs[i], rd);
+		rrchain_rdata_view(s->pages[i], s->npage_rrs[i], rd);
 		m->npages++;
-		if (fetch_chain_page(cfg, m->head.rec.pages[i], rd,
+		if (rrchain_verify_page(FETCH_POLICY(cfg), m->head.rec.pages[i], rd,
 				     s->npage_rrs[i], now, &m->pages[i], stats,
-				     ferr) != FETCH_OK)
+				     ferr) != RRCHAIN_OK)
 			return false;
 	}
-	return fetch_chain_members(m, stats, ferr) == FETCH_OK;
+	return rrchain_verify_members(m, stats, ferr) == RRCHAIN_OK;
 }
 
 /* The stored head and pages through the chain checks again; false (with
  * an event) when they no longer verify. */
 static bool rebuild_membership(const struct fetch_config *cfg, uint64_t now,
 			       const struct stored *s,
-			       struct fetch_membership *m,
+			       struct rrchain_membership *m,
 			       struct fetch_merge_report *rep)
 {
-	struct fetch_error ferr = { 0 };
-	struct fetch_rdata rd;
+	struct rrchain_error ferr = { 0 };
+	struct rrchain_rdata rd;
 
 	memset(m, 0, sizeof(*m));
 	if (!s->has_head)
 		return false;
-	fetch_rdata_view(&s->head, 1, &rd);
-	if (fetch_chain_head(cfg, &rd, 1, now, &s->head_hw, &m->head,
-			     &rep->stats, &ferr) == FETCH_OK &&
+	rrchain_rdata_view(&s->head, 1, &rd);
+	if (rrchain_verify_head(FETCH_POLICY(cfg), &rd, 1, now, &s->head_hw, &m->head,
+			     &rep->stats, &ferr) == RRCHAIN_OK &&
 	    rebuild_pages(cfg, now, s, m, &rep->stats, &ferr))
 		return true;
 	event(rep, FETCH_EV_HEAD_DROPPED, ferr.reason, "",
 	      "stored head no longer verifies: %s", ferr.msg);
-	fetch_membership_free(m);
+	rrchain_membership_free(m);
 	return false;
 }
 
@@ -1406,15 +1406,15 @@ static int seed_entries(struct fetch_state *st, const struct stored *s)
 static int verify_stored_sites(struct fetch_state *st,
 			       const struct fetch_config *cfg, uint64_t now,
 			       const struct stored *s,
-			       struct fetch_site_result *results, size_t *n,
+			       struct rrchain_site_result *results, size_t *n,
 			       struct fetch_merge_report *rep)
 {
 	*n = 0;
 	for (size_t i = 0; i < s->nsites; i++) {
 		const struct stored_site *ss = &s->sites[i];
 		struct site_entry *e;
-		struct fetch_error ferr;
-		enum fetch_reason r;
+		struct rrchain_error ferr;
+		enum rrchain_reason r;
 		if (!ss->has_record)
 			continue;
 		e = table_find(&st->tab, st->hkey, st->sites, ss->name);
@@ -1422,9 +1422,9 @@ static int verify_stored_sites(struct fetch_state *st,
 			continue;
 		r = recheck(cfg, now, e, &ss->raw, false, &results[*n],
 			    &rep->stats, &ferr);
-		if (r == FETCH_R_NOMEM)
+		if (r == RRCHAIN_R_NOMEM)
 			return -1;
-		if (r == FETCH_OK)
+		if (r == RRCHAIN_OK)
 			(*n)++;
 		else
 			event(rep, FETCH_EV_SITE_DROPPED, r, ss->name,
@@ -1438,8 +1438,8 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 		   uint64_t now, struct stored *s,
 		   struct fetch_merge_report *rep, char *err, size_t errlen)
 {
-	struct fetch_membership m;
-	struct fetch_site_result *results = NULL;
+	struct rrchain_membership m;
+	struct rrchain_site_result *results = NULL;
 	size_t n = 0;
 	int rc = -1;
 
@@ -1465,7 +1465,7 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 out:
 	free_results(results, n);
 	free(results);
-	fetch_membership_free(&m);
+	rrchain_membership_free(&m);
 	return rc;
 }
 

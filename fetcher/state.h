@@ -52,7 +52,7 @@ const char *fetch_event_kind_name(enum fetch_event_kind k);
 
 struct fetch_event {
 	enum fetch_event_kind kind;
-	enum fetch_reason reason;     /* why, for REJECTED and DROPPED */
+	enum rrchain_reason reason;     /* why, for REJECTED and DROPPED */
 	char name[FETCH_SITENAMELEN]; /* site, or "" for the head */
 	char msg[FETCH_ERRLEN];
 };
@@ -63,7 +63,7 @@ struct fetch_merge_report {
 	size_t events_lost;           /* not recorded: out of memory */
 	size_t added, updated, unchanged, kept, removed, dropped;
 	bool changed;                 /* the view differs from before */
-	struct fetch_chain_stats stats; /* checks the merge itself ran */
+	struct rrchain_stats stats; /* checks the merge itself ran */
 };
 void fetch_merge_report_free(struct fetch_merge_report *rep);
 
@@ -109,29 +109,29 @@ int fetch_state_save(struct fetch_state *st, struct fetch_store *store,
 /* ---- inputs for a refresh ------------------------------------------------ */
 
 /* The head's high-water mark; false when none was ever accepted. */
-bool fetch_state_head_hw(const struct fetch_state *st, struct fetch_hw *out);
+bool fetch_state_head_hw(const struct fetch_state *st, struct rrchain_hw *out);
 
 /* The last good membership (to fetch sites by when the head fails), or
  * NULL. */
-const struct fetch_membership *fetch_state_membership(
+const struct rrchain_membership *fetch_state_membership(
 	const struct fetch_state *st);
 
-/* Copies what fetch_chain_site needs about NAME into OUT (zeroed when the
+/* Copies what rrchain_verify_site needs about NAME into OUT (zeroed when the
  * site is unknown).  O(1): a hash table keyed by site name. */
 void fetch_state_site_cache(const struct fetch_state *st, const char *name,
-			    struct fetch_site_cache *out);
+			    struct rrchain_site_cache *out);
 
 /*
  * Takes in one refresh's results and rebuilds the view.
  *
- * FRESH: the membership verified in this refresh (fetch_chain_head,
+ * FRESH: the membership verified in this refresh (rrchain_verify_head,
  * _page, _members), or NULL when the head or a page failed, or when the
- * head was the same as the last good one (fetch_membership_same_head).
+ * head was the same as the last good one (rrchain_membership_same_head).
  * It is moved into the state (*FRESH is left empty) unless it is older
  * than the head's high-water mark.  With NULL the last good membership
  * stays until its head expires; then every site record goes (freeze).
  *
- * RESULTS: the sites that verified (fetch_chain_site, run against the
+ * RESULTS: the sites that verified (rrchain_verify_site, run against the
  * membership that is current after this merge); each is moved in (left
  * empty).  A usable member with no result (DNS failed, record refused)
  * keeps its last good record while that record is still valid under the
@@ -151,8 +151,8 @@ void fetch_state_site_cache(const struct fetch_state *st, const char *name,
  * except that FRESH and RESULTS have been consumed.
  */
 int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
-		      uint64_t now, struct fetch_membership *fresh,
-		      struct fetch_site_result *results, size_t nresults,
+		      uint64_t now, struct rrchain_membership *fresh,
+		      struct rrchain_site_result *results, size_t nresults,
 		      struct fetch_merge_report *rep, char *err,
 		      size_t errlen);
 

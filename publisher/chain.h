@@ -1,11 +1,13 @@
-/* chain.h - the auditor's checks over a set of RRs: decode every vpnrr
- * record, then check the chain anchor -> head -> pages -> members -> site
- * records and every rule a fetcher enforces (hashes, names, networks
- * inside memberships, no overlaps, validity periods, TXT and binary forms
- * agreeing), warning about records that expire soon. */
+/* chain.h - the auditor's view of a set of RRs: decode every vpnrr
+ * record, gather the RRsets of each VPN zone found (head, pages, site
+ * records) and take the verdicts of the chain rules a fetcher applies
+ * (rrchain.h, the same library), then report them per object and per
+ * record, warning about records that expire soon.  Stand-alone member
+ * records are checked against the anchors and their page entries. */
 #ifndef PUB_CHAIN_H
 #define PUB_CHAIN_H
 
+#include "rrchain.h"
 #include "rrset.h"
 
 #define PUB_VMSGS 6
@@ -20,6 +22,7 @@ struct pub_vrec {
 	enum pub_vstatus status;
 	bool signed_ok;          /* signature (or page hash) checked */
 	bool in_page;            /* an entry of a checked page */
+	bool decided;            /* a chain verdict covers it */
 	char chain[512];
 	char err[PUB_VMSGS][PUB_VMSGLEN];
 	size_t nerr;
@@ -37,7 +40,23 @@ struct pub_chain_opts {
 	bool fetched;           /* the input was fetched following the chain */
 };
 
+/* One object of the chain and the rules' verdict on it: what a fetcher
+ * given the same records decides (its JSON report names them alike). */
+enum pub_obj_kind { PUB_OBJ_HEAD, PUB_OBJ_PAGE, PUB_OBJ_MEMBERSHIP,
+		    PUB_OBJ_MEMBER, PUB_OBJ_SITE };
+struct pub_object {
+	enum pub_obj_kind kind;
+	char name[RR_MAX_NAME + 1]; /* owner name; a site name for members
+				     * and sites */
+	enum rrchain_reason verdict;
+	char why[PUB_VMSGLEN];
+	char warning[PUB_VMSGLEN];
+};
+const char *pub_obj_kind_name(enum pub_obj_kind k);
+
 struct pub_report {
+	struct pub_object *obj;
+	size_t nobj;
 	struct pub_vrec *v;
 	size_t n;
 	char err[PUB_VMSGS][PUB_VMSGLEN]; /* not tied to one record */

@@ -43,7 +43,8 @@ static const char help[] =
 "  -p, --port PORT       its port (default 53)\n"
 "  -z, --zone ZONE       the VPN zone (to find memberships of site records)\n"
 "      --warn DURATION   warn about records expiring within DURATION (7d)\n"
-"      --json            print {\"result\", \"records\": [...], \"errors\"}\n"
+"      --json            print {\"result\", \"records\": [...],\n"
+"                        \"objects\": [...], \"errors\"}\n"
 "      --quiet           print nothing; the exit status tells\n"
 "      --now TIME        pretend the time is TIME\n"
 "      --help            this text\n"
@@ -148,6 +149,39 @@ static json_t *vrec_json(const struct pub_vrec *v)
 	return o;
 }
 
+/* The chain's verdict per object, named as vpnrr-fetch's report names
+ * them: the two tools are compared on these. */
+static json_t *objects_json(const struct pub_report *rep)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < rep->nobj; i++) {
+		const struct pub_object *o = &rep->obj[i];
+		json_t *j = json_pack("{s:s, s:o, s:s}", "object",
+				      pub_obj_kind_name(o->kind), "name",
+				      pub_json_text(o->name), "verdict",
+				      rrchain_reason_name(o->verdict));
+		if (j && o->why[0])
+			json_object_set_new(j, "error", pub_json_text(o->why));
+		if (j && o->warning[0])
+			json_object_set_new(j, "warning",
+					    pub_json_text(o->warning));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static void print_objects(const struct pub_report *rep)
+{
+	for (size_t i = 0; i < rep->nobj; i++) {
+		const struct pub_object *o = &rep->obj[i];
+		printf("verdict: %s ", pub_obj_kind_name(o->kind));
+		pub_fputs_esc(o->name, stdout);
+		/* The why is on the records above (and in --json). */
+		printf(": %s\n", rrchain_reason_name(o->verdict));
+	}
+}
+
 static int print_report(const struct pub_report *rep, const struct vopts *vo,
 			const char *fetch_error)
 {
@@ -159,6 +193,7 @@ static int print_report(const struct pub_report *rep, const struct vopts *vo,
 	if (!vo->json) {
 		for (size_t i = 0; i < rep->n; i++)
 			print_text(&rep->v[i]);
+		print_objects(rep);
 		for (size_t i = 0; i < rep->nerr; i++)
 			print_line("error: ", rep->err[i]);
 		if (fetch_error)
@@ -176,9 +211,10 @@ static int print_report(const struct pub_report *rep, const struct vopts *vo,
 		json_array_append_new(errs, pub_json_text(rep->err[i]));
 	if (fetch_error && errs)
 		json_array_append_new(errs, pub_json_text(fetch_error));
-	j = json_pack("{s:s, s:o, s:o, s:I, s:I}", "result",
+	j = json_pack("{s:s, s:o, s:o, s:o, s:I, s:I}", "result",
 		      fetch_error ? "unfetched" : result_name(rep),
-		      "records", recs, "errors", errs,
+		      "records", recs, "objects", objects_json(rep),
+		      "errors", errs,
 		      "valid", (json_int_t)rep->nvalid,
 		      "invalid", (json_int_t)rep->ninvalid);
 	return pub_json_print(j, &e) ? pub_fail(&e) : 0;

@@ -583,3 +583,18 @@ bool rr_prefixes_within(const struct rr_prefix *outer, size_t nouter,
 	}
 	return true;
 }
+
+enum rr_errclass rr_site_check(const struct rr_record *site,
+			       struct rr_error *err)
+{
+	char a[RR_ADDRSTRLEN];
+
+	if (site->kind != RR_KIND_SITE || !site->has_ptp)
+		return RR_OK;
+	for (size_t i = 0; i < site->nnets; i++)
+		if (rr_prefix_contains_addr(&site->nets[i], &site->ptp))
+			return RR_OK;
+	rr_addr_format(&site->ptp, a);
+	return rr_seterr(err, RR_E_POLICY, "tag ptp: point-to-point address "
+			 "%s is outside the site's networks", a);
+}

@@ -286,6 +286,13 @@ struct rr_record {
 void rr_record_init(struct rr_record *r, enum rr_kind kind);
 void rr_record_free(struct rr_record *r);
 
+/* A site record's own SHOULDs (SPEC.md 10.4): its ptp= address lies
+ * inside one of its nets= (which lie inside its member's).  RR_OK, or
+ * RR_E_POLICY naming the address.  Readers report it; none refuses the
+ * record for it. */
+enum rr_errclass rr_site_check(const struct rr_record *site,
+			       struct rr_error *err);
+
 /* Appends tag=value (presentation form) as the next field, checking the
  * value the same way the TXT parser does.  The "v" and "k" tags are
  * implicit (rr_record_init) and "sig" is added by rr_sign. */

@@ -36,17 +36,17 @@ static long max_rss_mb(void)
 static int refresh(struct world *w, struct fetch_state *st, const char *what)
 {
 	struct fetch_merge_report rep = { 0 };
-	struct fetch_chain_stats stats = { 0 };
-	struct fetch_error e;
+	struct rrchain_stats stats = { 0 };
+	struct rrchain_error e;
 	double t = now_s();
-	enum fetch_reason r = w_refresh(w, st, T_NOW, &rep, &stats, &e);
+	enum rrchain_reason r = w_refresh(w, st, T_NOW, &rep, &stats, &e);
 
 	printf("%-26s %8.3f s  (sites verified %llu, cached %llu, view %zu)\n",
 	       what, now_s() - t, (unsigned long long)stats.sites_verified,
 	       (unsigned long long)stats.sites_cached,
 	       fetch_state_view(st)->nsites);
 	fetch_merge_report_free(&rep);
-	return r == FETCH_OK ? 0 : -1;
+	return r == RRCHAIN_OK ? 0 : -1;
 }
 
 /* Bytes of the store: the database and its write-ahead log. */

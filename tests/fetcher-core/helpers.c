@@ -153,7 +153,7 @@ void h_free(struct rr_record *r)
 	free(r);
 }
 
-void h_blob(const struct rr_record *r, bool binary, struct fetch_blob *out)
+void h_blob(const struct rr_record *r, bool binary, struct rrchain_blob *out)
 {
 	struct rr_error e;
 
@@ -204,7 +204,7 @@ void w_init(struct world *w, size_t n, size_t per_page)
 static void free_pages(struct world *w)
 {
 	for (size_t i = 0; i < w->npages; i++)
-		fetch_blobs_free(w->pages[i].rrs, w->pages[i].n);
+		rrchain_blobs_free(w->pages[i].rrs, w->pages[i].n);
 	free(w->pages);
 	w->pages = NULL;
 	w->npages = 0;
@@ -314,7 +314,7 @@ void w_publish(struct world *w)
 }
 
 /* The record under one page RR, whichever its encoding. */
-static void parse_blob(const struct fetch_blob *b, struct rr_record *r)
+static void parse_blob(const struct rrchain_blob *b, struct rr_record *r)
 {
 	struct rr_error e;
 
@@ -325,7 +325,7 @@ static void parse_blob(const struct fetch_blob *b, struct rr_record *r)
 }
 
 /* The binary encoding of the entry in TXT blob IN. */
-static void bin_of(const struct fetch_blob *in, struct fetch_blob *out)
+static void bin_of(const struct rrchain_blob *in, struct rrchain_blob *out)
 {
 	struct rr_record r;
 
@@ -336,8 +336,8 @@ static void bin_of(const struct fetch_blob *in, struct fetch_blob *out)
 
 /* TXT RDATA IN with its text split again: a FIRST-byte string, then
  * full ones.  The same entry, but other bytes on the wire. */
-static void resplit(const struct fetch_blob *in, size_t first,
-		    struct fetch_blob *out)
+static void resplit(const struct rrchain_blob *in, size_t first,
+		    struct rrchain_blob *out)
 {
 	uint8_t *text = malloc(in->len ? in->len : 1);
 	size_t tlen = 0, off = 0, chunk = first;
@@ -376,14 +376,14 @@ void w_page_form(struct world *w, enum wform all)
 		enum wform form = all == W_MIXED ? (enum wform)(p % W_MIXED)
 						 : all;
 		size_t n = pg->n, k = 0;
-		struct fetch_blob *out = calloc(2 * n + 1, sizeof(*out));
+		struct rrchain_blob *out = calloc(2 * n + 1, sizeof(*out));
 		if (!out)
 			die("out of memory");
 		/* The copies of one entry next to each other, in either
 		 * order: any prefix of the RRset misses some entries. */
 		for (size_t j = 0; j < n; j++) {
 			struct rr_record r;
-			struct fetch_blob a, b;
+			struct rrchain_blob a, b;
 			parse_blob(&pg->rrs[j], &r);
 			h_blob(&r, form == W_BIN, &a);
 			rr_record_free(&r);
@@ -398,7 +398,7 @@ void w_page_form(struct world *w, enum wform all)
 			out[k++] = j % 2 ? b : a;
 			out[k++] = j % 2 ? a : b;
 		}
-		fetch_blobs_free(pg->rrs, pg->n);
+		rrchain_blobs_free(pg->rrs, pg->n);
 		pg->rrs = out;
 		pg->n = k;
 	}
@@ -417,7 +417,7 @@ struct fetch_store *h_store(const char *dir)
 	return s;
 }
 
-void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out)
+void h_blob_dup(const struct rrchain_blob *b, struct rrchain_blob *out)
 {
 	out->type = b->type;
 	out->len = b->len;
@@ -446,32 +446,32 @@ static const struct wpage *find_page(const struct world *w,
 
 /* Head and pages; *SAME when the head is the one LAST was built from
  * (then M is left empty: nothing new to merge). */
-static enum fetch_reason fetch_membership(struct world *w, uint64_t now,
-					  const struct fetch_hw *hw,
-					  const struct fetch_membership *last,
-					  struct fetch_membership *m,
+static enum rrchain_reason fetch_membership(struct world *w, uint64_t now,
+					  const struct rrchain_hw *hw,
+					  const struct rrchain_membership *last,
+					  struct rrchain_membership *m,
 					  bool *same,
-					  struct fetch_chain_stats *stats,
-					  struct fetch_error *err)
+					  struct rrchain_stats *stats,
+					  struct rrchain_error *err)
 {
 	/* A page may arrive with every entry twice (w_page_form). */
-	struct fetch_rdata rd[2 * RR_MAX_PAGE_MEMBERS];
-	enum fetch_reason r;
+	struct rrchain_rdata rd[2 * RR_MAX_PAGE_MEMBERS];
+	enum rrchain_reason r;
 
 	*same = false;
 	if (w->head_fail) {
-		err->reason = FETCH_R_MISSING;
+		err->reason = RRCHAIN_R_MISSING;
 		(void)snprintf(err->msg, sizeof(err->msg), "timeout");
-		return FETCH_R_MISSING;
+		return RRCHAIN_R_MISSING;
 	}
-	fetch_rdata_view(&w->head, 1, rd);
-	r = fetch_chain_head(&w->cfg, rd, 1, now, hw, &m->head, stats, err);
-	if (r != FETCH_OK)
+	rrchain_rdata_view(&w->head, 1, rd);
+	r = rrchain_verify_head(FETCH_POLICY(&w->cfg), rd, 1, now, hw, &m->head, stats, err);
+	if (r != RRCHAIN_OK)
 		return r;
-	if (fetch_membership_same_head(last, &m->head)) {
+	if (rrchain_membership_same_head(last, &m->head)) {
 		*same = true;
-		fetch_membership_free(m);
-		return FETCH_OK;
+		rrchain_membership_free(m);
+		return RRCHAIN_OK;
 	}
 	m->pages = calloc(m->head.rec.npages + 1, sizeof(*m->pages));
 	if (!m->pages)
@@ -479,20 +479,20 @@ static enum fetch_reason fetch_membership(struct world *w, uint64_t now,
 	for (size_t i = 0; i < m->head.rec.npages; i++) {
 		const struct wpage *pg = find_page(w, m->head.rec.pages[i]);
 		if (!pg) {
-			err->reason = FETCH_R_MISSING;
+			err->reason = RRCHAIN_R_MISSING;
 			(void)snprintf(err->msg, sizeof(err->msg), "nxdomain");
-			return FETCH_R_MISSING;
+			return RRCHAIN_R_MISSING;
 		}
 		if (pg->n > sizeof(rd) / sizeof(rd[0]))
 			die("page of %zu RRs", pg->n);
-		fetch_rdata_view(pg->rrs, pg->n, rd);
+		rrchain_rdata_view(pg->rrs, pg->n, rd);
 		m->npages++;
-		r = fetch_chain_page(&w->cfg, m->head.rec.pages[i], rd, pg->n,
+		r = rrchain_verify_page(FETCH_POLICY(&w->cfg), m->head.rec.pages[i], rd, pg->n,
 				     now, &m->pages[i], stats, err);
-		if (r != FETCH_OK)
+		if (r != RRCHAIN_OK)
 			return r;
 	}
-	return fetch_chain_members(m, stats, err);
+	return rrchain_verify_members(m, stats, err);
 }
 
 /* The site whose record DNS serves at AT: "_vpnrr.sI.example.net" is
@@ -511,17 +511,17 @@ static const struct wsite *serving(const struct world *w, const char *at)
 	return NULL;
 }
 
-enum fetch_reason w_refresh(struct world *w, struct fetch_state *st,
+enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
 			    uint64_t now, struct fetch_merge_report *rep,
-			    struct fetch_chain_stats *stats,
-			    struct fetch_error *herr)
+			    struct rrchain_stats *stats,
+			    struct rrchain_error *herr)
 {
-	struct fetch_membership fresh;
-	const struct fetch_membership *mem;
-	struct fetch_site_result *results;
-	const struct fetch_member *m;
-	struct fetch_hw hw;
-	enum fetch_reason hr;
+	struct rrchain_membership fresh;
+	const struct rrchain_membership *mem;
+	struct rrchain_site_result *results;
+	const struct rrchain_member *m;
+	struct rrchain_hw hw;
+	enum rrchain_reason hr;
 	size_t pos = 0, n = 0, cap;
 	char err[FETCH_STATE_ERRLEN];
 	bool same;
@@ -530,28 +530,28 @@ enum fetch_reason w_refresh(struct world *w, struct fetch_state *st,
 	hr = fetch_membership(w, now, fetch_state_head_hw(st, &hw) ? &hw : NULL,
 			      fetch_state_membership(st), &fresh, &same, stats,
 			      herr);
-	if (hr != FETCH_OK)
-		fetch_membership_free(&fresh);
-	mem = hr == FETCH_OK && !same ? &fresh : fetch_state_membership(st);
+	if (hr != RRCHAIN_OK)
+		rrchain_membership_free(&fresh);
+	mem = hr == RRCHAIN_OK && !same ? &fresh : fetch_state_membership(st);
 	cap = w->n + 1;
 	results = calloc(cap, sizeof(*results));
 	if (!results)
 		die("out of memory");
-	while (mem && (m = fetch_membership_next(mem, &pos)) != NULL) {
+	while (mem && (m = rrchain_membership_next(mem, &pos)) != NULL) {
 		const struct wsite *s = serving(w, m->rec.at);
-		struct fetch_site_cache cache;
-		struct fetch_rdata rd;
-		struct fetch_error e;
+		struct rrchain_site_cache cache;
+		struct rrchain_rdata rd;
+		struct rrchain_error e;
 		if (!s || s->fail || n == cap)
 			continue;
 		fetch_state_site_cache(st, m->rec.site, &cache);
-		fetch_rdata_view(&s->rd, 1, &rd);
-		if (fetch_chain_site(&w->cfg, &m->rec, &rd, 1, now, &cache,
-				     &results[n], stats, &e) == FETCH_OK)
+		rrchain_rdata_view(&s->rd, 1, &rd);
+		if (rrchain_verify_site(FETCH_POLICY(&w->cfg), &m->rec, &rd, 1, now, &cache,
+				     &results[n], stats, &e) == RRCHAIN_OK)
 			n++;
 	}
 	if (fetch_state_merge(st, &w->cfg, now,
-			      hr == FETCH_OK && !same ? &fresh : NULL, results,
+			      hr == RRCHAIN_OK && !same ? &fresh : NULL, results,
 			      n, rep, err, sizeof(err)) != 0)
 		die("merge: %s", err);
 	free(results);

@@ -35,12 +35,12 @@ struct wsite {
 	uint64_t mx, sx;              /* member and site expiry */
 	bool withdrawn;               /* not in the membership */
 	bool fail;                    /* its DNS lookup fails */
-	struct fetch_blob rd;         /* what DNS serves at ->at */
+	struct rrchain_blob rd;         /* what DNS serves at ->at */
 };
 
 struct wpage {
 	uint8_t hash[RR_HASH_LEN];
-	struct fetch_blob *rrs;
+	struct rrchain_blob *rrs;
 	size_t n;
 };
 
@@ -56,7 +56,7 @@ struct world {
 	bool head_fail;                 /* head lookup fails */
 	bool binary;                    /* publish the binary form */
 	int n_delta;                    /* added to the head's n= */
-	struct fetch_blob head;
+	struct rrchain_blob head;
 	struct wpage *pages;
 	size_t npages;
 	size_t nmembers;                /* entries in the pages */
@@ -71,7 +71,7 @@ void h_config(struct fetch_config *cfg, const struct rr_pubkey *anchors,
 struct rr_record *h_member(const struct wsite *s);
 struct rr_record *h_site(const struct wsite *s, const char *vpn);
 void h_free(struct rr_record *r);
-void h_blob(const struct rr_record *r, bool binary, struct fetch_blob *out);
+void h_blob(const struct rr_record *r, bool binary, struct rrchain_blob *out);
 
 /* N sites "locL/sI" with nets 10.X.Y.0/24, one page per PER_PAGE. */
 void w_init(struct world *w, size_t n, size_t per_page);
@@ -102,14 +102,14 @@ enum wform {
 void w_page_form(struct world *w, enum wform form);
 
 /* One refresh of ST against the world at NOW, as refresh.c does it.
- * Returns the head's verdict (FETCH_OK or why it failed, in *HERR). */
-enum fetch_reason w_refresh(struct world *w, struct fetch_state *st,
+ * Returns the head's verdict (RRCHAIN_OK or why it failed, in *HERR). */
+enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
 			    uint64_t now, struct fetch_merge_report *rep,
-			    struct fetch_chain_stats *stats,
-			    struct fetch_error *herr);
+			    struct rrchain_stats *stats,
+			    struct rrchain_error *herr);
 
 /* Owned copy of B. */
-void h_blob_dup(const struct fetch_blob *b, struct fetch_blob *out);
+void h_blob_dup(const struct rrchain_blob *b, struct rrchain_blob *out);
 
 /* The view's entry for "location/site", or NULL. */
 const struct fetch_site *v_find(const struct fetch_state *st,

@@ -24,8 +24,8 @@ struct fx {
 	struct fetch_store *store; /* opened by the first restart */
 	struct fetch_state *st;
 	struct fetch_merge_report rep;
-	struct fetch_chain_stats stats;
-	struct fetch_error herr;
+	struct rrchain_stats stats;
+	struct rrchain_error herr;
 };
 
 static int setup(void **state)
@@ -57,7 +57,7 @@ static int teardown(void **state)
 }
 
 /* One refresh with a clean report and counters. */
-static enum fetch_reason refresh(struct fx *f, uint64_t now)
+static enum rrchain_reason refresh(struct fx *f, uint64_t now)
 {
 	fetch_merge_report_free(&f->rep);
 	memset(&f->stats, 0, sizeof(f->stats));
@@ -85,30 +85,30 @@ static bool has_event(const struct fetch_merge_report *rep,
 	return false;
 }
 
-/* Runs fetch_chain_site for member entry NAME of the current state. */
-static enum fetch_reason site_check(struct fx *f, const char *name,
-				    const struct fetch_blob *rds, size_t n,
-				    uint64_t now, struct fetch_error *e)
+/* Runs rrchain_verify_site for member entry NAME of the current state. */
+static enum rrchain_reason site_check(struct fx *f, const char *name,
+				    const struct rrchain_blob *rds, size_t n,
+				    uint64_t now, struct rrchain_error *e)
 {
 	const struct fetch_site *s = v_find(f->st, name);
-	struct fetch_rdata rd[8];
-	struct fetch_site_cache cache;
-	struct fetch_site_result res;
-	enum fetch_reason r;
+	struct rrchain_rdata rd[8];
+	struct rrchain_site_cache cache;
+	struct rrchain_site_result res;
+	enum rrchain_reason r;
 
 	assert_non_null(s);
 	assert_true(n <= 8);
-	fetch_rdata_view(rds, n, rd);
+	rrchain_rdata_view(rds, n, rd);
 	fetch_state_site_cache(f->st, name, &cache);
 	memset(&f->stats, 0, sizeof(f->stats));
-	r = fetch_chain_site(&f->w.cfg, s->member, rd, n, now, &cache, &res,
+	r = rrchain_verify_site(FETCH_POLICY(&f->w.cfg), s->member, rd, n, now, &cache, &res,
 			     &f->stats, e);
-	fetch_site_result_free(&res);
+	rrchain_site_result_free(&res);
 	return r;
 }
 
 /* Replaces the first occurrence of FROM with TO (same length) in B. */
-static void patch(struct fetch_blob *b, const char *from, const char *to)
+static void patch(struct rrchain_blob *b, const char *from, const char *to)
 {
 	size_t l = strlen(from);
 
@@ -124,7 +124,7 @@ static void patch(struct fetch_blob *b, const char *from, const char *to)
 /* The starting point of every test: all sites verified. */
 static void baseline(struct fx *f)
 {
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES);
 	assert_true(f->rep.changed);
 }
@@ -135,7 +135,7 @@ static void test_forged(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0];
-	struct fetch_error e;
+	struct rrchain_error e;
 
 	baseline(f);
 	/* Altered in transit: one value changed, signature kept. */
@@ -143,10 +143,10 @@ static void test_forged(void **state)
 	w_publish_site(&f->w, 0);
 	patch(&s0->rd, "192.0.2.1:4500", "192.0.2.9:4500");
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_SIGNATURE);
+			 RRCHAIN_R_SIGNATURE);
 	assert_non_null(strstr(e.msg, s0->at));
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_SIGNATURE], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_SIGNATURE], 1);
 	assert_int_equal(site_serial(f, s0->name), 1);
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_KEPT, s0->name, NULL));
 	assert_false(f->rep.changed);
@@ -159,10 +159,10 @@ static void test_forged(void **state)
 		s0->key = real;
 	}
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_KEY);
+			 RRCHAIN_R_KEY);
 	assert_non_null(strstr(e.msg, "not trusted"));
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_KEY], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_KEY], 1);
 	assert_int_equal(site_serial(f, s0->name), 1);
 
 	/* A forged head (rogue anchor) is refused; the last good stays. */
@@ -170,7 +170,7 @@ static void test_forged(void **state)
 	f->w.head_serial++;
 	s0->withdrawn = true; /* what the forger wants */
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_KEY);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_KEY);
 	assert_non_null(strstr(f->herr.msg, "_vpnrr." T_ZONE));
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES);
 	assert_non_null(v_find(f->st, s0->name));
@@ -184,8 +184,8 @@ static void test_forged(void **state)
 		(void)snprintf(to, sizeof(to), "; n=%d;", NSITES - 2);
 		patch(&f->w.head, from, to);
 	}
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_SIGNATURE);
-	assert_int_equal(f->stats.rejected[FETCH_R_SIGNATURE], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_SIGNATURE);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_SIGNATURE], 1);
 	assert_non_null(v_find(f->st, s0->name));
 }
 
@@ -195,18 +195,18 @@ static void test_substitution(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0], *s1 = &f->w.s[1];
-	struct fetch_blob saved = s0->rd, other = { 0 };
-	struct fetch_error e;
+	struct rrchain_blob saved = s0->rd, other = { 0 };
+	struct rrchain_error e;
 	struct rr_record *r;
 
 	baseline(f);
 	/* Site 1's genuine record served at site 0's name. */
 	s0->rd = s1->rd;
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_NAME);
+			 RRCHAIN_R_NAME);
 	assert_non_null(strstr(e.msg, s1->name));
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_NAME], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_NAME], 1);
 	assert_string_equal(v_find(f->st, s0->name)->site->site, s0->name);
 
 	/* Site 0's own record for another VPN (same keys, same names). */
@@ -215,7 +215,7 @@ static void test_substitution(void **state)
 	h_free(r);
 	s0->rd = other;
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_NAME);
+			 RRCHAIN_R_NAME);
 	assert_non_null(strstr(e.msg, "othervpn"));
 
 	/* Site 0's record moved to another DNS name: the signature covers
@@ -232,8 +232,8 @@ static void test_substitution(void **state)
 	h_free(r);
 	s0->rd = other;
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_SIGNATURE);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+			 RRCHAIN_R_SIGNATURE);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s0->name), 1);
 	free(other.data);
 	s0->rd = saved;
@@ -241,21 +241,21 @@ static void test_substitution(void **state)
 	/* A head of another VPN signed by the same anchor. */
 	{
 		struct fetch_config c = f->w.cfg;
-		struct fetch_rdata rd;
-		struct fetch_head h;
-		struct fetch_chain_stats st = { 0 };
+		struct rrchain_rdata rd;
+		struct rrchain_head h;
+		struct rrchain_stats st = { 0 };
 		(void)snprintf(c.vpn, sizeof(c.vpn), "othervpn");
-		fetch_rdata_view(&f->w.head, 1, &rd);
-		assert_int_equal(fetch_chain_head(&c, &rd, 1, T_NOW, NULL, &h,
+		rrchain_rdata_view(&f->w.head, 1, &rd);
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&c), &rd, 1, T_NOW, NULL, &h,
 						  &st, &e),
-				 FETCH_R_NAME);
+				 RRCHAIN_R_NAME);
 		assert_non_null(strstr(e.msg, "othervpn"));
 		/* ... or fetched under another zone's name. */
 		c = f->w.cfg;
 		(void)snprintf(c.zone, sizeof(c.zone), "other.example.org");
-		assert_int_equal(fetch_chain_head(&c, &rd, 1, T_NOW, NULL, &h,
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&c), &rd, 1, T_NOW, NULL, &h,
 						  &st, &e),
-				 FETCH_R_SIGNATURE);
+				 RRCHAIN_R_SIGNATURE);
 	}
 }
 
@@ -285,14 +285,14 @@ static void restart(struct fx *f, uint64_t now)
 }
 
 /* DNS serves a copy of B at site I's name (w_publish_site restores). */
-static void serve_site(struct fx *f, size_t i, const struct fetch_blob *b)
+static void serve_site(struct fx *f, size_t i, const struct rrchain_blob *b)
 {
 	free(f->w.s[i].rd.data);
 	h_blob_dup(b, &f->w.s[i].rd);
 }
 
 /* DNS serves a copy of B as the head (w_publish restores). */
-static void serve_head(struct fx *f, const struct fetch_blob *b)
+static void serve_head(struct fx *f, const struct rrchain_blob *b)
 {
 	free(f->w.head.data);
 	h_blob_dup(b, &f->w.head);
@@ -302,9 +302,9 @@ static void test_rollback(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0];
-	struct fetch_blob old_site, old_head, both[2];
-	struct fetch_error e;
-	struct fetch_hw hw;
+	struct rrchain_blob old_site, old_head, both[2];
+	struct rrchain_error e;
+	struct rrchain_hw hw;
 
 	baseline(f);
 	h_blob_dup(&s0->rd, &old_site);      /* site 0, serial 1 */
@@ -312,25 +312,25 @@ static void test_rollback(void **state)
 	s0->serial = 5;
 	f->w.head_serial += 10;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s0->name), 5);
 
 	/* Offered together, the newer record wins. */
 	both[0] = old_site;
 	both[1] = s0->rd;
-	assert_int_equal(site_check(f, s0->name, both, 2, T_NOW, &e), FETCH_OK);
+	assert_int_equal(site_check(f, s0->name, both, 2, T_NOW, &e), RRCHAIN_OK);
 	/* The old site record alone: genuine, valid, and refused. */
 	serve_site(f, 0, &old_site);
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_ROLLBACK);
+			 RRCHAIN_R_ROLLBACK);
 	assert_non_null(strstr(e.msg, "serial 1 is older than 5"));
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_ROLLBACK], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_ROLLBACK], 1);
 	assert_int_equal(site_serial(f, s0->name), 5);
 
 	/* The old head, likewise. */
 	serve_head(f, &old_head);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_ROLLBACK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_ROLLBACK);
 	assert_non_null(strstr(f->herr.msg, "rollback"));
 	assert_true(fetch_state_head_hw(f->st, &hw));
 	assert_int_equal(hw.serial, f->w.head_serial);
@@ -339,36 +339,36 @@ static void test_rollback(void **state)
 	 * the admin withdrew) is refused as well. */
 	f->w.hx = T_END - 1;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_FORK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_FORK);
 	assert_non_null(strstr(f->herr.msg, "other content"));
 	f->w.hx = T_END;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 
 	/* The merge itself refuses a membership older than its mark, even
 	 * one whose chain checks ran without it. */
 	{
-		struct fetch_membership m;
-		struct fetch_rdata rd[PER_PAGE];
-		struct fetch_site_result none;
+		struct rrchain_membership m;
+		struct rrchain_rdata rd[PER_PAGE];
+		struct rrchain_site_result none;
 		char err[FETCH_STATE_ERRLEN];
 		memset(&m, 0, sizeof(m));
-		fetch_rdata_view(&old_head, 1, rd);
-		assert_int_equal(fetch_chain_head(&f->w.cfg, rd, 1, T_NOW, NULL,
+		rrchain_rdata_view(&old_head, 1, rd);
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), rd, 1, T_NOW, NULL,
 						  &m.head, &f->stats, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		m.pages = calloc(m.head.rec.npages, sizeof(*m.pages));
 		assert_non_null(m.pages);
 		for (size_t i = 0; i < m.head.rec.npages; i++) {
-			fetch_rdata_view(f->w.pages[i].rrs, f->w.pages[i].n,
+			rrchain_rdata_view(f->w.pages[i].rrs, f->w.pages[i].n,
 					 rd);
 			m.npages++;
-			assert_int_equal(fetch_chain_page(&f->w.cfg,
+			assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 							  m.head.rec.pages[i],
 							  rd, f->w.pages[i].n,
 							  T_NOW, &m.pages[i],
 							  &f->stats, &e),
-					 FETCH_OK);
+					 RRCHAIN_OK);
 		}
 		memset(&none, 0, sizeof(none));
 		fetch_merge_report_free(&f->rep);
@@ -389,12 +389,12 @@ static void test_rollback(void **state)
 	assert_int_equal(site_serial(f, s0->name), 5);
 	serve_head(f, &old_head);
 	serve_site(f, 0, &old_site);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_ROLLBACK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_ROLLBACK);
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_ROLLBACK);
+			 RRCHAIN_R_ROLLBACK);
 	assert_int_equal(site_serial(f, s0->name), 5);
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s0->name), 5);
 	free(old_site.data);
 	free(old_head.data);
@@ -417,7 +417,7 @@ static void test_freeze(void **state)
 	struct wsite *s0 = &f->w.s[0], *s1 = &f->w.s[1];
 	const uint64_t day = 86400, week = 7 * day;
 	struct fetch_expiring *ex;
-	struct fetch_blob stale;
+	struct rrchain_blob stale;
 	size_t n;
 
 	baseline(f);
@@ -445,7 +445,7 @@ static void test_freeze(void **state)
 	f->w.head_serial++;
 	f->w.hx = T_NOW + 5 * day;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(fetch_state_expiring(f->st, T_NOW, week, &ex, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(ex[0].kind, RR_KIND_MEMBER);
@@ -463,35 +463,35 @@ static void test_freeze(void **state)
 	free(ex);
 
 	/* Day 2: member 1 has expired (the admin stopped renewing it). */
-	assert_int_equal(refresh(f, T_NOW + 2 * day), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 2 * day), RRCHAIN_OK);
 	assert_null(v_find(f->st, s1->name));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_DROPPED, s1->name,
 			      "membership expired"));
-	assert_int_equal(f->rep.stats.rejected[FETCH_R_EXPIRED], 1);
+	assert_int_equal(f->rep.stats.rejected[RRCHAIN_R_EXPIRED], 1);
 
 	/* Day 3: DNS keeps serving site 0's stale record: refused, and the
 	 * last good (the same record) is dropped too. */
 	h_blob_dup(&s0->rd, &stale);
-	assert_int_equal(refresh(f, T_NOW + 3 * day), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 3 * day), RRCHAIN_OK);
 	assert_null(v_find(f->st, s0->name));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_DROPPED, s0->name,
 			      "expired"));
-	assert_int_equal(f->stats.rejected[FETCH_R_EXPIRED], 1);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_EXPIRED], 1);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES - 2);
 
 	/* A new head that still lists an expired member: that entry is
 	 * refused when the page is checked. */
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW + 3 * day), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_EXPIRED], 2);
+	assert_int_equal(refresh(f, T_NOW + 3 * day), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_EXPIRED], 2);
 	assert_true(has_event(&f->rep, FETCH_EV_MEMBER_REJECTED, s1->name,
 			      "expired"));
 	assert_null(v_find(f->st, s1->name));
 
 	/* Day 5: the head is replayed after its expiry: refused, and the
 	 * whole membership goes with the last good head. */
-	assert_int_equal(refresh(f, T_NOW + 5 * day), FETCH_R_EXPIRED);
+	assert_int_equal(refresh(f, T_NOW + 5 * day), RRCHAIN_R_EXPIRED);
 	assert_int_equal(fetch_state_view(f->st)->nsites, 0);
 	assert_true(has_event(&f->rep, FETCH_EV_HEAD_DROPPED, "", "expired"));
 	assert_null(fetch_state_membership(f->st));
@@ -503,13 +503,13 @@ static void test_freeze(void **state)
 static void test_mix_and_match(void **state)
 {
 	struct fx *f = *state;
-	struct fetch_blob *old_rrs;
+	struct rrchain_blob *old_rrs;
 	size_t old_n;
 	uint8_t old_hash[RR_HASH_LEN];
-	struct fetch_rdata rd[PER_PAGE];
-	struct fetch_page pg;
-	struct fetch_error e;
-	struct fetch_chain_stats st = { 0 };
+	struct rrchain_rdata rd[PER_PAGE];
+	struct rrchain_page pg;
+	struct rrchain_error e;
+	struct rrchain_stats st = { 0 };
 
 	baseline(f);
 	/* Take page 1 of this head version ... */
@@ -527,74 +527,74 @@ static void test_mix_and_match(void **state)
 	assert_memory_not_equal(old_hash, f->w.pages[0].hash, RR_HASH_LEN);
 
 	/* The old page offered under the new head's hash. */
-	fetch_rdata_view(old_rrs, old_n, rd);
-	assert_int_equal(fetch_chain_page(&f->w.cfg, f->w.pages[0].hash, rd,
+	rrchain_rdata_view(old_rrs, old_n, rd);
+	assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg), f->w.pages[0].hash, rd,
 					  old_n, T_NOW, &pg, &st, &e),
-			 FETCH_R_HASH);
+			 RRCHAIN_R_HASH);
 	assert_non_null(strstr(e.msg, "mix-and-match"));
 	assert_int_equal(st.pages_hashed, 1);
-	assert_int_equal(st.rejected[FETCH_R_HASH], 1);
+	assert_int_equal(st.rejected[RRCHAIN_R_HASH], 1);
 	/* One entry of page 2 mixed into page 1: also refused. */
 	{
-		struct fetch_blob mixed[PER_PAGE] = { f->w.pages[0].rrs[0],
+		struct rrchain_blob mixed[PER_PAGE] = { f->w.pages[0].rrs[0],
 						      f->w.pages[1].rrs[0] };
-		fetch_rdata_view(mixed, PER_PAGE, rd);
-		assert_int_equal(fetch_chain_page(&f->w.cfg,
+		rrchain_rdata_view(mixed, PER_PAGE, rd);
+		assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 						  f->w.pages[0].hash, rd,
 						  PER_PAGE, T_NOW, &pg, &st,
 						  &e),
-				 FETCH_R_HASH);
+				 RRCHAIN_R_HASH);
 	}
 
 	/* Through DNS: the old page is served at the new page's name.  The
 	 * new head fails as a whole and the last good membership stays. */
 	{
-		struct fetch_blob *cur = f->w.pages[0].rrs;
+		struct rrchain_blob *cur = f->w.pages[0].rrs;
 		f->w.pages[0].rrs = old_rrs;
-		assert_int_equal(refresh(f, T_NOW), FETCH_R_HASH);
+		assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_HASH);
 		f->w.pages[0].rrs = cur;
 	}
 	assert_int_equal(v_find(f->st, f->w.s[0].name)->member->nnets, 1);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(v_find(f->st, f->w.s[0].name)->member->nnets, 2);
 
 	/* Pages given in another order than the head lists them. */
 	{
-		struct fetch_membership m;
-		struct fetch_rdata hr;
+		struct rrchain_membership m;
+		struct rrchain_rdata hr;
 		memset(&m, 0, sizeof(m));
-		fetch_rdata_view(&f->w.head, 1, &hr);
-		assert_int_equal(fetch_chain_head(&f->w.cfg, &hr, 1, T_NOW,
+		rrchain_rdata_view(&f->w.head, 1, &hr);
+		assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), &hr, 1, T_NOW,
 						  NULL, &m.head, &st, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		m.pages = calloc(f->w.npages, sizeof(*m.pages));
 		assert_non_null(m.pages);
 		for (size_t i = 0; i < f->w.npages; i++) {
 			size_t j = (i + 1) % f->w.npages; /* rotated */
-			fetch_rdata_view(f->w.pages[j].rrs, f->w.pages[j].n,
+			rrchain_rdata_view(f->w.pages[j].rrs, f->w.pages[j].n,
 					 rd);
 			m.npages++;
-			assert_int_equal(fetch_chain_page(&f->w.cfg,
+			assert_int_equal(rrchain_verify_page(FETCH_POLICY(&f->w.cfg),
 							  f->w.pages[j].hash,
 							  rd, f->w.pages[j].n,
 							  T_NOW, &m.pages[i],
 							  &st, &e),
-					 FETCH_OK);
+					 RRCHAIN_OK);
 		}
-		assert_int_equal(fetch_chain_members(&m, &st, &e),
-				 FETCH_R_HASH);
+		assert_int_equal(rrchain_verify_members(&m, &st, &e),
+				 RRCHAIN_R_HASH);
 		assert_non_null(strstr(e.msg, "is not page 1"));
-		fetch_membership_free(&m);
+		rrchain_membership_free(&m);
 	}
 
 	/* A head whose n= does not match its pages. */
 	f->w.n_delta = 1;
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_COUNT);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_COUNT);
 	assert_non_null(strstr(f->herr.msg, "n=7"));
-	fetch_blobs_free(old_rrs, old_n);
+	rrchain_blobs_free(old_rrs, old_n);
 }
 
 /* ---- network hijack ------------------------------------------------------ */
@@ -615,7 +615,7 @@ static void test_hijack_outside(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0];
-	struct fetch_error e;
+	struct rrchain_error e;
 
 	baseline(f);
 	/* Site 0 announces a /16 around its authorized /24. */
@@ -623,21 +623,21 @@ static void test_hijack_outside(void **state)
 	snprintf(s0->snets, sizeof(s0->snets), "10.0.0.0/16");
 	w_publish_site(&f->w, 0);
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_OUTSIDE);
+			 RRCHAIN_R_OUTSIDE);
 	assert_non_null(strstr(e.msg, "10.0.0.0/16"));
 	/* Or a second prefix elsewhere: the message names that one. */
 	snprintf(s0->snets, sizeof(s0->snets), "10.0.0.0/25,10.0.3.0/24");
 	w_publish_site(&f->w, 0);
 	assert_int_equal(site_check(f, s0->name, &s0->rd, 1, T_NOW, &e),
-			 FETCH_R_OUTSIDE);
+			 RRCHAIN_R_OUTSIDE);
 	assert_non_null(strstr(e.msg, "announces 10.0.3.0/24"));
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_OUTSIDE], 1);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_OUTSIDE], 1);
 	assert_int_equal(site_serial(f, s0->name), 1);
 	/* Inside (a sub-prefix) is fine. */
 	snprintf(s0->snets, sizeof(s0->snets), "10.0.0.0/25,10.0.0.128/26");
 	w_publish_site(&f->w, 0);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s0->name), 2);
 	assert_no_overlap(fetch_state_view(f->st));
 
@@ -652,13 +652,13 @@ static void test_hijack_outside(void **state)
 	assert_null(v_find(f->st, f->w.s[4].name));
 	assert_true(has_event(&f->rep, FETCH_EV_MEMBER_REJECTED,
 			      f->w.s[4].name, "outside restrict-nets"));
-	assert_int_equal(f->rep.stats.rejected[FETCH_R_OUTSIDE], 2);
+	assert_int_equal(f->rep.stats.rejected[RRCHAIN_R_OUTSIDE], 2);
 	/* ... and a new head is checked the same way. */
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(f->st)->nsites, 4);
-	assert_int_equal(f->stats.rejected[FETCH_R_OUTSIDE], 2);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_OUTSIDE], 2);
 }
 
 static void test_hijack_overlap(void **state)
@@ -675,8 +675,8 @@ static void test_hijack_overlap(void **state)
 	snprintf(s3->mnets, sizeof(s3->mnets), "10.0.3.0/24,fd00:2:0:1::/64");
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_OVERLAP], 4);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_OVERLAP], 4);
 	/* Both of each pair are refused, each message naming the other. */
 	assert_true(has_event(&f->rep, FETCH_EV_MEMBER_REJECTED, s0->name,
 			      s1->name));
@@ -699,8 +699,8 @@ static void test_hijack_overlap(void **state)
 	snprintf(s2->name, sizeof(s2->name), "Mid/s2");
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_DUPLICATE], 2);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_DUPLICATE], 2);
 	assert_true(has_event(&f->rep, FETCH_EV_MEMBER_REJECTED, s0->name,
 			      "listed twice"));
 	assert_true(has_event(&f->rep, FETCH_EV_MEMBER_REJECTED, s1->name,
@@ -718,8 +718,8 @@ static void test_overlap_many(void **state)
 	struct world w;
 	struct fetch_state *st;
 	struct fetch_merge_report rep = { 0 };
-	struct fetch_chain_stats stats = { 0 };
-	struct fetch_error e;
+	struct rrchain_stats stats = { 0 };
+	struct rrchain_error e;
 	char err[FETCH_STATE_ERRLEN];
 	char *dir = h_tmpdir();
 	size_t rejected = 0;
@@ -733,7 +733,7 @@ static void test_overlap_many(void **state)
 			 i);
 	w_publish(&w);
 	assert_int_equal(fetch_state_new(dir, &st, err, sizeof(err)), 0);
-	assert_int_equal(w_refresh(&w, st, T_NOW, &rep, &stats, &e), FETCH_OK);
+	assert_int_equal(w_refresh(&w, st, T_NOW, &rep, &stats, &e), RRCHAIN_OK);
 	for (size_t i = 0; i < rep.nevents; i++)
 		rejected += rep.events[i].kind == FETCH_EV_MEMBER_REJECTED;
 	assert_int_equal(rejected, 2 * 19);
@@ -751,19 +751,19 @@ static void test_revocation(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s2 = &f->w.s[2], *s3 = &f->w.s[3];
-	struct fetch_site_cache cache;
-	struct fetch_blob old;
+	struct rrchain_site_cache cache;
+	struct rrchain_blob old;
 
 	baseline(f);
 	h_blob_dup(&s2->rd, &old);   /* serial 1 */
 	s2->serial = 3;
 	w_publish_site(&f->w, 2);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	/* Membership withdrawn: gone at the next refresh. */
 	s2->withdrawn = true;
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_null(v_find(f->st, s2->name));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_REMOVED, s2->name,
 			      "revoked"));
@@ -780,11 +780,11 @@ static void test_revocation(void **state)
 	w_publish(&f->w);
 	free(s2->rd.data);
 	s2->rd = old;
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_null(v_find(f->st, s2->name));
-	assert_int_equal(f->stats.rejected[FETCH_R_ROLLBACK], 1);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_ROLLBACK], 1);
 	w_publish_site(&f->w, 2);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s2->name), 3);
 
 	/* Site 3's record key is compromised: the admin lists a new one.
@@ -797,13 +797,13 @@ static void test_revocation(void **state)
 	w_publish(&f->w);
 	free(s3->rd.data);
 	s3->rd = old;
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_null(v_find(f->st, s3->name));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_DROPPED, s3->name,
 			      "not trusted"));
 	/* Once the owner re-signs with the new key, the site is back. */
 	w_publish_site(&f->w, 3);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_non_null(v_find(f->st, s3->name));
 }
 
@@ -820,17 +820,17 @@ static void test_failed_refresh(void **state)
 	f->w.hx = T_NOW + 5000;
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 
 	/* Site 0's DNS fails: its last good record stays until x=. */
 	s0->fail = true;
-	assert_int_equal(refresh(f, T_NOW + 500), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 500), RRCHAIN_OK);
 	assert_int_equal(site_serial(f, s0->name), 2);
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_KEPT, s0->name, NULL));
 	assert_int_equal(f->rep.kept, 1);
-	assert_int_equal(refresh(f, T_NOW + 999), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 999), RRCHAIN_OK);
 	assert_non_null(v_find(f->st, s0->name));
-	assert_int_equal(refresh(f, T_NOW + 1000), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 1000), RRCHAIN_OK);
 	assert_null(v_find(f->st, s0->name));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_DROPPED, s0->name,
 			      "expired"));
@@ -840,13 +840,13 @@ static void test_failed_refresh(void **state)
 	f->w.head_fail = true;
 	s1->serial = 2;
 	w_publish_site(&f->w, 1);
-	assert_int_equal(refresh(f, T_NOW + 2000), FETCH_R_MISSING);
+	assert_int_equal(refresh(f, T_NOW + 2000), RRCHAIN_R_MISSING);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES - 1);
 	assert_int_equal(site_serial(f, s1->name), 2);
-	assert_int_equal(refresh(f, T_NOW + 4999), FETCH_R_MISSING);
+	assert_int_equal(refresh(f, T_NOW + 4999), RRCHAIN_R_MISSING);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES - 1);
 	/* ... until the head expires. */
-	assert_int_equal(refresh(f, T_NOW + 5000), FETCH_R_MISSING);
+	assert_int_equal(refresh(f, T_NOW + 5000), RRCHAIN_R_MISSING);
 	assert_int_equal(fetch_state_view(f->st)->nsites, 0);
 	assert_true(f->rep.changed);
 }
@@ -866,7 +866,7 @@ static void test_cache(void **state)
 	assert_int_equal(f->stats.members_checked, NSITES);
 
 	/* Nothing changed: no signature is checked again. */
-	assert_int_equal(refresh(f, T_NOW + 10), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 10), RRCHAIN_OK);
 	assert_int_equal(f->stats.sites_verified, 0);
 	assert_int_equal(f->stats.sites_cached, NSITES);
 	assert_int_equal(f->rep.unchanged, NSITES);
@@ -875,7 +875,7 @@ static void test_cache(void **state)
 	/* One record changed: that one only. */
 	s1->serial = 2;
 	w_publish_site(&f->w, 1);
-	assert_int_equal(refresh(f, T_NOW + 20), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 20), RRCHAIN_OK);
 	assert_int_equal(f->stats.sites_verified, 1);
 	assert_int_equal(f->stats.sites_cached, NSITES - 1);
 	assert_int_equal(f->rep.updated, 1);
@@ -886,7 +886,7 @@ static void test_cache(void **state)
 	snprintf(s1->mnets, sizeof(s1->mnets), "10.0.1.0/24,fd00:1::/48");
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW + 30), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW + 30), RRCHAIN_OK);
 	assert_int_equal(f->stats.sites_verified, 1);
 	assert_int_equal(f->stats.sites_cached, NSITES - 1);
 	assert_true(f->rep.changed);
@@ -894,33 +894,33 @@ static void test_cache(void **state)
 	/* Both encodings fetched (record-type both): the binary twin of
 	 * the cached TXT record is not verified either, in either order. */
 	{
-		struct fetch_error e;
+		struct rrchain_error e;
 		struct rr_record *r = h_site(s1, T_VPN);
-		struct fetch_blob two[2];
+		struct rrchain_blob two[2];
 		h_blob(r, true, &two[0]);
 		h_free(r);
 		two[1] = s1->rd;
 		assert_int_equal(site_check(f, s1->name, two, 2, T_NOW, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(f->stats.sites_verified, 0);
 		assert_int_equal(f->stats.sites_cached, 2);
 		two[1] = two[0];
 		two[0] = s1->rd;
 		assert_int_equal(site_check(f, s1->name, two, 2, T_NOW, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(f->stats.sites_verified, 0);
 		/* A twin with a broken signature changes nothing either. */
 		two[1].data[two[1].len - 1] ^= 1;
 		assert_int_equal(site_check(f, s1->name, two, 2, T_NOW, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		free(two[1].data);
 	}
 
 	/* Cached bytes still expire. */
 	{
-		struct fetch_error e;
+		struct rrchain_error e;
 		assert_int_equal(site_check(f, s1->name, &s1->rd, 1, T_END, &e),
-				 FETCH_R_EXPIRED);
+				 RRCHAIN_R_EXPIRED);
 		assert_int_equal(f->stats.sites_cached, 1);
 	}
 }
@@ -937,18 +937,18 @@ static void test_anchor_rollover(void **state)
 	/* The same head signed by the second anchor: not a fork. */
 	f->w.signer = &f->w.anchor2;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	/* The new anchor signs the next head. */
 	f->w.head_serial++;
 	f->w.s[0].withdrawn = true;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES - 1);
 	/* A key that is neither: refused, named by its id. */
 	f->w.signer = &f->w.rogue;
 	f->w.head_serial++;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_KEY);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_KEY);
 	assert_non_null(strstr(f->herr.msg, "not trusted"));
 	/* The old anchor is retired from the config: its heads no longer
 	 * count, even fresh ones. */
@@ -956,10 +956,10 @@ static void test_anchor_rollover(void **state)
 	f->w.cfg.nanchors = 1;
 	f->w.signer = &f->w.anchor;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_R_KEY);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_R_KEY);
 	f->w.signer = &f->w.anchor2;
 	w_publish(&f->w);
-	assert_int_equal(refresh(f, T_NOW), FETCH_OK);
+	assert_int_equal(refresh(f, T_NOW), RRCHAIN_OK);
 }
 
 /* ---- RRsets as DNS delivers them ----------------------------------------- */
@@ -969,10 +969,10 @@ static void test_rrsets(void **state)
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0];
 	static const uint8_t spf[] = "\x09v=spf1 -a";
-	struct fetch_blob rrs[3], forged;
-	struct fetch_error e;
+	struct rrchain_blob rrs[3], forged;
+	struct rrchain_error e;
 	ldns_rr_list *list = ldns_rr_list_new();
-	struct fetch_blob *got = NULL;
+	struct rrchain_blob *got = NULL;
 	size_t ngot = 0;
 	char *txt = NULL, *line = NULL;
 	size_t tl = 0;
@@ -981,21 +981,21 @@ static void test_rrsets(void **state)
 
 	baseline(f);
 	/* Other TXT records at the name are ignored. */
-	rrs[0] = (struct fetch_blob){ 16, (uint8_t *)spf, sizeof(spf) - 1 };
+	rrs[0] = (struct rrchain_blob){ 16, (uint8_t *)spf, sizeof(spf) - 1 };
 	rrs[1] = s0->rd;
-	assert_int_equal(site_check(f, s0->name, rrs, 2, T_NOW, &e), FETCH_OK);
+	assert_int_equal(site_check(f, s0->name, rrs, 2, T_NOW, &e), RRCHAIN_OK);
 	assert_int_equal(site_check(f, s0->name, rrs, 1, T_NOW, &e),
-			 FETCH_R_MISSING);
+			 RRCHAIN_R_MISSING);
 	/* A record of a later version: ignored next to a vpnrr1 record,
 	 * an error of its own without one. */
 	{
 		static const uint8_t v2[] = "\x18v=vpnrr2; k=site; future";
-		rrs[0] = (struct fetch_blob){ 16, (uint8_t *)v2,
+		rrs[0] = (struct rrchain_blob){ 16, (uint8_t *)v2,
 					      sizeof(v2) - 1 };
 		assert_int_equal(site_check(f, s0->name, rrs, 2, T_NOW, &e),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(site_check(f, s0->name, rrs, 1, T_NOW, &e),
-				 FETCH_R_VERSION);
+				 RRCHAIN_R_VERSION);
 		assert_non_null(strstr(e.msg, "another version"));
 	}
 	/* A valid record next to a forged newer one: the valid one. */
@@ -1011,12 +1011,12 @@ static void test_rrsets(void **state)
 	rrs[1] = forged;
 	rrs[2] = s0->rd;
 	assert_int_equal(site_check(f, s0->name, rrs + 1, 2, T_NOW, &e),
-			 FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_KEY], 1);
+			 RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_KEY], 1);
 	/* Only forged ones: the error says so. */
 	rrs[2] = forged;
 	assert_int_equal(site_check(f, s0->name, rrs + 1, 2, T_NOW, &e),
-			 FETCH_R_KEY);
+			 RRCHAIN_R_KEY);
 	assert_non_null(strstr(e.msg, "2 records, none valid"));
 	free(forged.data);
 
@@ -1050,9 +1050,9 @@ static void test_rrsets(void **state)
 	assert_int_equal(got[1].type, RR_TYPE_VPNRR);
 	assert_int_equal(got[1].len, 3);
 	/* The garbage binary record is refused, the TXT one is taken. */
-	assert_int_equal(site_check(f, s0->name, got, 2, T_NOW, &e), FETCH_OK);
-	assert_int_equal(f->stats.rejected[FETCH_R_MALFORMED], 1);
-	fetch_blobs_free(got, ngot);
+	assert_int_equal(site_check(f, s0->name, got, 2, T_NOW, &e), RRCHAIN_OK);
+	assert_int_equal(f->stats.rejected[RRCHAIN_R_MALFORMED], 1);
+	rrchain_blobs_free(got, ngot);
 	ldns_rr_list_deep_free(list);
 	free(line);
 	free(txt);
@@ -1063,8 +1063,8 @@ static void test_rrsets(void **state)
 
 /* TXT RDATA B re-split into character-strings of at most CHUNK bytes: the
  * same entry as another TXT RR (where strings break means nothing). */
-static void resplit_txt(const struct fetch_blob *b, size_t chunk,
-			struct fetch_blob *out)
+static void resplit_txt(const struct rrchain_blob *b, size_t chunk,
+			struct rrchain_blob *out)
 {
 	uint8_t *text = malloc(b->len), *d;
 	size_t tl = 0, o = 0;
@@ -1089,29 +1089,29 @@ static void resplit_txt(const struct fetch_blob *b, size_t chunk,
 	out->len = o;
 }
 
-/* fetch_chain_page on RRS (N of them) against HASH; returns the verdict
+/* rrchain_verify_page on RRS (N of them) against HASH; returns the verdict
  * and the number of members the page holds. */
-static enum fetch_reason page_check(struct fx *f, const uint8_t *hash,
-				    const struct fetch_blob *rrs, size_t n,
+static enum rrchain_reason page_check(struct fx *f, const uint8_t *hash,
+				    const struct rrchain_blob *rrs, size_t n,
 				    size_t *members,
-				    struct fetch_chain_stats *st)
+				    struct rrchain_stats *st)
 {
-	struct fetch_rdata rd[8];
-	struct fetch_page pg;
-	struct fetch_error e;
-	enum fetch_reason r;
+	struct rrchain_rdata rd[8];
+	struct rrchain_page pg;
+	struct rrchain_error e;
+	enum rrchain_reason r;
 
 	assert_true(n <= 8);
-	fetch_rdata_view(rrs, n, rd);
+	rrchain_rdata_view(rrs, n, rd);
 	memset(st, 0, sizeof(*st));
-	r = fetch_chain_page(&f->w.cfg, hash, rd, n, T_NOW, &pg, st, &e);
+	r = rrchain_verify_page(FETCH_POLICY(&f->w.cfg), hash, rd, n, T_NOW, &pg, st, &e);
 	*members = pg.nmembers;
-	if (r == FETCH_OK) {
+	if (r == RRCHAIN_OK) {
 		for (size_t i = 0; i < pg.nmembers; i++)
-			assert_int_equal(pg.members[i].status, FETCH_OK);
+			assert_int_equal(pg.members[i].status, RRCHAIN_OK);
 		assert_int_equal(pg.nraw, n);
 	}
-	fetch_page_free(&pg);
+	rrchain_page_free(&pg);
 	return r;
 }
 
@@ -1123,19 +1123,19 @@ static enum fetch_reason page_check(struct fx *f, const uint8_t *hash,
 static void test_page_both_encodings(void **state)
 {
 	struct fx *f = *state;
-	struct fetch_membership m;
-	struct fetch_rdata hr;
-	struct fetch_error e;
-	struct fetch_chain_stats st = { 0 };
-	struct fetch_blob txt[PER_PAGE + 1], bin[PER_PAGE + 1], txt0b;
+	struct rrchain_membership m;
+	struct rrchain_rdata hr;
+	struct rrchain_error e;
+	struct rrchain_stats st = { 0 };
+	struct rrchain_blob txt[PER_PAGE + 1], bin[PER_PAGE + 1], txt0b;
 	const uint8_t *hash;
 	size_t members;
 
 	/* The hash as the (verified) head lists it. */
 	memset(&m, 0, sizeof(m));
-	fetch_rdata_view(&f->w.head, 1, &hr);
-	assert_int_equal(fetch_chain_head(&f->w.cfg, &hr, 1, T_NOW, NULL,
-					  &m.head, &st, &e), FETCH_OK);
+	rrchain_rdata_view(&f->w.head, 1, &hr);
+	assert_int_equal(rrchain_verify_head(FETCH_POLICY(&f->w.cfg), &hr, 1, T_NOW, NULL,
+					  &m.head, &st, &e), RRCHAIN_OK);
 	assert_true(m.head.rec.npages >= 2);
 	hash = m.head.rec.pages[0];
 	assert_memory_equal(hash, f->w.pages[0].hash, RR_HASH_LEN);
@@ -1152,60 +1152,60 @@ static void test_page_both_encodings(void **state)
 
 	/* Each encoding alone. */
 	{
-		struct fetch_blob t[] = { txt[0], txt[1] }, b[] = { bin[1],
+		struct rrchain_blob t[] = { txt[0], txt[1] }, b[] = { bin[1],
 								   bin[0] };
 		assert_int_equal(page_check(f, hash, t, 2, &members, &st),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(members, PER_PAGE);
 		assert_int_equal(page_check(f, hash, b, 2, &members, &st),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(members, PER_PAGE);
 	}
 	/* Both encodings of every entry, interleaved as DNS may order
 	 * them: one hash computed, over two members, and it matches. */
 	{
-		struct fetch_blob both[] = { bin[1], txt[0], bin[0], txt[1] };
+		struct rrchain_blob both[] = { bin[1], txt[0], bin[0], txt[1] };
 		assert_int_equal(page_check(f, hash, both, 4, &members, &st),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(members, PER_PAGE);
 		assert_int_equal(st.pages_hashed, 1);
 		assert_int_equal(st.members_checked, PER_PAGE);
-		for (int i = 1; i < FETCH_R__COUNT; i++)
+		for (int i = 1; i < RRCHAIN_R__COUNT; i++)
 			assert_int_equal(st.rejected[i], 0);
 	}
 	/* One entry in both encodings, the other in one only. */
 	{
-		struct fetch_blob one[] = { txt[0], bin[0], bin[1] };
+		struct rrchain_blob one[] = { txt[0], bin[0], bin[1] };
 		assert_int_equal(page_check(f, hash, one, 3, &members, &st),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(members, PER_PAGE);
 	}
 	/* One entry twice as TXT (strings split elsewhere), the other
 	 * once. */
 	{
-		struct fetch_blob dup[] = { txt[0], txt[1], txt0b };
+		struct rrchain_blob dup[] = { txt[0], txt[1], txt0b };
 		assert_int_equal(page_check(f, hash, dup, 3, &members, &st),
-				 FETCH_OK);
+				 RRCHAIN_OK);
 		assert_int_equal(members, PER_PAGE);
 	}
 	/* Deduplication hides nothing: entry 1 missing in both encodings,
 	 * or a third site's entry added, is another page. */
 	{
-		struct fetch_blob miss[] = { txt[0], bin[0], txt0b };
-		struct fetch_blob extra[] = { txt[0], bin[0], txt[1], bin[1],
+		struct rrchain_blob miss[] = { txt[0], bin[0], txt0b };
+		struct rrchain_blob extra[] = { txt[0], bin[0], txt[1], bin[1],
 					      bin[2] };
 		assert_int_equal(page_check(f, hash, miss, 3, &members, &st),
-				 FETCH_R_HASH);
-		assert_int_equal(st.rejected[FETCH_R_HASH], 1);
+				 RRCHAIN_R_HASH);
+		assert_int_equal(st.rejected[RRCHAIN_R_HASH], 1);
 		assert_int_equal(page_check(f, hash, extra, 5, &members, &st),
-				 FETCH_R_HASH);
+				 RRCHAIN_R_HASH);
 	}
 	for (size_t i = 0; i <= PER_PAGE; i++) {
 		free(txt[i].data);
 		free(bin[i].data);
 	}
 	free(txt0b.data);
-	fetch_membership_free(&m);
+	rrchain_membership_free(&m);
 }
 
 int main(void)

@@ -37,8 +37,8 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct fetch_chain_stats stats = { 0 };
-	struct fetch_error e;
+	struct rrchain_stats stats = { 0 };
+	struct rrchain_error e;
 
 	if (!f)
 		return -1;
@@ -48,7 +48,7 @@ static int setup(void **state)
 		       FETCH_STORE_FILE);
 	f->store = h_store(f->dir);
 	if (fetch_state_new(f->dir, &f->st, f->err, sizeof(f->err)) != 0 ||
-	    w_refresh(&f->w, f->st, T_NOW, &f->rep, &stats, &e) != FETCH_OK)
+	    w_refresh(&f->w, f->st, T_NOW, &f->rep, &stats, &e) != RRCHAIN_OK)
 		return -1;
 	*state = f;
 	return 0;
@@ -82,10 +82,10 @@ static int save(struct fx *f)
 	return save_st(f, f->st);
 }
 
-static enum fetch_reason refresh(struct fx *f, struct fetch_state *st)
+static enum rrchain_reason refresh(struct fx *f, struct fetch_state *st)
 {
-	struct fetch_chain_stats stats = { 0 };
-	struct fetch_error e;
+	struct rrchain_stats stats = { 0 };
+	struct rrchain_error e;
 
 	fetch_merge_report_free(&f->rep);
 	return w_refresh(&f->w, st, T_NOW, &f->rep, &stats, &e);
@@ -190,7 +190,7 @@ static void assert_same_state(const struct fetch_state *a,
 {
 	const struct fetch_view *va = fetch_state_view(a);
 	const struct fetch_view *vb = fetch_state_view(b);
-	struct fetch_hw h1, h2;
+	struct rrchain_hw h1, h2;
 
 	assert_string_equal(vb->vpn, T_VPN);
 	assert_int_equal(va->nsites, vb->nsites);
@@ -207,7 +207,7 @@ static void assert_same_state(const struct fetch_state *a,
 	assert_int_equal(h1.serial, h2.serial);
 	assert_memory_equal(h1.content, h2.content, RR_HASH_LEN);
 	for (size_t i = 0; i < w->n; i++) {
-		struct fetch_site_cache c1, c2;
+		struct rrchain_site_cache c1, c2;
 		fetch_state_site_cache(a, w->s[i].name, &c1);
 		fetch_state_site_cache(b, w->s[i].name, &c2);
 		assert_int_equal(c1.hw.set, c2.hw.set);
@@ -286,7 +286,7 @@ static void test_empty_store(void **state)
 {
 	struct fx *f = *state;
 	struct fetch_state *st2;
-	struct fetch_hw hw;
+	struct rrchain_hw hw;
 
 	assert_int_equal(reload(f, T_NOW, &st2), 0);
 	assert_int_equal(f->rep.nevents, 0);
@@ -334,7 +334,7 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 {
 	struct fx fx, *f = &fx;
 	struct fetch_state *st2;
-	const struct fetch_membership *m;
+	const struct rrchain_membership *m;
 	char not_binary[128];
 
 	(void)snprintf(not_binary, sizeof(not_binary),
@@ -347,8 +347,8 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 	assert_int_equal(fetch_state_new(f->dir, &f->st, f->err,
 					 sizeof(f->err)), 0);
 	for (size_t k = 0; k < nforms; k++) {
-		struct fetch_chain_stats stats = { 0 };
-		struct fetch_error e;
+		struct rrchain_stats stats = { 0 };
+		struct rrchain_error e;
 		w_page_form(&f->w, forms[k]);
 		if (k) {
 			f->w.head_serial++;
@@ -356,7 +356,7 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 		}
 		fetch_merge_report_free(&f->rep);
 		if (w_refresh(&f->w, f->st, T_NOW, &f->rep, &stats, &e) !=
-		    FETCH_OK)
+		    RRCHAIN_OK)
 			fail_msg("%zu sites, %s: refresh: %s", n,
 				 form_name(forms[k]), e.msg);
 		assert_int_equal(fetch_state_view(f->st)->nsites, n);
@@ -450,14 +450,14 @@ static void test_unchanged_save(void **state)
 	before = sqlite3_total_changes(db);
 	assert_int_equal(save(f), 0);
 	/* A refresh that finds everything as it was changes nothing. */
-	assert_int_equal(refresh(f, f->st), FETCH_OK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 	assert_false(f->rep.changed);
 	assert_int_equal(save(f), 0);
 	assert_int_equal(sqlite3_total_changes(db), before);
 	/* One site's new record is written. */
 	f->w.s[3].serial = 2;
 	w_publish_site(&f->w, 3);
-	assert_int_equal(refresh(f, f->st), FETCH_OK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 	assert_int_equal(f->rep.updated, 1);
 	assert_int_equal(save(f), 1);
 	assert_true(sqlite3_total_changes(db) > before);
@@ -478,7 +478,7 @@ static void test_stage(void **state)
 	assert_int_equal(save(f), 1); /* the state learns its store */
 	f->w.s[0].serial = 2;
 	w_publish_site(&f->w, 0);
-	assert_int_equal(refresh(f, f->st), FETCH_OK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 
 	/* Rolled back: neither the state nor the journal row stays. */
 	assert_int_equal(fetch_store_begin(f->store, f->err, sizeof(f->err)),
@@ -520,10 +520,10 @@ static void test_rollback_after_reload(void **state)
 {
 	struct fx *f = *state;
 	struct wsite *s0 = &f->w.s[0];
-	struct fetch_blob old_site, old_head;
+	struct rrchain_blob old_site, old_head;
 	struct fetch_state *st2;
-	struct fetch_site_cache c;
-	struct fetch_hw hw;
+	struct rrchain_site_cache c;
+	struct rrchain_hw hw;
 
 	h_blob_dup(&s0->rd, &old_site);  /* serial 1 */
 	h_blob_dup(&f->w.head, &old_head);
@@ -531,7 +531,7 @@ static void test_rollback_after_reload(void **state)
 	w_publish_site(&f->w, 0);
 	f->w.head_serial++;
 	w_publish_head(&f->w);
-	assert_int_equal(refresh(f, f->st), FETCH_OK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 	assert_int_equal(v_find(f->st, s0->name)->site->serial, 3);
 	assert_int_equal(save(f), 1);
 
@@ -549,18 +549,18 @@ static void test_rollback_after_reload(void **state)
 	free(s0->rd.data);
 	h_blob_dup(&old_site, &s0->rd);
 	{
-		struct fetch_chain_stats stats = { 0 };
-		struct fetch_error e;
+		struct rrchain_stats stats = { 0 };
+		struct rrchain_error e;
 		fetch_merge_report_free(&f->rep);
 		assert_int_equal(w_refresh(&f->w, f->st, T_NOW, &f->rep,
-					   &stats, &e), FETCH_OK);
-		assert_int_equal(stats.rejected[FETCH_R_ROLLBACK], 1);
+					   &stats, &e), RRCHAIN_OK);
+		assert_int_equal(stats.rejected[RRCHAIN_R_ROLLBACK], 1);
 	}
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_KEPT, s0->name, NULL));
 	assert_int_equal(v_find(f->st, s0->name)->site->serial, 3);
 	free(f->w.head.data);
 	h_blob_dup(&old_head, &f->w.head);
-	assert_int_equal(refresh(f, f->st), FETCH_R_ROLLBACK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_R_ROLLBACK);
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES);
 
 	/* Even with the record itself gone from the store, its mark
@@ -577,7 +577,7 @@ static void test_rollback_after_reload(void **state)
 	assert_true(c.hw.set);
 	assert_int_equal(c.hw.serial, 3);
 	w_publish_head(&f->w); /* the current head again */
-	assert_int_equal(refresh(f, f->st), FETCH_OK);
+	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 	assert_null(v_find(f->st, s0->name));
 	assert_int_equal(fetch_state_view(f->st)->nsites, NSITES - 1);
 	free(old_site.data);
@@ -590,8 +590,8 @@ static void test_expired_at_load(void **state)
 {
 	struct fx *f = *state;
 	struct fetch_state *st2;
-	struct fetch_hw hw;
-	struct fetch_site_cache c;
+	struct rrchain_hw hw;
+	struct rrchain_site_cache c;
 
 	assert_int_equal(save(f), 1);
 	if (reload(f, T_END, &st2) != 0)
@@ -640,7 +640,7 @@ static void test_damaged_site_row(void **state)
 {
 	struct fx *f = *state;
 	struct fetch_state *st2;
-	struct fetch_site_cache c;
+	struct rrchain_site_cache c;
 
 	assert_int_equal(save(f), 1);
 	tamper(f, "UPDATE site SET rdata = x'00ff00ff6a756e6b6a756e6b' "
@@ -659,7 +659,7 @@ static void test_damaged_site_row(void **state)
 	assert_true(c.hw.set);
 	assert_int_equal(c.hw.serial, 1);
 	/* The damaged row is written afresh by the next save. */
-	assert_int_equal(refresh(f, st2), FETCH_OK);
+	assert_int_equal(refresh(f, st2), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
 	assert_int_equal(save_st(f, st2), 1);
 	fetch_state_free(st2);
@@ -728,7 +728,7 @@ static void test_tampered_record(void **state)
 	assert_null(v_find(st2, "loc0/s2"));
 	assert_true(has_event(&f->rep, FETCH_EV_SITE_DROPPED, "loc0/s2",
 			      "no longer verifies"));
-	assert_int_equal(f->rep.stats.rejected[FETCH_R_SIGNATURE], 1);
+	assert_int_equal(f->rep.stats.rejected[RRCHAIN_R_SIGNATURE], 1);
 	fetch_state_free(st2);
 }
 
@@ -738,7 +738,7 @@ static void test_damaged_page_row(void **state)
 {
 	struct fx *f = *state;
 	struct fetch_state *st2;
-	struct fetch_hw hw;
+	struct rrchain_hw hw;
 
 	assert_int_equal(save(f), 1);
 	tamper(f, "UPDATE page_rr SET rdata = x'0102030405' "
@@ -749,7 +749,7 @@ static void test_damaged_page_row(void **state)
 	assert_int_equal(fetch_state_view(st2)->nsites, 0);
 	assert_true(fetch_state_head_hw(st2, &hw));
 	assert_int_equal(hw.serial, f->w.head_serial);
-	assert_int_equal(refresh(f, st2), FETCH_OK);
+	assert_int_equal(refresh(f, st2), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
 	assert_int_equal(save_st(f, st2), 1);
 	fetch_state_free(st2);
@@ -794,7 +794,7 @@ static void test_damaged_file(void **state)
 	char *aside = NULL;
 	uint8_t junk[8192], *back;
 	size_t len;
-	struct fetch_hw hw;
+	struct rrchain_hw hw;
 
 	assert_int_equal(save(f), 1);
 	fetch_store_close(f->store);
@@ -833,7 +833,7 @@ static void test_damaged_file(void **state)
 					  &f->rep, f->err, sizeof(f->err)), 0);
 	assert_int_equal(fetch_state_view(st2)->nsites, 0);
 	assert_false(fetch_state_head_hw(st2, &hw));
-	assert_int_equal(refresh(f, st2), FETCH_OK);
+	assert_int_equal(refresh(f, st2), RRCHAIN_OK);
 	assert_int_equal(save_st(f, st2), 1);
 	fetch_state_free(st2);
 	if (reload(f, T_NOW, &st2) != 0)
@@ -1104,16 +1104,16 @@ static void test_lookup(void **state)
 	struct world w;
 	struct fetch_state *st;
 	struct fetch_merge_report rep = { 0 };
-	struct fetch_chain_stats stats = { 0 };
-	struct fetch_error e;
-	struct fetch_site_cache c;
+	struct rrchain_stats stats = { 0 };
+	struct rrchain_error e;
+	struct rrchain_site_cache c;
 	char err[FETCH_STATE_ERRLEN];
 	char *dir = h_tmpdir();
 
 	(void)state;
 	w_init(&w, 1000, 64);
 	assert_int_equal(fetch_state_new(dir, &st, err, sizeof(err)), 0);
-	assert_int_equal(w_refresh(&w, st, T_NOW, &rep, &stats, &e), FETCH_OK);
+	assert_int_equal(w_refresh(&w, st, T_NOW, &rep, &stats, &e), RRCHAIN_OK);
 	assert_int_equal(fetch_state_view(st)->nsites, 1000);
 	for (size_t i = 0; i < 1000; i++) {
 		fetch_state_site_cache(st, w.s[i].name, &c);

@@ -1,0 +1,416 @@
+/*
+ * members.c - pages and the membership: each page bound to the head by
+ * its hash, each entry checked on its own, then the rules across all
+ * entries (count, duplicates, overlaps).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+/* ---- pages --------------------------------------------------------------- */
+
+void rrchain_page_free(struct rrchain_page *pg)
+{
+	if (!pg)
+		return;
+	rrchain_blobs_free(pg->raw, pg->nraw);
+	for (size_t i = 0; i < pg->nmembers; i++)
+		rr_record_free(&pg->members[i].rec);
+	free(pg->members);
+	memset(pg, 0, sizeof(*pg));
+}
+
+static void member_reject(struct rrchain_member *m, struct rrchain_stats *st,
+			  enum rrchain_reason r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void member_reject(struct rrchain_member *m, struct rrchain_stats *st,
+			  enum rrchain_reason r, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The first reason is kept: it is the one to fix first. */
+	if (m->status != RRCHAIN_OK)
+		return;
+	m->status = r;
+	st->rejected[r]++;
+	va_start(ap, fmt);
+	if (vsnprintf(m->why, sizeof(m->why), fmt, ap) < 0)
+		m->why[0] = '\0';
+	va_end(ap);
+}
+
+static void check_entry(const struct rrchain_policy *pol, uint64_t now,
+			const char *owner, struct rrchain_member *m,
+			struct rrchain_stats *st)
+{
+	const struct rr_record *r = &m->rec;
+	char p[RR_PREFIXSTRLEN];
+	size_t bad = 0;
+
+	st->members_checked++;
+	if (strcmp(r->vpn, pol->vpn) != 0)
+		member_reject(m, st, RRCHAIN_R_NAME,
+			      "%s: member %s is for VPN %s, not %s", owner,
+			      r->site, r->vpn, pol->vpn);
+	else if (now < r->not_before)
+		member_reject(m, st, RRCHAIN_R_NOTYET,
+			      "%s: member %s not valid before %llu", owner,
+			      r->site, (unsigned long long)r->not_before);
+	else if (now >= r->expires)
+		member_reject(m, st, RRCHAIN_R_EXPIRED,
+			      "%s: member %s expired at %llu", owner, r->site,
+			      (unsigned long long)r->expires);
+	else if (pol->nrestrict &&
+		 !rr_prefixes_within(pol->restrict_nets, pol->nrestrict,
+				     r->nets, r->nnets, &bad)) {
+		rr_prefix_format(&r->nets[bad], p);
+		member_reject(m, st, RRCHAIN_R_OUTSIDE,
+			      "%s: member %s: authorized net %s is outside "
+			      "restrict-nets", owner, r->site, p);
+	}
+}
+
+static bool duplicate_entry(const struct rrchain_page *pg,
+			    const struct rr_record *r)
+{
+	uint8_t a[RR_HASH_LEN], b[RR_HASH_LEN];
+
+	rrchain_record_content(r, a);
+	for (size_t i = 0; i < pg->nmembers; i++) {
+		rrchain_record_content(&pg->members[i].rec, b);
+		if (memcmp(a, b, RR_HASH_LEN) == 0 &&
+		    r->nfields == pg->members[i].rec.nfields)
+			return true;
+	}
+	return false;
+}
+
+static enum rrchain_reason page_parse(const char *owner,
+				    const struct rrchain_rdata *rrs, size_t n,
+				    struct rrchain_page *pg,
+				    struct rrchain_stats *st,
+				    struct rrchain_error *err)
+{
+	size_t count = 0;
+	struct rr_error e;
+	enum rr_errclass rc;
+
+	for (size_t i = 0; i < n; i++)
+		count += rrchain_rdata_is_vpnrr(&rrs[i]);
+	if (count == 0)
+		return rrc_reject(st, err, RRCHAIN_R_MISSING,
+			      "%s: page has no member entries", owner);
+	/* Each entry may arrive twice, as TXT and as TYPE65380. */
+	if (count > 2 * RR_MAX_PAGE_MEMBERS)
+		return rrc_reject(st, err, RRCHAIN_R_LIMIT,
+			      "%s: %zu entries in one page (at most %d)",
+			      owner, count, RR_MAX_PAGE_MEMBERS);
+	pg->members = calloc(count, sizeof(*pg->members));
+	pg->raw = calloc(count, sizeof(*pg->raw));
+	if (!pg->members || !pg->raw)
+		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!rrchain_rdata_is_vpnrr(&rrs[i]))
+			continue;
+		if (rrc_blob_set(&pg->raw[pg->nraw], rrs[i].type, rrs[i].data,
+			     rrs[i].len) != 0)
+			return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+		pg->nraw++;
+		rc = rrc_parse_rdata(&rrs[i], &pg->members[pg->nmembers].rec, &e);
+		if (rc != RR_OK)
+			return rrc_reject(st, err, rrc_from_rr(rc),
+				      "%s: entry %zu: %s", owner, pg->nraw,
+				      e.msg);
+		/* A page is a set: the same entry in the other encoding is
+		 * the same member, not a second one. */
+		if (duplicate_entry(pg, &pg->members[pg->nmembers].rec)) {
+			rr_record_free(&pg->members[pg->nmembers].rec);
+			continue;
+		}
+		pg->nmembers++;
+	}
+	return RRCHAIN_OK;
+}
+
+static enum rrchain_reason page_hash_check(const char *owner,
+					 const uint8_t want[RR_HASH_LEN],
+					 struct rrchain_page *pg,
+					 struct rrchain_stats *st,
+					 struct rrchain_error *err)
+{
+	const struct rr_record **ptrs;
+	uint8_t got[RR_HASH_LEN];
+	char label[RR_PAGELABELLEN];
+	struct rr_error e;
+	enum rr_errclass rc;
+
+	ptrs = calloc(pg->nmembers, sizeof(*ptrs));
+	if (!ptrs)
+		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+	for (size_t i = 0; i < pg->nmembers; i++)
+		ptrs[i] = &pg->members[i].rec;
+	rc = rr_page_hash(ptrs, pg->nmembers, got, &e);
+	free(ptrs);
+	st->pages_hashed++;
+	if (rc != RR_OK)
+		return rrc_reject(st, err, rrc_from_rr(rc), "%s: %s", owner, e.msg);
+	if (sodium_memcmp(got, want, RR_HASH_LEN) != 0) {
+		rr_page_label(got, label);
+		return rrc_reject(st, err, RRCHAIN_R_HASH,
+			      "%s: entries hash to page %s, not to the page "
+			      "the head lists (a page of another head "
+			      "version: mix-and-match)", owner, label);
+	}
+	return RRCHAIN_OK;
+}
+
+enum rrchain_reason rrchain_verify_page(const struct rrchain_policy *pol,
+				   const uint8_t hash[RR_HASH_LEN],
+				   const struct rrchain_rdata *rrs, size_t n,
+				   uint64_t now, struct rrchain_page *out,
+				   struct rrchain_stats *stats,
+				   struct rrchain_error *err)
+{
+	char owner[RR_MAX_NAME + 1];
+	struct rr_error e;
+	enum rrchain_reason r;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->hash, hash, RR_HASH_LEN);
+	/* Entries are checked against the VPN: the head's, for an auditor. */
+	if (!pol->vpn)
+		return rrc_seterr(err, RRCHAIN_R_NAME, "zone %s: no VPN name "
+				  "to check the page against", pol->zone);
+	if (rr_name_page(pol->zone, hash, owner, &e) != RR_OK)
+		return rrc_seterr(err, RRCHAIN_R_NAME, "zone %s: %s", pol->zone,
+			      e.msg);
+	r = page_parse(owner, rrs, n, out, stats, err);
+	if (r == RRCHAIN_OK)
+		r = page_hash_check(owner, hash, out, stats, err);
+	if (r != RRCHAIN_OK) {
+		rrchain_page_free(out);
+		memcpy(out->hash, hash, RR_HASH_LEN);
+		return r;
+	}
+	for (size_t i = 0; i < out->nmembers; i++)
+		check_entry(pol, now, owner, &out->members[i], stats);
+	return RRCHAIN_OK;
+}
+
+/* ---- the whole membership ------------------------------------------------ */
+
+void rrchain_membership_free(struct rrchain_membership *m)
+{
+	if (!m)
+		return;
+	rrchain_head_free(&m->head);
+	for (size_t i = 0; i < m->npages; i++)
+		rrchain_page_free(&m->pages[i]);
+	free(m->pages);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct rrchain_member *rrchain_membership_next(
+	const struct rrchain_membership *m, size_t *pos)
+{
+	/* *POS counts entries over all pages, usable or not. */
+	size_t skip = *pos;
+
+	for (size_t p = 0; p < m->npages; p++) {
+		const struct rrchain_page *pg = &m->pages[p];
+		if (skip >= pg->nmembers) {
+			skip -= pg->nmembers;
+			continue;
+		}
+		for (size_t i = skip; i < pg->nmembers; i++) {
+			(*pos)++;
+			if (pg->members[i].status == RRCHAIN_OK)
+				return &pg->members[i];
+		}
+		skip = 0;
+	}
+	return NULL;
+}
+
+struct ref {
+	struct rrchain_member *m;
+	size_t page;
+};
+
+/* Names that differ only in case share one member DNS name
+ * (rr_name_member lower-cases), so they are the same name. */
+static int ref_name_cmp(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+	int c = strcasecmp(x->m->rec.site, y->m->rec.site);
+
+	if (c)
+		return c;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+static void mark_duplicates(struct ref *refs, size_t n,
+			    struct rrchain_stats *st)
+{
+	qsort(refs, n, sizeof(*refs), ref_name_cmp);
+	for (size_t i = 0; i + 1 < n; i++) {
+		struct ref *a = &refs[i], *b = &refs[i + 1];
+		if (strcasecmp(a->m->rec.site, b->m->rec.site) != 0)
+			continue;
+		/* Both: nothing says which of the two the admin meant. */
+		member_reject(a->m, st, RRCHAIN_R_DUPLICATE,
+			      "site %s is listed twice (as %s and %s, pages "
+			      "%zu and %zu)", a->m->rec.site, a->m->rec.site,
+			      b->m->rec.site, a->page + 1, b->page + 1);
+		member_reject(b->m, st, RRCHAIN_R_DUPLICATE,
+			      "site %s is listed twice (as %s and %s, pages "
+			      "%zu and %zu)", b->m->rec.site, a->m->rec.site,
+			      b->m->rec.site, a->page + 1, b->page + 1);
+	}
+}
+
+struct pfx {
+	const struct rr_prefix *p;
+	struct rrchain_member *m;
+};
+
+static int pfx_cmp(const void *a, const void *b)
+{
+	const struct rr_prefix *x = ((const struct pfx *)a)->p;
+	const struct rr_prefix *y = ((const struct pfx *)b)->p;
+	int c;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	c = memcmp(x->addr.bytes, y->addr.bytes, sizeof(x->addr.bytes));
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void overlap_pair(const struct pfx *a, const struct pfx *b,
+			 struct rrchain_stats *st)
+{
+	char pa[RR_PREFIXSTRLEN], pb[RR_PREFIXSTRLEN];
+
+	rr_prefix_format(a->p, pa);
+	rr_prefix_format(b->p, pb);
+	member_reject(a->m, st, RRCHAIN_R_OVERLAP,
+		      "site %s: authorized net %s overlaps %s of site %s",
+		      a->m->rec.site, pa, pb, b->m->rec.site);
+	member_reject(b->m, st, RRCHAIN_R_OVERLAP,
+		      "site %s: authorized net %s overlaps %s of site %s",
+		      b->m->rec.site, pb, pa, a->m->rec.site);
+}
+
+/*
+ * Sorted by address then length, every prefix that contains P comes
+ * before P, and the prefixes containing P form a chain.  A stack of that
+ * chain finds all overlaps in O(total log total + pairs).
+ */
+static enum rrchain_reason mark_overlaps(struct ref *refs, size_t n,
+				       struct rrchain_stats *st,
+				       struct rrchain_error *err)
+{
+	struct pfx *all = NULL, **stack = NULL;
+	size_t total = 0, k = 0, depth = 0;
+	enum rrchain_reason r = RRCHAIN_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (refs[i].m->status == RRCHAIN_OK)
+			total += refs[i].m->rec.nnets;
+	if (total == 0)
+		return RRCHAIN_OK;
+	all = calloc(total, sizeof(*all));
+	stack = calloc(total, sizeof(*stack));
+	if (!all || !stack) {
+		r = rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (refs[i].m->status != RRCHAIN_OK)
+			continue;
+		for (size_t j = 0; j < refs[i].m->rec.nnets; j++)
+			all[k++] = (struct pfx){ &refs[i].m->rec.nets[j],
+						 refs[i].m };
+	}
+	qsort(all, total, sizeof(*all), pfx_cmp);
+	for (size_t i = 0; i < total; i++) {
+		while (depth && !rr_prefix_contains(stack[depth - 1]->p,
+						    all[i].p))
+			depth--;
+		for (size_t d = 0; d < depth; d++)
+			if (stack[d]->m != all[i].m)
+				overlap_pair(stack[d], &all[i], st);
+		stack[depth++] = &all[i];
+	}
+out:
+	free(all);
+	free(stack);
+	return r;
+}
+
+static enum rrchain_reason pages_match_head(const struct rrchain_membership *m,
+					  size_t *total,
+					  struct rrchain_stats *st,
+					  struct rrchain_error *err)
+{
+	const struct rr_record *h = &m->head.rec;
+	char label[RR_PAGELABELLEN];
+
+	if (m->npages != h->npages)
+		return rrc_reject(st, err, RRCHAIN_R_COUNT,
+			      "head serial %u lists %zu pages, %zu given",
+			      h->serial, h->npages, m->npages);
+	*total = 0;
+	for (size_t i = 0; i < m->npages; i++) {
+		if (memcmp(m->pages[i].hash, h->pages[i], RR_HASH_LEN) != 0) {
+			rr_page_label(m->pages[i].hash, label);
+			return rrc_reject(st, err, RRCHAIN_R_HASH,
+				      "page %s is not page %zu of head serial "
+				      "%u (mix-and-match)", label, i + 1,
+				      h->serial);
+		}
+		*total += m->pages[i].nmembers;
+	}
+	if (*total > RRCHAIN_MAX_MEMBERS)
+		return rrc_reject(st, err, RRCHAIN_R_LIMIT,
+			      "%zu members (at most %d)", *total,
+			      RRCHAIN_MAX_MEMBERS);
+	if (*total != h->nmembers)
+		return rrc_reject(st, err, RRCHAIN_R_COUNT,
+			      "head serial %u says n=%u, its pages hold %zu "
+			      "members", h->serial, h->nmembers, *total);
+	return RRCHAIN_OK;
+}
+
+enum rrchain_reason rrchain_verify_members(struct rrchain_membership *m,
+				      struct rrchain_stats *stats,
+				      struct rrchain_error *err)
+{
+	struct ref *refs = NULL;
+	size_t total = 0, k = 0;
+	enum rrchain_reason r;
+
+	r = pages_match_head(m, &total, stats, err);
+	if (r != RRCHAIN_OK || total == 0)
+		return r;
+	refs = calloc(total, sizeof(*refs));
+	if (!refs)
+		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+	for (size_t p = 0; p < m->npages; p++)
+		for (size_t i = 0; i < m->pages[p].nmembers; i++)
+			refs[k++] = (struct ref){ &m->pages[p].members[i], p };
+	mark_duplicates(refs, total, stats);
+	r = mark_overlaps(refs, total, stats, err);
+	free(refs);
+	return r;
+}
+
