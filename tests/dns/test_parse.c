@@ -261,7 +261,8 @@ static void count_cancel(const struct fetch_dns_answer *a, void *arg)
 
 	assert_int_equal(a->status, FETCH_DNS_CANCELLED);
 	assert_string_equal(a->qname, "q.example");
-	assert_null(a->rrs);
+	assert_null(a->rdata);
+	assert_int_equal(a->nrdata, 0);
 	assert_non_null(strstr(a->error, "q.example"));
 	(*n)++;
 }
