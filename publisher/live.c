@@ -32,7 +32,7 @@ struct ask {
 	struct live *lv;
 	char name[RR_MAX_NAME + 2];
 	uint16_t type;
-	bool done;
+	char error[FETCH_DNS_ERRLEN + 64]; /* why it failed, or "" */
 	struct fetch_dns_rdata *rd; /* copies; data in buf */
 	size_t nrd;
 	uint8_t *buf;
@@ -51,7 +51,6 @@ struct live {
 	bool shown;         /* a progress line is on the terminal */
 	bool loop_open, tick_open;
 	bool oom;
-	char error[FETCH_DNS_ERRLEN + 64]; /* the first failure */
 	/* Every name asked so far: a name with no records is not asked
 	 * again in the next round. */
 	char **asked;
@@ -113,14 +112,13 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 	struct ask *a = arg;
 	struct live *lv = a->lv;
 
-	a->done = true;
 	lv->outstanding--;
 	lv->last_news = uv_now(&lv->loop);
 	if (ans->status == FETCH_DNS_OK)
 		keep(a, ans);
 	else if (ans->status != FETCH_DNS_NXDOMAIN &&
-		 ans->status != FETCH_DNS_NODATA && lv->error[0] == '\0')
-		snprintf(lv->error, sizeof(lv->error), "%s%s", ans->error,
+		 ans->status != FETCH_DNS_NODATA)
+		snprintf(a->error, sizeof(a->error), "%s%s", ans->error,
 			 ans->status == FETCH_DNS_TIMEOUT
 				 ? "; the server sent nothing usable within "
 				   "--timeout" : "");
@@ -231,9 +229,11 @@ static int round_collect(struct live *lv, struct pub_rrset *s, bool *found,
 	if (lv->oom)
 		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "query",
 				"out of memory");
-	if (lv->error[0])
-		return pub_errf(e, PUB_EXIT_IO, NULL, 0, "query", "%s",
-				lv->error);
+	/* The first failure in the order asked, whatever came first. */
+	for (size_t i = 0; i < lv->nasks; i++)
+		if (lv->asks[i].error[0])
+			return pub_errf(e, PUB_EXIT_IO, NULL, 0, "query", "%s",
+					lv->asks[i].error);
 	for (size_t i = 0; i < lv->nasks; i++) {
 		struct ask *a = &lv->asks[i];
 		char owner[RR_MAX_NAME + 2];
