@@ -33,9 +33,8 @@ struct ask {
 	char name[RR_MAX_NAME + 2];
 	uint16_t type;
 	char error[FETCH_DNS_ERRLEN + 64]; /* why it failed, or "" */
-	struct fetch_dns_rdata *rd; /* copies; data in buf */
+	struct fetch_dns_rdata *rd; /* copies, one allocation */
 	size_t nrd;
-	uint8_t *buf;
 };
 
 struct live {
@@ -88,23 +87,11 @@ static void on_tick(uv_timer_t *t)
 
 static void keep(struct ask *a, const struct fetch_dns_answer *ans)
 {
-	size_t bytes = 0, off = 0;
-
-	for (size_t i = 0; i < ans->nrdata; i++)
-		bytes += ans->rdata[i].len;
-	a->rd = calloc(ans->nrdata, sizeof(*a->rd));
-	a->buf = malloc(bytes + 1);
-	if (!a->rd || !a->buf) {
+	a->rd = fetch_dns_rdata_dup(ans->rdata, ans->nrdata);
+	if (!a->rd)
 		a->lv->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < ans->nrdata; i++) {
-		a->rd[i] = ans->rdata[i];
-		a->rd[i].data = a->buf + off;
-		memcpy(a->buf + off, ans->rdata[i].data, ans->rdata[i].len);
-		off += ans->rdata[i].len;
-	}
-	a->nrd = ans->nrdata;
+	else
+		a->nrd = ans->nrdata;
 }
 
 static void on_answer(const struct fetch_dns_answer *ans, void *arg)
@@ -130,7 +117,6 @@ static void asks_free(struct live *lv)
 {
 	for (size_t i = 0; i < lv->nasks; i++) {
 		free(lv->asks[i].rd);
-		free(lv->asks[i].buf);
 	}
 	free(lv->asks);
 	lv->asks = NULL;

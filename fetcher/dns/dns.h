@@ -153,6 +153,11 @@ struct fetch_dns_answer {
 
 typedef void (*fetch_dns_cb)(const struct fetch_dns_answer *ans, void *arg);
 
+/* Copies RDATA[0..N) into one allocation (free with free()): *OUT, or
+ * NULL when out of memory.  N may be 0. */
+struct fetch_dns_rdata *fetch_dns_rdata_dup(const struct fetch_dns_rdata *rdata,
+					    size_t n);
+
 struct fetch_dns_stats {
 	uint64_t queries;          /* accepted by fetch_dns_query */
 	uint64_t sent_udp, sent_tcp; /* messages handed to the kernel */

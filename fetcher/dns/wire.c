@@ -194,6 +194,30 @@ int fetch_dns_wire_collect(const ldns_pkt *pkt, const ldns_rdf *name,
 	return 0;
 }
 
+struct fetch_dns_rdata *fetch_dns_rdata_dup(const struct fetch_dns_rdata *rdata,
+					    size_t n)
+{
+	struct fetch_dns_rdata *v;
+	size_t bytes = 0;
+	uint8_t *p;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += rdata[i].len;
+	/* The array, then the bytes: one free() releases both. */
+	v = malloc(n * sizeof(*v) + bytes + 1);
+	if (!v)
+		return NULL;
+	p = (uint8_t *)(v + n);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = rdata[i];
+		v[i].data = p;
+		if (rdata[i].len)
+			memcpy(p, rdata[i].data, rdata[i].len);
+		p += rdata[i].len;
+	}
+	return v;
+}
+
 const ldns_rr *fetch_dns_wire_cname(const ldns_pkt *pkt, const ldns_rdf *name)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);

@@ -38,9 +38,8 @@ struct result {
 	int rcode;
 	char final[512];
 	char error[FETCH_DNS_ERRLEN];
-	struct fetch_dns_rdata *rrs; /* copied: data points into buf */
+	struct fetch_dns_rdata *rrs; /* copied, one allocation */
 	size_t nrrs;
-	uint8_t *buf;
 	uint64_t ms;       /* from fetch_dns_query until the loop was idle */
 };
 
@@ -81,28 +80,16 @@ static void on_watchdog(uv_timer_t *tm)
 static void result_clear(struct result *r)
 {
 	free(r->rrs);
-	free(r->buf);
 	memset(r, 0, sizeof(*r));
 }
 
 /* Copies the answer's RDATA (valid only during the callback). */
 static void keep_rdata(struct result *r, const struct fetch_dns_answer *a)
 {
-	size_t bytes = 0, off = 0;
-
-	for (size_t i = 0; i < a->nrdata; i++)
-		bytes += a->rdata[i].len;
-	r->rrs = calloc(a->nrdata, sizeof(*r->rrs));
-	r->buf = malloc(bytes + 1);
-	if (!r->rrs || !r->buf) {
+	r->rrs = fetch_dns_rdata_dup(a->rdata, a->nrdata);
+	if (!r->rrs) {
 		fprintf(stderr, "dns-driver: out of memory\n");
 		exit(2);
-	}
-	for (size_t i = 0; i < a->nrdata; i++) {
-		r->rrs[i] = a->rdata[i];
-		memcpy(r->buf + off, a->rdata[i].data, a->rdata[i].len);
-		r->rrs[i].data = r->buf + off;
-		off += a->rdata[i].len;
 	}
 	r->nrrs = a->nrdata;
 }
