@@ -178,6 +178,36 @@ static uint64_t clock_now(struct fetch_refresh *rf)
 
 /* ---- DNS lookups ------------------------------------------------------- */
 
+/* Copies an answer's RDATA into owned blobs: *N entries; 0 or -1 (out of
+ * memory). */
+static int blobs_from_answer(const struct fetch_dns_answer *ans,
+			     struct rrchain_blob **out, size_t *n)
+{
+	struct rrchain_blob *b = calloc(ans->nrdata ? ans->nrdata : 1,
+				      sizeof(*b));
+
+	*out = NULL;
+	*n = 0;
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < ans->nrdata; i++) {
+		const struct fetch_dns_rdata *rd = &ans->rdata[i];
+
+		b[i].type = rd->type;
+		b[i].len = rd->len;
+		b[i].data = malloc(rd->len ? rd->len : 1);
+		if (!b[i].data) {
+			rrchain_blobs_free(b, i);
+			return -1;
+		}
+		if (rd->len)
+			memcpy(b[i].data, rd->data, rd->len);
+	}
+	*out = b;
+	*n = ans->nrdata;
+	return 0;
+}
+
 static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 {
 	struct lookup *lk = arg;
@@ -187,7 +217,7 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 	if (ans->status == FETCH_DNS_OK) {
 		if (lk->rf->sum.min_ttl == 0 || ans->min_ttl < lk->rf->sum.min_ttl)
 			lk->rf->sum.min_ttl = ans->min_ttl;
-		if (fetch_rdata_from_ldns(ans->rrs, &more, &n) != 0) {
+		if (blobs_from_answer(ans, &more, &n) != 0) {
 			lk->status = FETCH_DNS_NETWORK;
 			say(lk->error, sizeof(lk->error), "out of memory");
 		} else if (n > 0) {

@@ -4,17 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "cli.h"
 #include "cmd.h"
-#include "dnsq.h"
 #include "jsonout.h"
 #include "keyfile.h"
+#include "live.h"
 #include "timefmt.h"
 
 #define MAX_ANCHORS 8
-#define MAX_FETCH 20000
+#define MAX_TIMEOUT_MS (3600 * 1000ULL)
 
 static const char help[] =
 "Usage: vpnrr verify --anchor KEY [options] ZONEFILE|-...\n"
@@ -33,14 +34,19 @@ static const char help[] =
 "  dig TXT _vpnrr.vpn.example.org | vpnrr verify --anchor A -\n"
 "Records given alone (a head without its pages, a page without its head)\n"
 "are checked as far as they can be when reading standard input.\n"
-"With --server, NAME is queried (TXT and TYPE65380; TCP when truncated)\n"
-"and the chain is followed: a VPN zone name (or _vpnrr.ZONE) fetches the\n"
-"head, its pages, every member record and every site record.\n"
+"With --server, NAME is queried (TXT and TYPE65380; TCP when truncated;\n"
+"CNAMEs followed, as vpnrr-fetch follows them) and the chain is followed:\n"
+"a VPN zone name (or _vpnrr.ZONE) fetches the head, its pages, every\n"
+"member record and every site record.\n"
 "\n"
 "  -a, --anchor KEY      ed25519:BASE64, or a file of such lines\n"
 "                        (repeatable; required)\n"
-"  -s, --server ADDRESS  DNS server (IPv4 or IPv6 literal) to query\n"
+"  -s, --server ADDRESS  DNS server to query: an IPv4 or IPv6 literal,\n"
+"                        or ADDR:PORT, [V6ADDR]:PORT\n"
 "  -p, --port PORT       its port (default 53)\n"
+"      --timeout DURATION  give up on a name when the server has not\n"
+"                        answered it within DURATION, retries included\n"
+"                        (5s; e.g. 1500ms, 10s, 1m)\n"
 "  -z, --zone ZONE       the VPN zone (to find memberships of site records)\n"
 "      --warn DURATION   warn about records expiring within DURATION (7d)\n"
 "      --json            print {\"result\", \"records\": [...],\n"
@@ -56,8 +62,9 @@ struct vopts {
 	struct rr_pubkey anchors[MAX_ANCHORS];
 	size_t nanchors;
 	const char *server, *zone;
-	unsigned long port;
+	unsigned long port; /* 0: none given */
 	uint64_t warn;
+	uint64_t timeout_ms;
 	bool json, quiet;
 };
 
@@ -220,58 +227,26 @@ static int print_report(const struct pub_report *rep, const struct vopts *vo,
 	return pub_json_print(j, &e) ? pub_fail(&e) : 0;
 }
 
-static int fetch_name(struct pub_dnsq *q, const char *name,
-		      struct pub_rrset *s, bool *found, struct pub_err *e)
+/* "1500ms", or a duration as --warn takes it ("5s", "1m"). */
+static bool timeout_parse(const char *text, uint64_t *ms)
 {
-	bool f1 = false, f2 = false;
+	size_t n = strlen(text);
+	uint64_t v;
+	char *end;
 
-	if (pub_dnsq_fetch(q, name, 16, s, &f1, e) != 0 ||
-	    pub_dnsq_fetch(q, name, RR_TYPE_VPNRR, s, &f2, e) != 0)
-		return -1;
-	*found = f1 || f2;
-	return 0;
-}
-
-/* Fetches NAME, then every name the records point at, until closed. */
-static int fetch_chain(const struct vopts *vo, const char *name,
-		       const struct pub_chain_opts *co, struct pub_rrset *s,
-		       struct pub_err *e)
-{
-	struct pub_dnsq *q = NULL;
-	char alt[RR_MAX_NAME + 16];
-	size_t total = 0;
-	bool found = false;
-	int rc = -1;
-
-	if (pub_dnsq_open(&q, vo->server, (uint16_t)vo->port, 5, e) != 0)
-		return -1;
-	if (fetch_name(q, name, s, &found, e) != 0)
-		goto out;
-	if (!found && strncmp(name, "_vpnrr.", 7) != 0 &&
-	    pub_fmt(alt, sizeof(alt), "_vpnrr.%s", name) &&
-	    fetch_name(q, alt, s, &found, e) != 0)
-		goto out;
-	for (;;) {
-		char **names = NULL;
-		size_t n = 0;
-		if (pub_chain_names(s, co, &names, &n, e) != 0)
-			goto out;
-		for (size_t i = 0; i < n && rc != -2; i++)
-			if (fetch_name(q, names[i], s, &found, e) != 0)
-				rc = -2;
-		pub_names_free(names, n);
-		total += n;
-		if (rc == -2) {
-			rc = -1;
-			goto out;
-		}
-		if (n == 0 || total > MAX_FETCH)
-			break;
+	if (n > 2 && strcmp(text + n - 2, "ms") == 0) {
+		if (text[0] < '0' || text[0] > '9')
+			return false;
+		v = strtoull(text, &end, 10);
+		if (end != text + n - 2)
+			return false;
+	} else {
+		if (!pub_duration_parse(text, &v) || v > MAX_TIMEOUT_MS / 1000)
+			return false;
+		v *= 1000;
 	}
-	rc = 0;
-out:
-	pub_dnsq_close(q);
-	return rc;
+	*ms = v;
+	return v >= 1 && v <= MAX_TIMEOUT_MS;
 }
 
 static int parse_opts(int argc, char **argv, struct vopts *vo)
@@ -281,6 +256,7 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 		{ "server", required_argument, NULL, 's' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "zone", required_argument, NULL, 'z' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "warn", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -311,6 +287,12 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 				return pub_usage_error("verify", "--port %s: "
 						       "need 1..65535", optarg);
 			break;
+		case 't':
+			if (!timeout_parse(optarg, &vo->timeout_ms))
+				return pub_usage_error("verify", "--timeout %s: "
+						       "need a duration from "
+						       "1ms to 1h", optarg);
+			break;
 		case 'w':
 			if (!pub_duration_parse(optarg, &vo->warn))
 				return pub_usage_error("verify", "--warn %s: "
@@ -331,7 +313,8 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 
 int pub_cmd_verify(int argc, char **argv)
 {
-	struct vopts vo = { .port = 53, .warn = 7 * 86400ULL };
+	struct vopts vo = { .warn = 7 * 86400ULL,
+			    .timeout_ms = PUB_LIVE_DEFAULT_TIMEOUT_MS };
 	struct pub_chain_opts co;
 	struct pub_rrset s = { 0 };
 	struct pub_report rep;
@@ -352,11 +335,15 @@ int pub_cmd_verify(int argc, char **argv)
 				      vo.warn, vo.zone, false,
 				      vo.server != NULL };
 	if (vo.server) {
+		struct pub_live_opts lo = {
+			vo.server, (uint16_t)vo.port, vo.timeout_ms,
+			!vo.quiet && isatty(STDERR_FILENO) == 1,
+		};
 		char name[RR_MAX_NAME + 2];
 		if (!pub_fmt(name, sizeof(name), "%s", argv[optind]))
 			return pub_usage_error("verify", "NAME too long");
 		pub_name_canon(name);
-		if (fetch_chain(&vo, name, &co, &s, &e) != 0) {
+		if (pub_live_fetch(&lo, name, &co, &s, &e) != 0) {
 			if (e.code != PUB_EXIT_IO) {
 				pub_rrset_free(&s);
 				return pub_fail(&e);

@@ -1,5 +1,5 @@
 /* rrset.h - DNS resource records collected for verification, from zone
- * files, from dig output, or from live queries (dnsq.h). */
+ * files, from dig output, or from live queries (live.h). */
 #ifndef PUB_RRSET_H
 #define PUB_RRSET_H
 

@@ -261,7 +261,8 @@ static void count_cancel(const struct fetch_dns_answer *a, void *arg)
 
 	assert_int_equal(a->status, FETCH_DNS_CANCELLED);
 	assert_string_equal(a->qname, "q.example");
-	assert_null(a->rrs);
+	assert_null(a->rdata);
+	assert_int_equal(a->nrdata, 0);
 	assert_non_null(strstr(a->error, "q.example"));
 	(*n)++;
 }
@@ -330,6 +331,37 @@ static void test_status_names(void **state)
 			    "unknown");
 }
 
+/* Answers are copied by callers that keep them past the callback. */
+static void test_rdata_dup(void **state)
+{
+	static const uint8_t txt[] = { 5, 'h', 'e', 'l', 'l', 'o' };
+	static const uint8_t bin[] = { 0x00, 0xff, 0x01 };
+	const struct fetch_dns_rdata in[3] = {
+		{ 16, 300, txt, sizeof(txt) },
+		{ 65380, 60, bin, sizeof(bin) },
+		{ 16, 1, txt, 0 },
+	};
+	struct fetch_dns_rdata *out;
+
+	(void)state;
+	out = fetch_dns_rdata_dup(in, 3);
+	assert_non_null(out);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(out[i].type, in[i].type);
+		assert_int_equal(out[i].ttl, in[i].ttl);
+		assert_int_equal(out[i].len, in[i].len);
+		assert_ptr_not_equal(out[i].data, in[i].data);
+		if (in[i].len)
+			assert_memory_equal(out[i].data, in[i].data, in[i].len);
+	}
+	/* The copies do not overlap: each starts where the last ended. */
+	assert_ptr_equal(out[1].data, out[0].data + sizeof(txt));
+	free(out);
+	out = fetch_dns_rdata_dup(NULL, 0);
+	assert_non_null(out);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_resolvconf_errors),
 		cmocka_unit_test(test_client_args),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_rdata_dup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,6 @@ expect 1 "a tampered served record fails dig | verify -" sh -c "{ dig TXT \
 	_vpnrr.alpha.example.net @127.0.0.1 -p $PORT; } | '$V' verify --anchor '$A' -"
 PORT_WAS=$PORT
 stop_nsd
-expect 3 "no server: could not fetch" "$V" verify --anchor "$A" \
+expect 3 "no server: could not fetch" "$V" verify --anchor "$A" --timeout 1s \
 	--server 127.0.0.1 -p "$PORT_WAS" vpn.example.org
 finish

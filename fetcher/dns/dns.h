@@ -1,5 +1,6 @@
 /*
- * dns.h - asynchronous DNS stub client for vpnrr-fetch.
+ * dns.h - asynchronous DNS stub client, used by vpnrr-fetch and by
+ * "vpnrr verify --server".  The one public header of fetcher/dns/.
  *
  * One client (struct fetch_dns) lives on one libuv loop chosen by the
  * caller and never blocks it.  Queries go over UDP with EDNS0 and move to
@@ -14,6 +15,8 @@
  * Callers see exactly one callback per accepted query, never from inside
  * fetch_dns_query() itself.  The targets may be authoritative servers or
  * recursive resolvers; no caching and no DNSSEC validation is done here.
+ * Answers carry raw RDATA (type and wire bytes); callers need no DNS
+ * library of their own.
  */
 #ifndef VPNRR_FETCH_DNS_H
 #define VPNRR_FETCH_DNS_H
@@ -23,7 +26,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include <ldns/ldns.h>
 #include <uv.h>
 
 /* Defaults set by fetch_dns_config_init(). */
@@ -120,16 +122,26 @@ bool fetch_dns_drop_is_parse(enum fetch_dns_drop why);
 /* "ok", "nxdomain", ... (stable: used in logs and tests). */
 const char *fetch_dns_status_name(enum fetch_dns_status st);
 
+/* One RR of an answer: its type, TTL and RDATA in uncompressed wire form
+ * (for TXT: the length-prefixed character-strings). */
+struct fetch_dns_rdata {
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *data;
+	size_t len;
+};
+
 struct fetch_dns_answer {
 	enum fetch_dns_status status;
 	const char *qname;      /* the name as passed to fetch_dns_query */
 	const char *final_name; /* last name of the CNAME chain, presentation
 				 * form with final dot (NULL if out of memory) */
 	uint16_t type;
-	/* OK: the RRs of TYPE (class IN) owned by final_name; NULL otherwise.
-	 * Owned by the client and valid during the callback only: clone
-	 * (ldns_rr_list_clone) to keep. */
-	const ldns_rr_list *rrs;
+	/* OK: the RRs of TYPE (class IN) owned by final_name, NRDATA >= 1 of
+	 * them in answer order; NULL and 0 otherwise.  Owned by the client
+	 * and valid during the callback only: copy what is to be kept. */
+	const struct fetch_dns_rdata *rdata;
+	size_t nrdata;
 	/* OK: the smallest TTL of those RRs and of the CNAMEs followed.
 	 * NXDOMAIN/NODATA: min(SOA TTL, SOA MINIMUM) when the answer has an
 	 * SOA in its authority section (RFC 2308), else 0. */
@@ -140,6 +152,11 @@ struct fetch_dns_answer {
 };
 
 typedef void (*fetch_dns_cb)(const struct fetch_dns_answer *ans, void *arg);
+
+/* Copies RDATA[0..N) into one allocation (free with free()): *OUT, or
+ * NULL when out of memory.  N may be 0. */
+struct fetch_dns_rdata *fetch_dns_rdata_dup(const struct fetch_dns_rdata *rdata,
+					    size_t n);
 
 struct fetch_dns_stats {
 	uint64_t queries;          /* accepted by fetch_dns_query */
