@@ -48,7 +48,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf = NULL;
-	long n;
+	long n = 0;
 
 	must(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
 	     fseek(f, 0, SEEK_SET) == 0, "read state.db");
