@@ -178,8 +178,8 @@ static int tables_intact(struct fetch_store *s)
 		"SELECT id, hw_serial, hw_content, rtype, rdata FROM head",
 		"SELECT page, seq, rtype, rdata FROM page_rr",
 		"SELECT name, hw_serial, hw_content, owner, rtype, rdata FROM site",
-		"SELECT id, kind, path, tmp, data, config, local, attempts, "
-		"last_error, deadline FROM journal",
+		("SELECT id, kind, path, tmp, data, config, local, attempts, "
+		 "last_error, deadline FROM journal"),
 	};
 	int ok = 1;
 
