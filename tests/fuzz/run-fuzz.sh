@@ -5,6 +5,8 @@
 # fuzz_KIND-crash-... : copy each into tests/fuzz/regress/KIND/ with the fix.
 # usage: tests/fuzz/run-fuzz.sh [SECONDS] [BUILDDIR] [KIND...]
 #   KIND: txt bin desc sites state dns (default: all)
+# FUZZ_CORPUS=DIR keeps the corpora in DIR/corpus-KIND (a later run goes
+# on from there); by default they go with a temporary directory.
 # Needs a build configured with: CC=clang meson setup BUILDDIR -Dfuzz=true
 set -eu
 secs=${1:-600}
@@ -20,12 +22,13 @@ for kind; do
 	txt|bin) seeds=$work/seeds/$kind ;;
 	*) seeds=$src/tests/fuzz/seeds/$kind ;;
 	esac
-	mkdir -p "$work/corpus-$kind"
+	corpus=${FUZZ_CORPUS:-$work}/corpus-$kind
+	mkdir -p "$corpus"
 	echo "fuzz_$kind: ${secs}s"
 	# stderr of the code under test (import notes, error messages) is
 	# noise here; libFuzzer still reports crashes.
 	"$build/tests/fuzz/fuzz_$kind" -max_total_time="$secs" -max_len=20000 \
 		-timeout=20 -rss_limit_mb=2048 -close_fd_mask=2 \
 		-artifact_prefix="./fuzz_$kind-" -print_final_stats=1 \
-		"$work/corpus-$kind" "$seeds" "$src/tests/fuzz/regress/$kind"
+		"$corpus" "$seeds" "$src/tests/fuzz/regress/$kind"
 done
