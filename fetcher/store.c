@@ -165,6 +165,36 @@ static int healthy(struct fetch_store *s)
 	return ok;
 }
 
+/*
+ * The tables and columns the code reads, as one statement each: a store
+ * that passes SQLite's check but lost one of them (a table dropped or
+ * renamed by hand, a schema edited) would fail every load the same way,
+ * so it counts as damaged.  1 intact, 0 not, -1 cannot tell.
+ */
+static int tables_intact(struct fetch_store *s)
+{
+	static const char *const probe[] = {
+		"SELECT k, v FROM meta",
+		"SELECT id, hw_serial, hw_content, rtype, rdata FROM head",
+		"SELECT page, seq, rtype, rdata FROM page_rr",
+		"SELECT name, hw_serial, hw_content, owner, rtype, rdata FROM site",
+		("SELECT id, kind, path, tmp, data, config, local, attempts, "
+		 "last_error, deadline FROM journal"),
+	};
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]) && ok == 1;
+	     i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, probe[i], -1, &st, NULL);
+
+		if (rc != SQLITE_OK)
+			ok = (rc & 0xff) == SQLITE_ERROR ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	return ok;
+}
+
 static int open_db(struct fetch_store *s, int flags, char *err,
 		   size_t errlen)
 {
@@ -291,6 +321,9 @@ static int open_write(struct fetch_store *s, enum fetch_store_found *found,
 		    errlen) != 0)
 		return -1;
 	h = *found == FETCH_STORE_EXISTING ? healthy(s) : 1;
+	if (h == 1 && *found == FETCH_STORE_EXISTING &&
+	    user_version(s) == SCHEMA_VERSION)
+		h = tables_intact(s);
 	if (h < 0)
 		return fetch_store_fail(s, "cannot read", err, errlen);
 	if (h == 0) {

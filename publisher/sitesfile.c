@@ -126,12 +126,15 @@ static int sf_address(struct parser *p, const struct pub_lines *f,
 {
 	struct pub_sf_site *s = p->site;
 	char host[RR_MAX_NAME + 3], inner[64], canon[RR_ADDRSTRLEN + 2];
-	const char *h = l->w[1];
-	size_t hl = strlen(h);
+	const char *h;
+	size_t hl;
 	struct rr_addr a;
 
+	/* w[1] and w[2] exist only once the count is checked. */
 	if (pub_line_args(f, l, 2, 2, e) != 0)
 		return -1;
+	h = l->w[1];
+	hl = strlen(h);
 	if (strcmp(l->w[2], "65536") == 0)
 		return BAD(l->w[0], "port 65536 (accepted by make-secnet-sites) "
 			   "is not a UDP port and cannot be carried");

@@ -175,6 +175,22 @@ after() {
 		"$TMP/$label.log"
 }
 
+# settle MARK WANT: waits (at most 1.5 s) until the files under $O newer
+# than MARK are exactly WANT ("./a ./b ", sorted, as below), and prints
+# what it last saw.  A running fetch writes its outputs one after another
+# (each as NAME.tmp-PID, then renamed): a check made as soon as the first
+# one appears sees a half-written set, temporary files included.
+settle() {
+	mark=$1 want=$2 n=0
+	while :; do
+		seen=$(cd "$O" && find . -type f -newer "$mark" | sort | tr '\n' ' ')
+		[ "$seen" = "$want" ] || [ $n -ge 75 ] || {
+			sleep 0.02; n=$((n + 1)); continue; }
+		break
+	done
+	printf '%s' "$seen"
+}
+
 # ---- baseline ---------------------------------------------------------
 before baseline
 fetch "$C" baseline
@@ -212,16 +228,19 @@ while [ ! -e "$PK,london,alpha~update" ] && [ $n -lt 200 ]; do
 	sleep 0.05; n=$((n + 1))
 done
 # While the ~update waits for secnet (peer-keys-wait 2s): the live file
-# untouched, no reload, no secnet configuration written.  (Shell only:
-# this must be done well within the 2 s.)
+# untouched, no reload, no secnet configuration written.  The checks wait
+# until the fetch has written all it writes before it waits (the ~update
+# may come first), and must be done well within the 2 s: shell only.
 [ -e "$PK,london,alpha~update" ] ||
 	fail "rollover: no peer.example,london,alpha~update within 10 s" \
 		"$TMP/rollover-timeout.log"
+mid=$(settle "$TMP/mark" \
+	"./pk/peer.example,london,alpha~update ./sites ./vpn.json ")
 [ "$(sha256sum <"$PK,london,alpha")" = "$live_sum" ] ||
 	fail "rollover: live peer file changed while the ~update waits"
 [ "$(reloads s)" -eq "$R0" ] || fail "rollover: reload before the timeout"
-mid=$(cd "$O" && find . -type f -newer "$TMP/mark" | sort | tr '\n' ' ')
-cp "$PK,london,alpha~update" "$TMP/alpha.update"
+cp "$PK,london,alpha~update" "$TMP/alpha.update" ||
+	fail "rollover: the ~update went before the checks were done"
 [ "$mid" = "./pk/peer.example,london,alpha~update ./sites ./vpn.json " ] ||
 	fail "rollover: written with the ~update: $mid (expected the ~update, the sites file and the JSON)"
 wait "$FPID" || RC=$?
@@ -353,6 +372,7 @@ publish_site berlin,delta
 sed 's/^peer-keys-watch .*/peer-keys-watch 60s/' "$TMP/pend.conf" \
 	>"$TMP/pendw.conf"
 before rollover-superseded-1
+touch "$TMP/mark"
 timeout -k 5 60 "$F" -c "$TMP/pendw.conf" --once --json \
 	>"$TMP/rollover-superseded-1.json" 2>"$TMP/rollover-superseded-1.log" &
 fpid=$!
@@ -360,7 +380,10 @@ n=0
 until [ -e "$PK,berlin,delta~update" ] || [ $n -ge 100 ]; do
 	sleep 0.1; n=$((n + 1))
 done
-sleep 0.5
+# Stopped while it watches, i.e. once everything else is written.
+settle "$TMP/mark" "./pk/peer.example,berlin,delta~update ./sites ./vpn.json " \
+	>/dev/null
+sleep 0.2
 kill -TERM "$fpid"
 RC=0
 wait "$fpid" || RC=$?

@@ -98,6 +98,10 @@ S='site s\nnetworks 10.0.0.0/24\npeer 10.0.0.1\npubkey 1024 65537 9\n'
 bad_import "unknown keyword" "$H$S"'colour blue\n' "11: colour: unknown"
 bad_import "bad network" "$H"'site s\nnetworks 10.0.0.0/33\n' "8: networks"
 bad_import "port 65536" "$H$S"'address 192.0.2.1 65536\n' "11: address: port 65536"
+bad_import "bare address (once a crash)" "$H$S"'address\n' \
+	"11: address: takes 2 arguments, not 0"
+bad_import "address without port" "$H$S"'address 192.0.2.1\n' \
+	"11: address: takes 2 arguments, not 1"
 bad_import "bad IPv6 literal" "$H$S"'address [2001:db8::zz] 1\n' "11: address"
 bad_import "site before location" 'vpn v\nsite s\n' "2: site: no location"
 bad_import "property redefined" "$H$S"'peer 10.0.0.2\n' "11: peer: already defined"

@@ -141,6 +141,31 @@ static void test_bad(void **state)
 	expect_bad(HEAD SITE "key-lifetime -1\n", "sites:11: key-lifetime");
 }
 
+/* A keyword without its arguments is an error naming it, never a crash
+ * (a bare "address" once read past the words of its line). */
+static void test_bare_keywords(void **state)
+{
+	static const char *const kws[] = {
+		"vpn", "location", "site", "contact", "dh", "hash",
+		"restrict-nets", "key-lifetime", "setup-timeout",
+		"setup-retries", "wait-time", "renegotiate-time", "networks",
+		"peer", "address", "mobile", "pubkey", "pub", "serial", "pkg",
+		"pkgf", "include",
+	};
+	char text[1024], needle[64];
+
+	(void)state;
+	expect_bad(HEAD SITE "address\n",
+		   "sites:11: address: takes 2 arguments, not 0");
+	expect_bad(HEAD SITE "address 192.0.2.1\n",
+		   "sites:11: address: takes 2 arguments, not 1");
+	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		snprintf(text, sizeof(text), HEAD SITE "%s\n", kws[i]);
+		snprintf(needle, sizeof(needle), "sites:11: %s: ", kws[i]);
+		expect_bad(text, needle);
+	}
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -161,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_every_keyword),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_bare_keywords),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
