@@ -167,8 +167,10 @@ static void refresh_done(const struct fetch_refresh_summary *sum,
 
 static void start_refresh(struct app *a)
 {
-	struct fetch_refresh_opts o = { a->dry_run, wall_now(a), a->store,
-					a->state_reset };
+	struct fetch_refresh_opts o = {
+		.dry_run = a->dry_run, .now = wall_now(a), .store = a->store,
+		.state_reset = a->state_reset,
+	};
 	char err[512];
 
 	if (a->busy)

@@ -107,7 +107,11 @@ int rf_lookup_start(struct fetch_refresh *rf, struct lookup *lk,
 	rf_say(lk->name, sizeof(lk->name), "%s", name);
 	lk->outstanding = (unsigned)rf->ntypes;
 	for (size_t i = 0; i < rf->ntypes; i++) {
-		rc = fetch_dns_query(rf->dns, name, rf->types[i], on_answer, lk);
+		rc = rf->opts.source
+			? rf->opts.source->query(rf->opts.source->ctx, name,
+						 rf->types[i], on_answer, lk)
+			: fetch_dns_query(rf->dns, name, rf->types[i],
+					  on_answer, lk);
 		if (rc != 0) {
 			/* The query was refused synchronously: count it as an
 			 * answered failure so the lookup still completes. */

@@ -18,6 +18,17 @@
 static void merge_and_write(struct fetch_refresh *rf);
 static void start_sites(struct fetch_refresh *rf);
 
+/* The first reason the membership was refused, for the summary. */
+static void membership_refused(struct fetch_refresh *rf,
+			       enum rrchain_reason r,
+			       const struct rrchain_error *e)
+{
+	if (rf->sum.membership_reason != RRCHAIN_OK || r == RRCHAIN_OK)
+		return;
+	rf->sum.membership_reason = r;
+	rf->sum.membership_error = *e;
+}
+
 static void site_work(uv_work_t *w)
 {
 	struct site_job *j = w->data;
@@ -154,6 +165,8 @@ void rf_members_checked(uv_work_t *w, int status)
 	memset(&rf->head_stats, 0, sizeof(rf->head_stats));
 	member_verdicts(rf, status);
 	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
+		membership_refused(rf, status ? RRCHAIN_R_NOMEM
+					      : rf->head_reason, &rf->head_err);
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership rejected (%s): %s; keeping the last "
 			  "good membership", rrchain_reason_name(rf->head_reason),
@@ -221,6 +234,8 @@ static void page_checked(uv_work_t *w, int status)
 		j->err.msg);
 	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->pages_failed = true;
+		membership_refused(rf, status ? RRCHAIN_R_NOMEM : j->reason,
+				   &j->err);
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "page %zu (%s) rejected (%s): %s", j->index + 1,
 			  j->lk.name, rrchain_reason_name(j->reason),
@@ -362,6 +377,8 @@ static void head_checked(uv_work_t *w, int status)
 	rf_verdict(rf, "head", rf->head_lk.name,
 		status ? RRCHAIN_R_NOMEM : rf->head_reason, rf->head_err.msg);
 	if (status != 0 || rf->head_reason != RRCHAIN_OK) {
+		membership_refused(rf, status ? RRCHAIN_R_NOMEM
+					      : rf->head_reason, &rf->head_err);
 		fetch_log(rf->log, FETCH_LOG_ERR,
 			  "membership head rejected (%s): %s; keeping the "
 			  "last good membership",
@@ -422,6 +439,11 @@ void rf_head_resolved(struct lookup *lk)
 			  fetch_dns_status_name(lk->status));
 		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
 		rf_verdict(rf, "head", lk->name, RRCHAIN_R_MISSING, lk->error);
+		{
+			struct rrchain_error e = { RRCHAIN_R_MISSING, "" };
+			rf_say(e.msg, sizeof(e.msg), "%s", lk->error);
+			membership_refused(rf, RRCHAIN_R_MISSING, &e);
+		}
 		rf_lookup_free(lk);
 		rf->src = fetch_state_membership(rf->st);
 		start_sites(rf);
@@ -512,7 +534,12 @@ static void merge_and_write(struct fetch_refresh *rf)
 	rf->sum.kept = rep.kept;
 	rf->sum.removed = rep.removed;
 	rf->sum.dropped = rep.dropped;
-	fetch_merge_report_free(&rep);
+	if (rf->opts.merge_out) {
+		fetch_merge_report_free(rf->opts.merge_out);
+		*rf->opts.merge_out = rep; /* moved: the caller frees it */
+	}
+	else
+		fetch_merge_report_free(&rep);
 	rf->sum.sites_in_view = fetch_state_view(rf->st)->nsites;
 	/* A site that could not be had or verified keeps its last good
 	 * record, but the refresh is incomplete: cron and monitoring hear

@@ -58,7 +58,8 @@ void rf_finish(struct fetch_refresh *rf)
 
 	rf->sum.duration_ms = now_ms(rf->loop) - rf->sum.started_ms;
 	rf_owed_summary(rf);
-	fetch_dns_stats(rf->dns, &rf->sum.dns);
+	if (rf->dns)
+		fetch_dns_stats(rf->dns, &rf->sum.dns);
 	rf_check_stale(rf);
 	if (report) {
 		rf_summary_json(rf, report);
@@ -67,7 +68,8 @@ void rf_finish(struct fetch_refresh *rf)
 		json_object_set(report, "verdicts", rf->verdicts_json);
 		json_object_update(report, rf->extra_json);
 	}
-	fetch_dns_close(rf->dns, NULL, NULL);
+	if (rf->dns)
+		fetch_dns_close(rf->dns, NULL, NULL);
 	rf->cb(&rf->sum, report, rf->arg);
 	json_decref(report);
 	json_decref(rf->sites_json);
@@ -210,7 +212,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 		rf_say(err, errlen, "zone %s: %s", cfg->zone, rerr.msg);
 		goto fail;
 	}
-	if (make_dns(rf, err, errlen) != 0)
+	if (!opts->source && make_dns(rf, err, errlen) != 0)
 		goto fail;
 	/* Set before the first lookup, which may complete the refresh
 	 * (calling CB) before we return. */

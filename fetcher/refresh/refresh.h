@@ -23,6 +23,16 @@
 #include "state.h"
 #include "store.h"
 
+/* Where a refresh's questions go: the DNS client by default.  A caller
+ * (a test) may hand in its own: QUERY asks NAME of TYPE and must call CB
+ * exactly once, later, from the loop, as fetch_dns_query does; it returns
+ * 0, or a negative libuv error when it refuses at once. */
+struct fetch_refresh_source {
+	int (*query)(void *ctx, const char *name, uint16_t type,
+		     fetch_dns_cb cb, void *arg);
+	void *ctx;
+};
+
 struct fetch_refresh_opts {
 	bool dry_run;    /* plan outputs, report what would change, write
 			  * nothing (state included) */
@@ -31,12 +41,21 @@ struct fetch_refresh_opts {
 	 * only for a dry run. */
 	struct fetch_store *store;
 	bool state_reset; /* the store was missing or damaged at start */
+	/* NULL: the resolvers of the configuration. */
+	const struct fetch_refresh_source *source;
+	/* When set, the merge's report moves here (the caller frees it with
+	 * fetch_merge_report_free) instead of being dropped. */
+	struct fetch_merge_report *merge_out;
 };
 
 /* What one refresh did; every fetch and verification is counted. */
 struct fetch_refresh_summary {
 	bool ok;                 /* membership verified and outputs written */
 	bool head_ok;            /* a head (new or unchanged) verified */
+	/* The first reason the membership (head, a page, the members) was
+	 * refused in this refresh, RRCHAIN_OK when it was not. */
+	enum rrchain_reason membership_reason;
+	struct rrchain_error membership_error;
 	char error[FETCH_ERRLEN];
 	uint64_t started_ms, duration_ms;
 	uint32_t min_ttl;        /* smallest TTL seen; 0 when none */

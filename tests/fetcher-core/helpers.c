@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <uv.h>
 
 #include "helpers.h"
 
@@ -69,6 +70,7 @@ void h_config(struct fetch_config *cfg, const struct rr_pubkey *anchors,
 	cfg->state_dir = xstrdup("/nonexistent");
 	cfg->out_peer_keys = xstrdup(FETCH_DEFAULT_PEER_KEYS_DIR);
 	cfg->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
+	cfg->query_txt = cfg->query_private = true; /* record-type both */
 }
 
 static void add(struct rr_record *r, const char *tag, const char *val)
@@ -435,65 +437,18 @@ struct wsite *w_site(struct world *w, const char *name)
 	return NULL;
 }
 
-static const struct wpage *find_page(const struct world *w,
-				     const uint8_t hash[RR_HASH_LEN])
-{
-	for (size_t i = 0; i < w->npages; i++)
-		if (memcmp(w->pages[i].hash, hash, RR_HASH_LEN) == 0)
-			return &w->pages[i];
-	return NULL;
-}
+/* ---- the world as a DNS source for the real refresh ------------------- */
 
-/* Head and pages; *SAME when the head is the one LAST was built from
- * (then M is left empty: nothing new to merge). */
-static enum rrchain_reason fetch_membership(struct world *w, uint64_t now,
-					  const struct rrchain_hw *hw,
-					  const struct rrchain_membership *last,
-					  struct rrchain_membership *m,
-					  bool *same,
-					  struct rrchain_stats *stats,
-					  struct rrchain_error *err)
-{
-	/* A page may arrive with every entry twice (w_page_form). */
-	struct rrchain_rdata rd[2 * RR_MAX_PAGE_MEMBERS];
-	enum rrchain_reason r;
-
-	*same = false;
-	if (w->head_fail) {
-		err->reason = RRCHAIN_R_MISSING;
-		(void)snprintf(err->msg, sizeof(err->msg), "timeout");
-		return RRCHAIN_R_MISSING;
-	}
-	rrchain_rdata_view(&w->head, 1, rd);
-	r = rrchain_verify_head(FETCH_POLICY(&w->cfg), rd, 1, now, hw, &m->head, stats, err);
-	if (r != RRCHAIN_OK)
-		return r;
-	if (rrchain_membership_same_head(last, &m->head)) {
-		*same = true;
-		rrchain_membership_free(m);
-		return RRCHAIN_OK;
-	}
-	m->pages = calloc(m->head.rec.npages + 1, sizeof(*m->pages));
-	if (!m->pages)
-		die("out of memory");
-	for (size_t i = 0; i < m->head.rec.npages; i++) {
-		const struct wpage *pg = find_page(w, m->head.rec.pages[i]);
-		if (!pg) {
-			err->reason = RRCHAIN_R_MISSING;
-			(void)snprintf(err->msg, sizeof(err->msg), "nxdomain");
-			return RRCHAIN_R_MISSING;
-		}
-		if (pg->n > sizeof(rd) / sizeof(rd[0]))
-			die("page of %zu RRs", pg->n);
-		rrchain_rdata_view(pg->rrs, pg->n, rd);
-		m->npages++;
-		r = rrchain_verify_page(FETCH_POLICY(&w->cfg), m->head.rec.pages[i], rd, pg->n,
-				     now, &m->pages[i], stats, err);
-		if (r != RRCHAIN_OK)
-			return r;
-	}
-	return rrchain_verify_members(m, stats, err);
-}
+/* One question to the world, answered from the loop (as the DNS client
+ * does: never from inside the query call). */
+struct wquery {
+	uv_timer_t t;
+	struct world *w;
+	char name[RR_MAX_NAME + 2];
+	uint16_t type;
+	fetch_dns_cb cb;
+	void *arg;
+};
 
 /* The site whose record DNS serves at AT: "_vpnrr.sI.example.net" is
  * site I (tests may move a site's name; then search). */
@@ -511,51 +466,168 @@ static const struct wsite *serving(const struct world *w, const char *at)
 	return NULL;
 }
 
-enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
-			    uint64_t now, struct fetch_merge_report *rep,
-			    struct rrchain_stats *stats,
-			    struct rrchain_error *herr)
+/* What the world serves at NAME: *B, *N; false when the lookup fails. */
+static bool served(const struct world *w, const char *name,
+		   const struct rrchain_blob **b, size_t *n)
 {
-	struct rrchain_membership fresh;
-	const struct rrchain_membership *mem;
-	struct rrchain_site_result *results;
-	const struct rrchain_member *m;
-	struct rrchain_hw hw;
-	enum rrchain_reason hr;
-	size_t pos = 0, n = 0, cap;
-	char err[FETCH_STATE_ERRLEN];
-	bool same;
+	char pname[RR_MAX_NAME + 1];
+	const struct wsite *s;
+	struct rr_error e;
 
-	memset(&fresh, 0, sizeof(fresh));
-	hr = fetch_membership(w, now, fetch_state_head_hw(st, &hw) ? &hw : NULL,
-			      fetch_state_membership(st), &fresh, &same, stats,
-			      herr);
-	if (hr != RRCHAIN_OK)
-		rrchain_membership_free(&fresh);
-	mem = hr == RRCHAIN_OK && !same ? &fresh : fetch_state_membership(st);
-	cap = w->n + 1;
-	results = calloc(cap, sizeof(*results));
-	if (!results)
-		die("out of memory");
-	while (mem && (m = rrchain_membership_next(mem, &pos)) != NULL) {
-		const struct wsite *s = serving(w, m->rec.at);
-		struct rrchain_site_cache cache;
-		struct rrchain_rdata rd;
-		struct rrchain_error e;
-		if (!s || s->fail || n == cap)
-			continue;
-		fetch_state_site_cache(st, m->rec.site, &cache);
-		rrchain_rdata_view(&s->rd, 1, &rd);
-		if (rrchain_verify_site(FETCH_POLICY(&w->cfg), &m->rec, &rd, 1, now, &cache,
-				     &results[n], stats, &e) == RRCHAIN_OK)
-			n++;
+	*b = NULL;
+	*n = 0;
+	if (rr_name_head(T_ZONE, pname, &e) == RR_OK &&
+	    strcmp(pname, name) == 0) {
+		*b = &w->head;
+		*n = 1;
+		return !w->head_fail;
 	}
-	if (fetch_state_merge(st, &w->cfg, now,
-			      hr == RRCHAIN_OK && !same ? &fresh : NULL, results,
-			      n, rep, err, sizeof(err)) != 0)
-		die("merge: %s", err);
-	free(results);
-	return hr;
+	for (size_t i = 0; i < w->npages; i++)
+		if (rr_name_page(T_ZONE, w->pages[i].hash, pname, &e) ==
+			    RR_OK && strcmp(pname, name) == 0) {
+			*b = w->pages[i].rrs;
+			*n = w->pages[i].n;
+			return true;
+		}
+	s = serving(w, name);
+	if (s) {
+		*b = &s->rd;
+		*n = 1;
+		return !s->fail;
+	}
+	return true;
+}
+
+static void wq_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void wq_answer(uv_timer_t *t)
+{
+	struct wquery *q = t->data;
+	struct fetch_dns_rdata rd[4 * RR_MAX_PAGE_MEMBERS];
+	struct fetch_dns_answer a;
+	const struct rrchain_blob *b;
+	size_t nb, n = 0;
+	bool ok = served(q->w, q->name, &b, &nb);
+
+	memset(&a, 0, sizeof(a));
+	for (size_t i = 0; ok && i < nb && n < sizeof(rd) / sizeof(rd[0]); i++)
+		if (b[i].type == q->type) {
+			rd[n].type = b[i].type;
+			rd[n].ttl = 300;
+			rd[n].data = b[i].data;
+			rd[n].len = b[i].len;
+			n++;
+		}
+	a.qname = a.final_name = q->name;
+	a.type = q->type;
+	a.rcode = ok ? 0 : 2;
+	if (!ok) {
+		a.status = FETCH_DNS_SERVFAIL;
+		(void)snprintf(a.error, sizeof(a.error), "%s: timeout",
+			       q->name);
+	}
+	else if (n == 0) {
+		a.status = FETCH_DNS_NODATA;
+		(void)snprintf(a.error, sizeof(a.error), "%s: no data",
+			       q->name);
+	}
+	else {
+		a.rdata = rd;
+		a.nrdata = n;
+		a.min_ttl = 300;
+	}
+	q->cb(&a, q->arg);
+	uv_close((uv_handle_t *)t, wq_closed);
+}
+
+static int wq_query(void *ctx, const char *name, uint16_t type,
+		    fetch_dns_cb cb, void *arg)
+{
+	struct world *w = ctx;
+	struct wquery *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return UV_ENOMEM;
+	q->w = w;
+	(void)snprintf(q->name, sizeof(q->name), "%s", name);
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	uv_timer_init(w->loop, &q->t);
+	q->t.data = q;
+	return uv_timer_start(&q->t, wq_answer, 0, 0);
+}
+
+struct wdone {
+	bool done;
+	struct fetch_refresh_summary sum;
+};
+
+static void w_done(const struct fetch_refresh_summary *sum, json_t *report,
+		   void *arg)
+{
+	struct wdone *d = arg;
+
+	(void)report;
+	d->done = true;
+	d->sum = *sum;
+}
+
+/* FROM minus what the merge counted in it (the refresh adds the merge's
+ * checks to its own): what the fetches' checks counted. */
+static void stats_less(struct rrchain_stats *out,
+		       const struct rrchain_stats *all,
+		       const struct rrchain_stats *merge)
+{
+	out->heads_verified = all->heads_verified - merge->heads_verified;
+	out->pages_hashed = all->pages_hashed - merge->pages_hashed;
+	out->members_checked = all->members_checked - merge->members_checked;
+	out->sites_verified = all->sites_verified - merge->sites_verified;
+	out->sites_cached = all->sites_cached - merge->sites_cached;
+	for (size_t i = 0; i < RRCHAIN_R__COUNT; i++)
+		out->rejected[i] = all->rejected[i] - merge->rejected[i];
+}
+
+enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
+			      uint64_t now, struct fetch_merge_report *rep,
+			      struct rrchain_stats *stats,
+			      struct rrchain_error *herr)
+{
+	struct fetch_refresh_source src = { wq_query, w };
+	struct fetch_refresh_opts o;
+	struct fetch_refresh *rf;
+	struct fetch_log log;
+	struct wdone d;
+	uv_loop_t loop;
+	char err[256];
+
+	memset(&o, 0, sizeof(o));
+	memset(&d, 0, sizeof(d));
+	/* A dry run: the merge, no store, no outputs (none configured). */
+	o.dry_run = true;
+	o.now = now;
+	o.source = &src;
+	o.merge_out = rep;
+	fetch_log_open(&log, false, FETCH_LOG_ERR);
+	if (uv_loop_init(&loop) != 0)
+		die("uv_loop_init");
+	w->loop = &loop;
+	if (fetch_refresh_start(&loop, &w->cfg, st, &log, &o, w_done, &d, &rf,
+				err, sizeof(err)) != 0)
+		die("refresh: %s", err);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (!d.done)
+		die("refresh: did not finish");
+	if (uv_loop_close(&loop) != 0)
+		die("refresh: handles left open");
+	w->loop = NULL;
+	fetch_log_close(&log);
+	stats_less(stats, &d.sum.chain, &rep->stats);
+	*herr = d.sum.membership_error;
+	return d.sum.membership_reason;
 }
 
 const struct fetch_site *v_find(const struct fetch_state *st, const char *name)

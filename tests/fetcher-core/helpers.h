@@ -1,8 +1,8 @@
 /*
  * helpers.h - a simulated VPN for the fetcher-core tests: an admin who
  * publishes a head and pages, site owners who publish site records, and
- * a minimal orchestrator (w_refresh) that runs the chain checks the way
- * fetcher/refresh.c does and merges the results into a state.
+ * the real refresh (fetcher/refresh/) run against them as its DNS source
+ * (w_refresh).
  *
  * Keys come from fixed seeds so failures are reproducible.  Helpers
  * abort() on setup errors: those are bugs in the test, not results.
@@ -14,8 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "chain.h"
 #include "config.h"
+#include "refresh.h"
 #include "rr.h"
 #include "state.h"
 
@@ -60,6 +63,7 @@ struct world {
 	struct wpage *pages;
 	size_t npages;
 	size_t nmembers;                /* entries in the pages */
+	uv_loop_t *loop;                /* during w_refresh */
 };
 
 void h_seckey(struct rr_seckey *k, uint32_t seed);
@@ -101,8 +105,10 @@ enum wform {
  * FORM; the head and site records are left as they are. */
 void w_page_form(struct world *w, enum wform form);
 
-/* One refresh of ST against the world at NOW, as refresh.c does it.
- * Returns the head's verdict (RRCHAIN_OK or why it failed, in *HERR). */
+/* One refresh of ST against the world at NOW: the real refresh (a dry
+ * run, no outputs), with the world as its DNS source.  Returns the
+ * membership's verdict (RRCHAIN_OK or why it was refused, in *HERR); the
+ * merge's report in *REP, the fetches' checks in *STATS. */
 enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
 			    uint64_t now, struct fetch_merge_report *rep,
 			    struct rrchain_stats *stats,

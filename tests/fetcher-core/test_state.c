@@ -350,9 +350,15 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 		struct rrchain_stats stats = { 0 };
 		struct rrchain_error e;
 		w_page_form(&f->w, forms[k]);
+		/* The refresh takes a page whose hash it holds from its
+		 * state, so each form starts from an empty state: every page
+		 * is fetched in this form. */
 		if (k) {
 			f->w.head_serial++;
 			w_publish_head(&f->w);
+			fetch_state_free(f->st);
+			assert_int_equal(fetch_state_new(f->dir, &f->st, f->err,
+							 sizeof(f->err)), 0);
 		}
 		fetch_merge_report_free(&f->rep);
 		if (w_refresh(&f->w, f->st, T_NOW, &f->rep, &stats, &e) !=
@@ -360,8 +366,8 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 			fail_msg("%zu sites, %s: refresh: %s", n,
 				 form_name(forms[k]), e.msg);
 		assert_int_equal(fetch_state_view(f->st)->nsites, n);
-		assert_int_equal(stats.sites_verified, k ? 0 : n);
-		assert_int_equal(stats.sites_cached, k ? n : 0);
+		assert_int_equal(stats.sites_verified, n);
+		assert_int_equal(stats.sites_cached, 0);
 		/* The pages really were taken from RRsets in this form. */
 		m = fetch_state_membership(f->st);
 		assert_non_null(m);
