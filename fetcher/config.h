@@ -12,22 +12,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns.h"
 #include "rr.h"
 
 #define FETCH_CONFIG_ERRLEN 512   /* "FILE:LINE: KEYWORD: why" */
 #define FETCH_MAX_ANCHORS RR_MAX_KEYS
 #define FETCH_MAX_RESOLVERS 32    /* as many as the DNS client takes */
 #define FETCH_MAX_RESTRICT 256    /* restrict-nets prefixes */
-#define FETCH_NAMELEN 64          /* a VPN, location or site name + NUL */
-#define FETCH_SITENAMELEN 128     /* "location/site" + NUL */
 #define FETCH_RESOLVERLEN 72      /* "[v6%zone]:port" + NUL */
 
 #define FETCH_DEFAULT_STATE_DIR "/var/lib/vpnrr"
 #define FETCH_DEFAULT_PEER_KEYS_DIR "/var/lib/secnet/pubkeys"
 #define FETCH_DEFAULT_REFRESH_MS (3600ULL * 1000)
-#define FETCH_DEFAULT_CONCURRENCY 64
-#define FETCH_DEFAULT_TIMEOUT_MS 2000ULL
-#define FETCH_DEFAULT_ATTEMPTS 3
+/* The DNS client's own defaults, defined once in dns.h. */
+#define FETCH_DEFAULT_CONCURRENCY FETCH_DNS_DEFAULT_MAX_INFLIGHT
+#define FETCH_DEFAULT_TIMEOUT_MS FETCH_DNS_DEFAULT_TIMEOUT_MS
+#define FETCH_DEFAULT_ATTEMPTS FETCH_DNS_DEFAULT_ATTEMPTS
 #define FETCH_DEFAULT_SECNET_MIN_RSA 1024
 #define FETCH_SECNET_MIN_RSA_LO 768
 #define FETCH_SECNET_MIN_RSA_HI 8200
@@ -37,7 +37,7 @@
 #define FETCH_DEFAULT_MAX_HEAD_AGE_MS (7ULL * 86400 * 1000)
 
 struct fetch_config {
-	char vpn[FETCH_NAMELEN];
+	char vpn[RR_NAMELEN];
 	char zone[RR_MAX_NAME + 1]; /* lower case, no final dot */
 	struct rr_pubkey anchors[FETCH_MAX_ANCHORS];
 	size_t nanchors;            /* >= 1 */
@@ -91,7 +91,7 @@ struct fetch_config {
 	/* secnet consumer rules (secnet_rules.h): smallest rsa1 modulus */
 	unsigned secnet_min_rsa_bits;
 	bool has_local_site;
-	char local_site[FETCH_SITENAMELEN]; /* "location/site" */
+	char local_site[RR_SITENAMELEN]; /* "location/site" */
 };
 
 /*

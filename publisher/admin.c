@@ -344,7 +344,7 @@ void pub_member_format(FILE *f, const struct pub_member *m)
 
 char *pub_member_path(const struct pub_admin *a, const char *site)
 {
-	char name[PUB_SITENAMELEN + 16], *slash;
+	char name[RR_SITENAMELEN + 16], *slash;
 	char *dir, *p;
 
 	snprintf(name, sizeof(name), "%s.member", site);

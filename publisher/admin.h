@@ -60,7 +60,7 @@ struct pub_admin {
 
 struct pub_member {
 	char file[PUB_PATHLEN];
-	char site[PUB_SITENAMELEN];
+	char site[RR_SITENAMELEN];
 	struct rr_pubkey keys[RR_MAX_KEYS];
 	size_t nkeys;
 	struct rr_prefix nets[RR_MAX_NETS];

@@ -68,8 +68,8 @@ struct iopts {
 
 /* One imported site, built fully in memory before anything is written. */
 struct isite {
-	char site[PUB_SITENAMELEN];
-	char base[PUB_SITENAMELEN];   /* "L,S" */
+	char site[RR_SITENAMELEN];
+	char base[RR_SITENAMELEN];   /* "L,S" */
 	char *desc;                   /* description text */
 	struct rr_seckey key;
 	bool new_key;
@@ -257,7 +257,7 @@ out:
 static int record_key(struct job *j, struct isite *is, struct pub_err *e)
 {
 	char *path = path2(j->o->dir, "keys", NULL), *kp;
-	char name[PUB_SITENAMELEN + 8];
+	char name[RR_SITENAMELEN + 8];
 	struct rr_error err;
 	int rc;
 
@@ -485,7 +485,7 @@ static int conf_text(const struct job *j, char **out, struct pub_err *e)
 static int write_all(struct job *j, struct pub_err *e)
 {
 	struct pub_out recs;
-	char name[PUB_SITENAMELEN + 16], *conf = NULL;
+	char name[RR_SITENAMELEN + 16], *conf = NULL;
 	int rc = -1;
 
 	if (mkdirs(j->o->dir, e) != 0 || pub_out_open(&recs, e) != 0)

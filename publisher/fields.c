@@ -10,7 +10,7 @@
 	pub_errf(e, PUB_EXIT_INVALID, f->file, l->lineno, (what), __VA_ARGS__)
 
 int pub_field_sitename(const struct pub_lines *f, const struct pub_line *l,
-		       size_t i, char out[PUB_SITENAMELEN], struct pub_err *e)
+		       size_t i, char out[RR_SITENAMELEN], struct pub_err *e)
 {
 	const char *w = l->w[i], *slash = strchr(w, '/');
 	char loc[64];
@@ -22,7 +22,7 @@ int pub_field_sitename(const struct pub_lines *f, const struct pub_line *l,
 	if (!pub_name_valid(loc) || !pub_name_valid(slash + 1))
 		return BAD(l->w[0], "%s: location and site names are a letter "
 			   "then up to 62 letters, digits, '-' or '_'", w);
-	if (!pub_fmt(out, PUB_SITENAMELEN, "%s", w))
+	if (!pub_fmt(out, RR_SITENAMELEN, "%s", w))
 		return BAD(l->w[0], "%s: too long", w);
 	return 0;
 }

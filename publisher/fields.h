@@ -10,11 +10,10 @@
 #include "lines.h"
 #include "rr.h"
 
-#define PUB_SITENAMELEN 128
 
 /* "LOCATION/SITE" from word I. */
 int pub_field_sitename(const struct pub_lines *f, const struct pub_line *l,
-		       size_t i, char out[PUB_SITENAMELEN], struct pub_err *e);
+		       size_t i, char out[RR_SITENAMELEN], struct pub_err *e);
 /* A VPN name from word I. */
 int pub_field_name(const struct pub_lines *f, const struct pub_line *l,
 		   size_t i, char out[64], struct pub_err *e);

@@ -21,7 +21,7 @@
 
 struct pub_request {
 	char vpn[64];
-	char site[PUB_SITENAMELEN];
+	char site[RR_SITENAMELEN];
 	struct rr_pubkey key;
 	struct rr_prefix nets[RR_MAX_NETS];
 	size_t nnets;

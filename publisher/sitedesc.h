@@ -28,7 +28,7 @@
 struct pub_site {
 	char file[256];
 	char vpn[64];
-	char site[PUB_SITENAMELEN];
+	char site[RR_SITENAMELEN];
 	char publish[RR_MAX_NAME + 1];
 	bool mobile;
 	char eps[RR_MAX_ENDPOINTS][RR_ENDPOINTSTRLEN];

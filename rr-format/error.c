@@ -1,4 +1,5 @@
 /* error.c - error values: a class and a message naming the thing. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,4 +75,44 @@ void rr_errprefix(struct rr_error *err, const char *fmt, ...)
 	 * the thing; the return value is checked only to say so. */
 	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old) < 0)
 		err->msg[0] = '\0';
+}
+
+int rr_vfail(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	/* A message cut short is still a message: it keeps its start,
+	 * which names the thing. */
+	if (err && errlen > 0 && vsnprintf(err, errlen, fmt, ap) < 0)
+		err[0] = '\0';
+	return -1;
+}
+
+int rr_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)rr_vfail(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int rr_failsys(char *err, size_t errlen, const char *what, const char *path)
+{
+	char buf[128];
+	int e = errno;
+	/* GNU strerror_r: thread-safe, for the libuv worker threads. */
+	const char *msg = strerror_r(e, buf, sizeof(buf));
+
+	(void)rr_fail(err, errlen, "%s: %s: %s", path, what, msg);
+	errno = e;
+	return -1;
+}
+
+void rr_say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)rr_vfail(buf, len, fmt, ap);
+	va_end(ap);
 }

@@ -9,6 +9,7 @@
 #ifndef VPNRR_RR_H
 #define VPNRR_RR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,11 @@
 #define RR_MAX_ENDPOINTS 8     /* endpoints per site */
 #define RR_MAX_NAME 253        /* DNS names, presentation form */
 #define RR_MAX_NAMECOMP 63     /* a VPN, location or site name */
+/* Buffers for names, NUL included: a component, "location/site", and
+ * "vpn/location/site".  Every part of both tools sizes them from here. */
+#define RR_NAMELEN (RR_MAX_NAMECOMP + 1)
+#define RR_SITENAMELEN (2 * RR_MAX_NAMECOMP + 2)
+#define RR_FULLNAMELEN (3 * RR_MAX_NAMECOMP + 3)
 #define RR_MAX_TEXT 1024       /* bytes of a free-text value */
 #define RR_MAX_PAGES 256       /* page hashes in one head */
 #define RR_MAX_PAGE_MEMBERS 64 /* member entries in one page RRset */
@@ -83,6 +89,22 @@ enum rr_errclass rr_seterr(struct rr_error *err, enum rr_errclass cls,
 /* Prefixes err->msg with "WHAT: " (e.g. a tag or a file:line). */
 void rr_errprefix(struct rr_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The one convention of the tools for errors outside records: a function
+ * that can fail returns -1 (or a negative value) and leaves "THING: why"
+ * in the caller's buffer ERR of ERRLEN bytes (cut short if need be; ERR
+ * may be NULL).  rr_fail formats such a message and returns -1;
+ * rr_failsys adds strerror(errno) thread-safely ("PATH: WHAT: why") and
+ * keeps errno; rr_say only formats (for messages that are not failures).
+ */
+int rr_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int rr_vfail(char *err, size_t errlen, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int rr_failsys(char *err, size_t errlen, const char *what, const char *path);
+void rr_say(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- escaping ---------------------------------------------------------- */
 

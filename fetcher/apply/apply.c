@@ -85,7 +85,7 @@ static int owe_peerkeys(const struct fetch_plan_file *f,
 	    fetch_path_join(upd, sizeof(upd), f->dir, f->name, PK_UPDATE) <
 		    0 ||
 	    fetch_path_join(tmp, sizeof(tmp), f->dir, f->name, PK_TMP) < 0) {
-		fetch_output_seterr(err, errlen, "path too long: %s/%s",
+		rr_say(err, errlen, "path too long: %s/%s",
 				    f->dir, f->name);
 		return -1;
 	}
@@ -119,7 +119,7 @@ static int owe_file(const struct fetch_plan_file *f,
 	if (fetch_path_join(path, sizeof(path), f->dir, f->name, NULL) < 0 ||
 	    fetch_path_join(tmp, sizeof(tmp), f->dir, f->name, TMP_SUFFIX) <
 		    0) {
-		fetch_output_seterr(err, errlen, "path too long: %s/%s",
+		rr_say(err, errlen, "path too long: %s/%s",
 				    f->dir, f->name);
 		return -1;
 	}
@@ -162,7 +162,7 @@ int fetch_apply_owe(const struct fetch_plan *plan,
 	int rc = -1;
 
 	if (plan->oom) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "out of memory while planning");
 		return -1;
 	}
@@ -199,7 +199,7 @@ int fetch_apply_owe(const struct fetch_plan *plan,
 	rc = 0;
 	goto out;
 oom:
-	fetch_output_seterr(err, errlen, "out of memory");
+	rr_say(err, errlen, "out of memory");
 out:
 	fetch_owed_free(keys, nkeys);
 	for (size_t i = 0; i < nstale; i++)
@@ -241,7 +241,7 @@ int fetch_apply_files(const struct fetch_owed *v, size_t n, bool *done,
 	int rc = -1;
 
 	if (!ops || !idx || !opdone) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

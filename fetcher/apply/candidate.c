@@ -66,13 +66,13 @@ static int empty_dir(const char *dir, char *err, size_t errlen)
 	DIR *d;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fetch_output_seterr(err, errlen, "%s: cannot create: %s", dir,
+		rr_say(err, errlen, "%s: cannot create: %s", dir,
 				    strerror(errno));
 		return -1;
 	}
 	d = opendir(dir);
 	if (!d) {
-		fetch_output_seterr(err, errlen, "%s: %s", dir,
+		rr_say(err, errlen, "%s: %s", dir,
 				    strerror(errno));
 		return -1;
 	}
@@ -96,7 +96,7 @@ static int put(const char *dir, const char *name, const char *data,
 	int rc = 0;
 
 	if (fetch_path_join(path, sizeof(path), dir, name, NULL) < 0) {
-		fetch_output_seterr(err, errlen, "path too long: %s", name);
+		rr_say(err, errlen, "path too long: %s", name);
 		return -1;
 	}
 	f = fopen(path, "we");
@@ -105,7 +105,7 @@ static int put(const char *dir, const char *name, const char *data,
 	if (f && fclose(f) != 0)
 		rc = -1;
 	if (rc != 0 || !f)
-		fetch_output_seterr(err, errlen, "%s: cannot write: %s", path,
+		rr_say(err, errlen, "%s: cannot write: %s", path,
 				    strerror(errno));
 	return rc != 0 || !f ? -1 : 0;
 }
@@ -126,7 +126,7 @@ static int write_main(const struct fetch_output_cfg *cfg,
 			    errlen);
 	if (r <= 0) {
 		if (r == 0)
-			fetch_output_seterr(err, errlen, "%s: no such file",
+			rr_say(err, errlen, "%s: no such file",
 					    secnet_config);
 		return -1;
 	}
@@ -135,13 +135,13 @@ static int write_main(const struct fetch_output_cfg *cfg,
 		       main_name);
 	(void)snprintf(to, sizeof(to), "include %s/%s", dir, main_name);
 	if (!memmem(text, len, want, strlen(want))) {
-		fetch_output_seterr(err, errlen, "%s: has no line `%s': "
+		rr_say(err, errlen, "%s: has no line `%s': "
 				    "cannot check the candidate with it",
 				    secnet_config, want);
 		goto out;
 	}
 	if (rewrite((const char *)text, len, want, to, "", "", &out) != 0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = put(dir, FETCH_CANDIDATE_MAIN, out.buf ? out.buf : "", out.len,
@@ -181,7 +181,7 @@ int fetch_candidate_write(const struct fetch_plan *plan,
 		rc = rewrite((const char *)f->data, f->len, inc_from, inc_to,
 			     pk_from, pk_to, &out);
 		if (rc != 0)
-			fetch_output_seterr(err, errlen, "out of memory");
+			rr_say(err, errlen, "out of memory");
 		else
 			rc = put(dir, f->name, out.buf ? out.buf : "",
 				 out.len, err, errlen);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "rr.h"
 
 /* Files we compare are our own small outputs; anything larger than this
  * is not ours to slurp. */
@@ -44,35 +45,7 @@ static int step(enum fetch_atomic_step s, const char *path)
 
 /* ---- errors -------------------------------------------------------------- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	/* A message cut short is still a message. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
-/* "PATH: WHAT: strerror(errno)" with the thread-safe strerror_r (GNU
- * form), since this runs in libuv worker threads.  errno is kept. */
-static int syserr(char *err, size_t errlen, const char *what,
-		  const char *path)
-{
-	char buf[128];
-	int e = errno;
-	const char *msg = strerror_r(e, buf, sizeof(buf));
-
-	seterr(err, errlen, "%s: %s: %s", path, what, msg);
-	errno = e;
-	return -1;
-}
 
 /* ---- paths --------------------------------------------------------------- */
 
@@ -110,15 +83,15 @@ int fetch_dir_sync(const char *dir, char *err, size_t errlen)
 	int rc = -1;
 
 	if (fd < 0)
-		return syserr(err, errlen, "cannot open directory", dir);
+		return rr_failsys(err, errlen, "cannot open directory", dir);
 	if (step(FETCH_ATOMIC_STEP_DIRSYNC, dir) < 0 || fsync(fd) < 0) {
-		syserr(err, errlen, "cannot sync directory", dir);
+		rr_failsys(err, errlen, "cannot sync directory", dir);
 		goto out;
 	}
 	rc = 0;
 out:
 	if (close(fd) < 0 && rc == 0)
-		rc = syserr(err, errlen, "cannot close directory", dir);
+		rc = rr_failsys(err, errlen, "cannot close directory", dir);
 	return rc;
 }
 
@@ -152,11 +125,11 @@ static int write_tmp(const char *tmp, const uint8_t *data, size_t len,
 	int fd = -1;
 
 	if (unlink(tmp) != 0 && errno != ENOENT)
-		return syserr(err, errlen, "cannot remove", tmp);
+		return rr_failsys(err, errlen, "cannot remove", tmp);
 	if (step(FETCH_ATOMIC_STEP_CREATE, tmp) == 0)
 		fd = open(tmp, flags, mode);
 	if (fd < 0)
-		return syserr(err, errlen, "cannot create", tmp);
+		return rr_failsys(err, errlen, "cannot create", tmp);
 	/* The mode is set explicitly: secnet reads these files after
 	 * dropping privileges, whatever our umask is. */
 	if (fchmod(fd, mode) != 0 || step(FETCH_ATOMIC_STEP_WRITE, tmp) < 0 ||
@@ -172,7 +145,7 @@ static int write_tmp(const char *tmp, const uint8_t *data, size_t len,
 	}
 	return 0;
 fail:
-	syserr(err, errlen, what, tmp);
+	rr_failsys(err, errlen, what, tmp);
 	if (fd >= 0)
 		(void)close(fd); /* already failing: the first error is kept */
 	(void)unlink(tmp);
@@ -186,15 +159,15 @@ static int install(const char *tmp, const char *path, unsigned flags,
 		   char *err, size_t errlen)
 {
 	if (step(FETCH_ATOMIC_STEP_RENAME, path) < 0)
-		return syserr(err, errlen, "cannot rename into place", path);
+		return rr_failsys(err, errlen, "cannot rename into place", path);
 	if (!(flags & FETCH_ATOMIC_EXCL)) {
 		if (rename(tmp, path) != 0)
-			return syserr(err, errlen, "cannot rename into place",
+			return rr_failsys(err, errlen, "cannot rename into place",
 				      path);
 		return 0;
 	}
 	if (link(tmp, path) != 0)
-		return syserr(err, errlen,
+		return rr_failsys(err, errlen,
 			      errno == EEXIST ? "exists already" :
 			      "cannot link into place", path);
 	(void)unlink(tmp); /* PATH is complete; a leftover is harmless */
@@ -231,7 +204,7 @@ int fetch_atomic_write(const char *path, const char *tmppath,
 	goto out;
 toolong:
 	errno = ENAMETOOLONG;
-	syserr(err, errlen, "cannot write", path);
+	rr_failsys(err, errlen, "cannot write", path);
 out:
 	if (made) {
 		int e = errno;
@@ -248,10 +221,10 @@ int fetch_atomic_move(const char *from, const char *to, char *err,
 
 	if (dir_of(from, d1, sizeof(d1)) < 0 || dir_of(to, d2, sizeof(d2)) < 0) {
 		errno = ENAMETOOLONG;
-		return syserr(err, errlen, "cannot move", from);
+		return rr_failsys(err, errlen, "cannot move", from);
 	}
 	if (step(FETCH_ATOMIC_STEP_RENAME, to) < 0 || rename(from, to) != 0)
-		return syserr(err, errlen, "cannot move into place", to);
+		return rr_failsys(err, errlen, "cannot move into place", to);
 	/* The new name first: a crash in between leaves a file under both
 	 * names rather than under neither. */
 	if (fetch_dir_sync(d2, err, errlen) < 0 ||
@@ -302,7 +275,7 @@ static int sync_data(char **dirs, size_t n, char *err, size_t errlen)
 		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd < 0 || fstat(fd, &sb) != 0) {
-			rc = syserr(err, errlen, "cannot open directory",
+			rc = rr_failsys(err, errlen, "cannot open directory",
 				    dirs[i]);
 			if (fd >= 0)
 				(void)close(fd);
@@ -312,7 +285,7 @@ static int sync_data(char **dirs, size_t n, char *err, size_t errlen)
 			dup |= seen[j] == sb.st_dev;
 		if (!dup && (step(FETCH_ATOMIC_STEP_SYNC, dirs[i]) < 0 ||
 			     syncfs(fd) != 0))
-			rc = syserr(err, errlen, "cannot sync", dirs[i]);
+			rc = rr_failsys(err, errlen, "cannot sync", dirs[i]);
 		if (!dup && nseen < MAX_FS)
 			seen[nseen++] = sb.st_dev;
 		(void)close(fd); /* read-only: nothing to lose */
@@ -337,7 +310,7 @@ static int batch_install(const struct fetch_atomic_op *ops, size_t n,
 			st->written++;
 		} else if (o->kind == FETCH_ATOMIC_OP_REMOVE) {
 			if (step(FETCH_ATOMIC_STEP_REMOVE, o->path) < 0)
-				return syserr(err, errlen, "cannot remove",
+				return rr_failsys(err, errlen, "cannot remove",
 					      o->path);
 			r = fetch_file_remove(o->path, err, errlen);
 			if (r < 0)
@@ -364,7 +337,7 @@ int fetch_atomic_batch(const struct fetch_atomic_op *ops, size_t n,
 	for (size_t i = 0; i < n; i++)
 		done[i] = false;
 	if (!made || batch_dirs(ops, n, &dirs, &ndirs) < 0) {
-		seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -412,14 +385,14 @@ static int open_existing(const char *path, struct stat *st, char *err,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -2;
-		return syserr(err, errlen, "cannot open", path);
+		return rr_failsys(err, errlen, "cannot open", path);
 	}
 	if (fstat(fd, st) < 0) {
-		syserr(err, errlen, "cannot stat", path);
+		rr_failsys(err, errlen, "cannot stat", path);
 		goto fail;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
+		rr_say(err, errlen, "%s: not a regular file", path);
 		goto fail;
 	}
 	return fd;
@@ -464,20 +437,20 @@ int fetch_file_read(const char *path, size_t max, uint8_t **data,
 	if (fd < 0)
 		return -1;
 	if ((uint64_t)st.st_size > max) {
-		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
+		rr_say(err, errlen, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		seterr(err, errlen, "%s: out of memory", path);
+		rr_say(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	r = read_full(fd, buf, (size_t)st.st_size);
 	if (r != 0) {
 		if (r < 0)
-			syserr(err, errlen, "cannot read", path);
+			rr_failsys(err, errlen, "cannot read", path);
 		else
-			seterr(err, errlen, "%s: changed while being read",
+			rr_say(err, errlen, "%s: changed while being read",
 			       path);
 		goto out;
 	}
@@ -491,7 +464,7 @@ out:
 	if (close(fd) < 0 && rc == 1) {
 		free(*data);
 		*data = NULL;
-		rc = syserr(err, errlen, "cannot close", path);
+		rc = rr_failsys(err, errlen, "cannot close", path);
 	}
 	return rc;
 }
@@ -526,5 +499,5 @@ int fetch_file_remove(const char *path, char *err, size_t errlen)
 		return 1;
 	if (errno == ENOENT)
 		return 0;
-	return syserr(err, errlen, "cannot remove", path);
+	return rr_failsys(err, errlen, "cannot remove", path);
 }

@@ -29,9 +29,10 @@
 #include <uv.h>
 
 /* Defaults set by fetch_dns_config_init(). */
-#define FETCH_DNS_DEFAULT_TIMEOUT_MS 1000
+/* The defaults of both tools (vpnrr-fetch's config uses them too). */
+#define FETCH_DNS_DEFAULT_TIMEOUT_MS 2000
 #define FETCH_DNS_DEFAULT_ATTEMPTS 3
-#define FETCH_DNS_DEFAULT_MAX_INFLIGHT 16
+#define FETCH_DNS_DEFAULT_MAX_INFLIGHT 64
 #define FETCH_DNS_DEFAULT_EDNS_SIZE 1232 /* DNS flag day 2020 */
 #define FETCH_DNS_DEFAULT_MAX_CNAME 8
 

@@ -9,25 +9,13 @@
 #include <string.h>
 
 #include "dns.h"
+#include "rr.h"
 
 #define DNS_PORT 53
 /* Longest text worth looking at: "[" v6 "%" ifname "]:" port. */
 #define SERVER_TEXT_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE + 10)
 
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Decimal 1-65535, digits only: "+53", " 53" and "053x" are mistakes. */
 static int parse_port(const char *s, uint16_t *out)
@@ -151,19 +139,19 @@ int fetch_dns_parse_server(const char *text, struct fetch_dns_server *out,
 	int rc;
 
 	if (!text || !out)
-		return seterr(err, errlen, "no server address given");
+		return rr_fail(err, errlen, "no server address given");
 	len = strnlen(text, sizeof(buf));
 	if (len == 0)
-		return seterr(err, errlen, "empty server address");
+		return rr_fail(err, errlen, "empty server address");
 	if (len >= sizeof(buf))
-		return seterr(err, errlen, "server address too long");
+		return rr_fail(err, errlen, "server address too long");
 	memcpy(buf, text, len + 1);
 	if (buf[0] == '[')
 		rc = parse_bracketed(buf, out);
 	else
 		rc = parse_plain(buf, out);
 	if (rc < 0)
-		return seterr(err, errlen,
+		return rr_fail(err, errlen,
 			      "'%s': not an IPv4 or IPv6 address with optional port",
 			      text);
 	return 0;
@@ -217,13 +205,13 @@ int fetch_dns_resolvconf(const char *path, struct fetch_dns_server *out,
 	if (!path)
 		path = "/etc/resolv.conf";
 	if (!out || !n || max == 0) {
-		seterr(err, errlen, "%s: no room for servers", path);
+		rr_fail(err, errlen, "%s: no room for servers", path);
 		goto out;
 	}
 	*n = 0;
 	f = fopen(path, "r");
 	if (!f) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		rr_fail(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	while (getline(&line, &cap, f) >= 0) {
@@ -240,15 +228,15 @@ int fetch_dns_resolvconf(const char *path, struct fetch_dns_server *out,
 		count++;
 	}
 	if (ferror(f)) {
-		seterr(err, errlen, "%s: read error", path);
+		rr_fail(err, errlen, "%s: read error", path);
 		goto out;
 	}
 	if (count == 0) {
 		if (badline)
-			seterr(err, errlen, "%s:%lu: unusable nameserver address",
+			rr_fail(err, errlen, "%s:%lu: unusable nameserver address",
 			       path, badline);
 		else
-			seterr(err, errlen, "%s: no nameserver lines", path);
+			rr_fail(err, errlen, "%s: no nameserver lines", path);
 		goto out;
 	}
 	*n = count;

@@ -232,7 +232,7 @@ static int json_plan(const struct fetch_output_cfg *cfg,
 	slash = cfg->json_path ? strrchr(cfg->json_path, '/') : NULL;
 	if (!slash || cfg->json_path[0] != '/' || slash[1] == '\0' ||
 	    (size_t)(slash - cfg->json_path) >= sizeof(dir)) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "JSON output needs an absolute file path");
 		goto out;
 	}
@@ -244,14 +244,14 @@ static int json_plan(const struct fetch_output_cfg *cfg,
 	root = view_json(view);
 	text = root ? json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
 	if (!text) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	fetch_text_add(&t, text);
 	fetch_text_add(&t, "\n");
 	if (fetch_plan_add_file(plan, FETCH_FILE_STATE, dir, slash + 1, &t) <
 	    0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 0;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rr.h"
 #include "view.h"
 
 struct fetch_config;
@@ -175,11 +176,6 @@ extern const struct fetch_output_driver fetch_output_sitesfile;
 extern const struct fetch_output_driver fetch_output_json;
 
 /* ---- shared by the outputs and their callers ----------------------------- */
-
-/* Formats an error message into ERR (ERRLEN bytes; cut short if need
- * be).  Never fails. */
-void fetch_output_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* True for an absolute path with no blanks, '"', '\\' or control bytes:
  * secnet's `include' ends a path at a blank and its strings have no

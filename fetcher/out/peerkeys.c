@@ -27,11 +27,11 @@ static const char *pubkeys_dir(const struct fetch_output_cfg *cfg)
 static int plan_site(const char *dir, const struct fetch_site *s,
 		     struct fetch_plan *plan, char *err, size_t errlen)
 {
-	char name[FETCH_SITENAME_MAX + 8];
+	char name[RR_FULLNAMELEN + 8];
 	struct fetch_text t;
 
 	if (fetch_peerkeys_file(name, sizeof(name), s->name) < 0) {
-		fetch_output_seterr(err, errlen, "site %s: name too long",
+		rr_say(err, errlen, "site %s: name too long",
 				    s->name);
 		return -1;
 	}
@@ -39,7 +39,7 @@ static int plan_site(const char *dir, const struct fetch_site *s,
 	(void)fetch_peerkeys_render(s, &t, plan); /* usable: checked */
 	if (fetch_plan_add_file(plan, FETCH_FILE_PEERKEYS, dir, name, &t) <
 	    0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -50,10 +50,10 @@ static int peerkeys_plan(const struct fetch_output_cfg *cfg,
 			 char *err, size_t errlen)
 {
 	const char *dir = pubkeys_dir(cfg);
-	char vpn[FETCH_NAMECOMP_MAX + 1], prefix[FETCH_NAMECOMP_MAX + 8];
+	char vpn[RR_NAMELEN + 1], prefix[RR_NAMELEN + 8];
 
 	if (!fetch_output_dir_ok(dir)) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "peer-keys directory %s: need an "
 				    "absolute path without blanks or quotes",
 				    dir);
@@ -65,7 +65,7 @@ static int peerkeys_plan(const struct fetch_output_cfg *cfg,
 	if (snprintf(vpn, sizeof(vpn), "%s/", view->vpn) >= (int)sizeof(vpn) ||
 	    fetch_peerkeys_file(prefix, sizeof(prefix), vpn) < 0 ||
 	    fetch_plan_own(plan, FETCH_FILE_PEERKEYS, dir, prefix, "") < 0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < view->nsites; i++) {
@@ -77,7 +77,7 @@ static int peerkeys_plan(const struct fetch_output_cfg *cfg,
 			return -1;
 	}
 	if (plan->oom) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -116,7 +116,7 @@ int fetch_peerkeys_compare(const char *live, const uint8_t *data, size_t len,
 		int r, n = snprintf(path, sizeof(path), "%s%s", live, order[i]);
 
 		if (n < 0 || (size_t)n >= sizeof(path)) {
-			fetch_output_seterr(err, errlen, "%s: path too long",
+			rr_say(err, errlen, "%s: path too long",
 					    live);
 			return -1;
 		}
@@ -137,7 +137,7 @@ int fetch_peerkeys_install_live(const char *live_path, const uint8_t *data,
 	n2 = snprintf(upd, sizeof(upd), "%s" FETCH_PK_UPDATE, live_path);
 	if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(tmp) ||
 	    (size_t)n2 >= sizeof(upd)) {
-		fetch_output_seterr(err, errlen, "%s: path too long",
+		rr_say(err, errlen, "%s: path too long",
 				    live_path);
 		return -1;
 	}

@@ -17,32 +17,6 @@
 
 /* ---- errors -------------------------------------------------------------- */
 
-void fetch_output_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	/* A message cut short is still a message. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
-/* "WHAT PATH: strerror(errno)" with the thread-safe strerror_r, since
- * this runs in libuv worker threads. */
-static int syserr(char *err, size_t errlen, const char *what,
-		  const char *path)
-{
-	char buf[128];
-	int e = errno;
-	const char *msg = strerror_r(e, buf, sizeof(buf));
-
-	fetch_output_seterr(err, errlen, "%s: %s: %s", path, what, msg);
-	errno = e;
-	return -1;
-}
 
 bool fetch_output_dir_ok(const char *dir)
 {
@@ -330,12 +304,12 @@ static int stale_names(const struct fetch_plan *plan,
 
 	kept = kept_names(plan, d, &nkept);
 	if (!kept) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	dir = opendir(d->dir);
 	if (!dir) {
-		syserr(err, errlen, "cannot read directory", d->dir);
+		rr_failsys(err, errlen, "cannot read directory", d->dir);
 		goto out;
 	}
 	errno = 0;
@@ -347,14 +321,14 @@ static int stale_names(const struct fetch_plan *plan,
 			continue;
 		if (grow((void **)&stale, nstale, &cap, sizeof(*stale)) < 0 ||
 		    !(stale[nstale] = strdup(de->d_name))) {
-			fetch_output_seterr(err, errlen, "out of memory");
+			rr_say(err, errlen, "out of memory");
 			goto out;
 		}
 		nstale++;
 		errno = 0;
 	}
 	if (errno != 0) {
-		syserr(err, errlen, "cannot read directory", d->dir);
+		rr_failsys(err, errlen, "cannot read directory", d->dir);
 		goto out;
 	}
 	*out = stale;
@@ -368,7 +342,7 @@ out:
 	free(stale);
 	free(kept);
 	if (dir && closedir(dir) < 0 && rc == 0)
-		rc = syserr(err, errlen, "cannot read directory", d->dir);
+		rc = rr_failsys(err, errlen, "cannot read directory", d->dir);
 	return rc;
 }
 
@@ -390,7 +364,7 @@ int fetch_plan_stale(const struct fetch_plan *plan, char ***out, size_t *n,
 			goto out;
 		grown = realloc(all, (nall + nstale + 1) * sizeof(*all));
 		if (!grown) {
-			fetch_output_seterr(err, errlen, "out of memory");
+			rr_say(err, errlen, "out of memory");
 			goto out;
 		}
 		all = grown;
@@ -399,7 +373,7 @@ int fetch_plan_stale(const struct fetch_plan *plan, char ***out, size_t *n,
 			if (fetch_path_join(path, sizeof(path), d->dir, name,
 					    NULL) < 0 ||
 			    !(all[nall] = strdup(path))) {
-				fetch_output_seterr(err, errlen,
+				rr_say(err, errlen,
 						    "cannot name %s", name);
 				goto out;
 			}

@@ -56,7 +56,7 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 		cfg->pubkeys_dir ? cfg->pubkeys_dir : FETCH_PUBKEYS_DIR;
 
 	if (!fetch_output_dir_ok(cfg->secnet_dir) || !fetch_output_dir_ok(pk)) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "secnet and peer-keys directories need "
 				    "absolute paths without blanks or quotes");
 		return -1;
@@ -65,18 +65,18 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 	 * would remove. */
 	if (m[0] == '\0' || m[0] == '.' || strchr(m, '/') ||
 	    strncmp(m, "site.", 5) == 0 || strpbrk(m, " \t\n\"\\")) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "secnet main file name %s unusable", m);
 		return -1;
 	}
 	if (!prefix_ok(key_prefix(cfg))) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "secnet key prefix %s is not a name",
 				    key_prefix(cfg));
 		return -1;
 	}
 	if (!rr_name_valid(view->vpn, strlen(view->vpn))) {
-		fetch_output_seterr(err, errlen, "VPN name %s is not a name",
+		rr_say(err, errlen, "VPN name %s is not a name",
 				    view->vpn);
 		return -1;
 	}
@@ -86,10 +86,10 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 /* ---- one site ------------------------------------------------------------ */
 
 static void site_file_name(const struct fetch_site *s,
-			   char out[FETCH_SITENAME_MAX + 16])
+			   char out[RR_FULLNAMELEN + 16])
 {
 	/* Both parts are bounded: the result always fits. */
-	(void)fetch_secnet_site_file(out, FETCH_SITENAME_MAX + 16, s->name);
+	(void)fetch_secnet_site_file(out, RR_FULLNAMELEN + 16, s->name);
 }
 
 /* "[192.0.2.1]", "[2001:db8::1]" or "host.example"; LEN is at least
@@ -259,7 +259,7 @@ static void render_data(const struct fetch_output_cfg *cfg, const char *vpn,
 			const struct selected *sel, size_t n,
 			struct fetch_text *t)
 {
-	char fname[FETCH_SITENAME_MAX + 16];
+	char fname[RR_FULLNAMELEN + 16];
 
 	fetch_text_addf(t, "%svpn-data {\n  V%s {\n", key_prefix(cfg), vpn);
 	for (size_t i = 0; i < n; i++) {
@@ -326,7 +326,7 @@ static int plan_main(const struct fetch_output_cfg *cfg,
 	render_lists(cfg, view->vpn, sel, n, &t);
 	if (fetch_plan_add_file(plan, FETCH_FILE_CONFIG, cfg->secnet_dir,
 				main_name(cfg), &t) < 0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -336,7 +336,7 @@ static int plan_sites(const struct fetch_output_cfg *cfg,
 		      const struct selected *sel, size_t n,
 		      struct fetch_plan *plan, char *err, size_t errlen)
 {
-	char fname[FETCH_SITENAME_MAX + 16];
+	char fname[RR_FULLNAMELEN + 16];
 
 	for (size_t i = 0; i < n; i++) {
 		struct fetch_text t;
@@ -346,7 +346,7 @@ static int plan_sites(const struct fetch_output_cfg *cfg,
 		site_file_name(sel[i].site, fname);
 		if (fetch_plan_add_file(plan, FETCH_FILE_CONFIG,
 					cfg->secnet_dir, fname, &t) < 0) {
-			fetch_output_seterr(err, errlen, "out of memory");
+			rr_say(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -379,7 +379,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 		       char *err, size_t errlen)
 {
 	struct selected *sel = NULL;
-	char prefix[FETCH_NAMECOMP_MAX + 8];
+	char prefix[RR_NAMELEN + 8];
 	size_t n;
 	int rc = -1;
 
@@ -387,7 +387,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 		goto out;
 	sel = calloc(view->nsites + 1, sizeof(*sel));
 	if (!sel) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	n = select_sites(view, sel, plan);
@@ -395,7 +395,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 	 * without sites is more likely a failure upstream than intent: the
 	 * last configuration stays. */
 	if (n == 0) {
-		fetch_output_seterr(
+		rr_say(
 			err, errlen,
 			"no site of VPN %s can be given to "
 			"secnet; its configuration is left as it was",
@@ -406,7 +406,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 	(void)snprintf(prefix, sizeof(prefix), "site.%s,", view->vpn);
 	if (fetch_plan_own(plan, FETCH_FILE_CONFIG, cfg->secnet_dir, prefix,
 			   ".conf") < 0) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Site files first: the main file never names a file not yet
@@ -415,7 +415,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 	    plan_main(cfg, view, sel, n, plan, err, errlen) < 0)
 		goto out;
 	if (plan->oom) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 0;

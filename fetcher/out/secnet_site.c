@@ -23,7 +23,7 @@
 
 int fetch_secnet_site_file(char *out, size_t outlen, const char *name)
 {
-	char mangled[FETCH_SITENAME_MAX];
+	char mangled[RR_FULLNAMELEN];
 	int n;
 
 	fetch_site_mangle(name, mangled);
@@ -33,7 +33,7 @@ int fetch_secnet_site_file(char *out, size_t outlen, const char *name)
 
 int fetch_peerkeys_file(char *out, size_t outlen, const char *name)
 {
-	char mangled[FETCH_SITENAME_MAX];
+	char mangled[RR_FULLNAMELEN];
 	int n;
 
 	fetch_site_mangle(name, mangled);
@@ -44,7 +44,7 @@ int fetch_peerkeys_file(char *out, size_t outlen, const char *name)
 static int in_dir(char *out, size_t outlen, const char *dir,
 		  int (*file)(char *, size_t, const char *), const char *name)
 {
-	char f[FETCH_SITENAME_MAX + 16];
+	char f[RR_FULLNAMELEN + 16];
 	int n;
 
 	if (file(f, sizeof(f), name) < 0)
@@ -85,7 +85,7 @@ int fetch_peerkeys_site(const char *path, char *out, size_t outlen)
 
 /* ---- usable by secnet ---------------------------------------------------- */
 
-static bool copy_part(const char *s, size_t len, char out[FETCH_NAMECOMP_MAX])
+static bool copy_part(const char *s, size_t len, char out[RR_NAMELEN])
 {
 	if (!rr_name_valid(s, len))
 		return false;

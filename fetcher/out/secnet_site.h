@@ -13,9 +13,9 @@
 #include "output.h"
 
 struct fetch_site_names {
-	char vpn[FETCH_NAMECOMP_MAX];
-	char location[FETCH_NAMECOMP_MAX];
-	char site[FETCH_NAMECOMP_MAX];
+	char vpn[RR_NAMELEN];
+	char location[RR_NAMELEN];
+	char site[RR_NAMELEN];
 };
 
 /* Splits "vpn/location/site"; false unless each part is a name (a letter,

@@ -68,19 +68,19 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 		     const struct fetch_view *view, char *err, size_t errlen)
 {
 	if (!cfg->sitesfile_path || cfg->sitesfile_path[0] != '/') {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "sites file needs an absolute path");
 		return -1;
 	}
 	if (strlen(view->vpn) > MSS_MAX_NAME) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "VPN name %s is longer than "
 				    "make-secnet-sites allows (%d)",
 				    view->vpn, MSS_MAX_NAME);
 		return -1;
 	}
 	if (!email_ok(vpn_contact(cfg))) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "VPN contact %s is not an address "
 				    "make-secnet-sites accepts",
 				    vpn_contact(cfg));
@@ -88,7 +88,7 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 	}
 	if ((cfg->default_dh && !dh_ok(cfg->default_dh)) ||
 	    (cfg->default_hash && !hash_ok(cfg->default_hash))) {
-		fetch_output_seterr(err, errlen,
+		rr_say(err, errlen,
 				    "default dh or hash not accepted by "
 				    "make-secnet-sites");
 		return -1;
@@ -270,7 +270,7 @@ static void render_sites(const struct fetch_output_cfg *cfg,
 			 const struct fetch_view *view, struct fetch_text *t,
 			 struct fetch_plan *plan)
 {
-	char loc[FETCH_NAMECOMP_MAX] = "";
+	char loc[RR_NAMELEN] = "";
 	struct fetch_site_names nm;
 
 	for (size_t i = 0; i < view->nsites; i++) {
@@ -308,7 +308,7 @@ static int sitesfile_plan(const struct fetch_output_cfg *cfg,
 	slash = strrchr(cfg->sitesfile_path, '/');
 	if ((size_t)(slash - cfg->sitesfile_path) >= sizeof(dir) ||
 	    slash[1] == '\0') {
-		fetch_output_seterr(err, errlen, "sites file path %s unusable",
+		rr_say(err, errlen, "sites file path %s unusable",
 				    cfg->sitesfile_path);
 		return -1;
 	}
@@ -325,7 +325,7 @@ static int sitesfile_plan(const struct fetch_output_cfg *cfg,
 	if (fetch_plan_add_file(plan, FETCH_FILE_STATE, dir, slash + 1, &t) <
 		    0 ||
 	    plan->oom) {
-		fetch_output_seterr(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;

@@ -137,9 +137,6 @@ struct fetch_refresh {
 
 /* ---- calls between the files of refresh/ ------------------------------- */
 
-void rf_say(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 uint64_t rf_clock_now(struct fetch_refresh *rf);
 
 void rf_lookup_finish_status(struct lookup *lk);

@@ -26,7 +26,7 @@ void rf_fail(struct fetch_refresh *rf, bool store, const char *fmt, ...)
 	va_end(ap);
 	fetch_log(rf->log, FETCH_LOG_ERR, "%s", msg);
 	if (!rf->sum.error[0])
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s", msg);
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s", msg);
 	rf->sum.ok = false;
 	rf->sum.store_failed |= store;
 }
@@ -175,7 +175,7 @@ void rf_pay(struct fetch_refresh *rf)
 	rc = uv_queue_work(rf->loop, &rf->out_work, pay_work, pay_done);
 	if (rc != 0) {
 		rf->out_rc = -1;
-		rf_say(rf->out_err, sizeof(rf->out_err), "%s", uv_strerror(rc));
+		rr_say(rf->out_err, sizeof(rf->out_err), "%s", uv_strerror(rc));
 		pay_done(&rf->out_work, 0);
 	}
 }

@@ -56,13 +56,13 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 			lk->rf->sum.min_ttl = ans->min_ttl;
 		if (blobs_from_answer(ans, &more, &n) != 0) {
 			lk->status = FETCH_DNS_NETWORK;
-			rf_say(lk->error, sizeof(lk->error), "out of memory");
+			rr_say(lk->error, sizeof(lk->error), "out of memory");
 		} else if (n > 0) {
 			grown = realloc(lk->blobs,
 					(lk->nblobs + n) * sizeof(*grown));
 			if (!grown) {
 				lk->status = FETCH_DNS_NETWORK;
-				rf_say(lk->error, sizeof(lk->error),
+				rr_say(lk->error, sizeof(lk->error),
 				    "out of memory");
 			} else {
 				memcpy(grown + lk->nblobs, more,
@@ -80,7 +80,7 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 	} else if (ans->status != FETCH_DNS_NODATA &&
 		   lk->error[0] == '\0') {
 		lk->status = ans->status;
-		rf_say(lk->error, sizeof(lk->error), "%s", ans->error);
+		rr_say(lk->error, sizeof(lk->error), "%s", ans->error);
 	}
 	rrchain_blobs_free(more, n);
 	if (--lk->outstanding == 0)
@@ -92,7 +92,7 @@ void rf_lookup_finish_status(struct lookup *lk)
 {
 	if (!lk->any_ok && lk->error[0] == '\0') {
 		lk->status = FETCH_DNS_NODATA;
-		rf_say(lk->error, sizeof(lk->error), "%s: no vpnrr record",
+		rr_say(lk->error, sizeof(lk->error), "%s: no vpnrr record",
 			 lk->name);
 	}
 }
@@ -104,7 +104,7 @@ int rf_lookup_start(struct fetch_refresh *rf, struct lookup *lk,
 
 	lk->rf = rf;
 	lk->done = done;
-	rf_say(lk->name, sizeof(lk->name), "%s", name);
+	rr_say(lk->name, sizeof(lk->name), "%s", name);
 	lk->outstanding = (unsigned)rf->ntypes;
 	for (size_t i = 0; i < rf->ntypes; i++) {
 		rc = rf->opts.source
@@ -116,7 +116,7 @@ int rf_lookup_start(struct fetch_refresh *rf, struct lookup *lk,
 			/* The query was refused synchronously: count it as an
 			 * answered failure so the lookup still completes. */
 			lk->status = FETCH_DNS_NETWORK;
-			rf_say(lk->error, sizeof(lk->error),
+			rr_say(lk->error, sizeof(lk->error),
 				 "%s: cannot query: %s", name, uv_strerror(rc));
 			lk->outstanding--;
 		}

@@ -43,7 +43,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 	size_t len = strlen(dir);
 
 	if (len == 0 || len >= sizeof(path)) {
-		rf_say(err, errlen, "%s: bad directory name", dir);
+		rr_say(err, errlen, "%s: bad directory name", dir);
 		return -1;
 	}
 	memcpy(path, dir, len + 1);
@@ -52,7 +52,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 			continue;
 		path[i] = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			rf_say(err, errlen, "%s: cannot create: %s", path,
+			rr_say(err, errlen, "%s: cannot create: %s", path,
 			    strerror(errno));
 			return -1;
 		}
@@ -107,7 +107,7 @@ static int site_name_cmp(const void *key, const void *elem)
 static uint64_t keys_window(const struct fetch_refresh *rf,
 			    const struct fetch_view *view, const char *live)
 {
-	char name[FETCH_SITENAME_MAX];
+	char name[RR_FULLNAMELEN];
 	const struct fetch_site *s;
 	uint64_t ms;
 
@@ -264,7 +264,7 @@ static int owe_reset_restart(struct fetch_refresh *rf)
 			return 0;
 	g = realloc(rf->fresh_owed, (rf->nnew + 1) * sizeof(*g));
 	if (!g) {
-		rf_say(rf->out_err, sizeof(rf->out_err), "out of memory");
+		rr_say(rf->out_err, sizeof(rf->out_err), "out of memory");
 		return -1;
 	}
 	rf->fresh_owed = g;
@@ -287,7 +287,7 @@ static int do_old_files(struct fetch_refresh *rf)
 	done = calloc(rf->nold ? rf->nold : 1, sizeof(*done));
 	idx = calloc(rf->nold ? rf->nold : 1, sizeof(*idx));
 	if (!todo || !done || !idx) {
-		rf_say(rf->out_err, sizeof(rf->out_err), "out of memory");
+		rr_say(rf->out_err, sizeof(rf->out_err), "out of memory");
 		goto out;
 	}
 	/* Shallow copies: the rows stay owned by rf->old. */

@@ -37,7 +37,7 @@ static void site_work(uv_work_t *w)
 
 	if (!rd) {
 		j->reason = RRCHAIN_R_NOMEM;
-		rf_say(j->err.msg, sizeof(j->err.msg), "out of memory");
+		rr_say(j->err.msg, sizeof(j->err.msg), "out of memory");
 		return;
 	}
 	j->reason = rrchain_verify_site(FETCH_POLICY(rf->cfg), j->member, rd, j->lk.nblobs,
@@ -114,7 +114,7 @@ static void start_sites(struct fetch_refresh *rf)
 		n++;
 	rf->sites = calloc(n ? n : 1, sizeof(*rf->sites));
 	if (!rf->sites) {
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
 		merge_and_write(rf);
 		return;
 	}
@@ -171,7 +171,7 @@ void rf_members_checked(uv_work_t *w, int status)
 			  "membership rejected (%s): %s; keeping the last "
 			  "good membership", rrchain_reason_name(rf->head_reason),
 			  rf->head_err.msg);
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s",
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s",
 			 rf->head_err.msg);
 		rrchain_membership_free(&rf->fresh);
 		rf->have_fresh = false;
@@ -241,7 +241,7 @@ static void page_checked(uv_work_t *w, int status)
 			  j->lk.name, rrchain_reason_name(j->reason),
 			  j->err.msg);
 		if (!rf->sum.error[0])
-			rf_say(rf->sum.error, sizeof(rf->sum.error),
+			rr_say(rf->sum.error, sizeof(rf->sum.error),
 				 "page %s: %s", j->lk.name, j->err.msg);
 	}
 	rf_lookup_free(&j->lk);
@@ -258,7 +258,7 @@ static void page_resolved(struct lookup *lk)
 	rf_lookup_finish_status(lk);
 	if (!lk->any_ok) {
 		j->reason = RRCHAIN_R_MISSING;
-		rf_say(j->err.msg, sizeof(j->err.msg), "%s (%s)", lk->error,
+		rr_say(j->err.msg, sizeof(j->err.msg), "%s (%s)", lk->error,
 			 fetch_dns_status_name(lk->status));
 		page_checked(&j->work, 0);
 		return;
@@ -316,7 +316,7 @@ static void start_pages(struct fetch_refresh *rf)
 	rf->fresh.pages = calloc(n ? n : 1, sizeof(*rf->fresh.pages));
 	if (!rf->pages || !rf->fresh.pages) {
 		rf->pages_failed = true;
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
 		rf->npages = 0;
 		pages_done(rf);
 		return;
@@ -331,12 +331,12 @@ static void start_pages(struct fetch_refresh *rf)
 		memcpy(j->hash, rf->fresh.head.rec.pages[i], RR_HASH_LEN);
 		if (rr_name_page(rf->cfg->zone, j->hash, name, &rerr) != RR_OK) {
 			j->reason = RRCHAIN_R_LIMIT;
-			rf_say(j->err.msg, sizeof(j->err.msg), "%s",
+			rr_say(j->err.msg, sizeof(j->err.msg), "%s",
 				 rerr.msg);
 			page_checked(&j->work, 0);
 			continue;
 		}
-		rf_say(j->lk.name, sizeof(j->lk.name), "%s", name);
+		rr_say(j->lk.name, sizeof(j->lk.name), "%s", name);
 		if (reuse_page(rf, j)) {
 			rf->sum.pages_reused++;
 			page_resolved(&j->lk);
@@ -383,7 +383,7 @@ static void head_checked(uv_work_t *w, int status)
 			  "membership head rejected (%s): %s; keeping the "
 			  "last good membership",
 			  rrchain_reason_name(rf->head_reason), rf->head_err.msg);
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s",
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s",
 			 rf->head_err.msg);
 		rf->src = fetch_state_membership(rf->st);
 		start_sites(rf);
@@ -437,11 +437,11 @@ void rf_head_resolved(struct lookup *lk)
 			  "membership head: %s (%s); keeping the last good "
 			  "membership", lk->error,
 			  fetch_dns_status_name(lk->status));
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s", lk->error);
 		rf_verdict(rf, "head", lk->name, RRCHAIN_R_MISSING, lk->error);
 		{
 			struct rrchain_error e = { RRCHAIN_R_MISSING, "" };
-			rf_say(e.msg, sizeof(e.msg), "%s", lk->error);
+			rr_say(e.msg, sizeof(e.msg), "%s", lk->error);
 			membership_refused(rf, RRCHAIN_R_MISSING, &e);
 		}
 		rf_lookup_free(lk);
@@ -499,7 +499,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 	memset(&rep, 0, sizeof(rep));
 	results = calloc(rf->nsites ? rf->nsites : 1, sizeof(*results));
 	if (!results) {
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "out of memory");
 		rf_finish(rf);
 		return;
 	}
@@ -521,7 +521,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 	free(results);
 	if (rc != 0) {
 		fetch_log(rf->log, FETCH_LOG_ERR, "merge: %s", err);
-		rf_say(rf->sum.error, sizeof(rf->sum.error), "%s", err);
+		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s", err);
 		fetch_merge_report_free(&rep);
 		rf_finish(rf);
 		return;
@@ -556,7 +556,7 @@ static void merge_and_write(struct fetch_refresh *rf)
 	rc = uv_queue_work(rf->loop, &rf->out_work, rf_out_work, rf_out_done);
 	if (rc != 0) {
 		rf->out_rc = -1;
-		rf_say(rf->out_err, sizeof(rf->out_err), "%s",
+		rr_say(rf->out_err, sizeof(rf->out_err), "%s",
 			 uv_strerror(rc));
 		rf_out_done(&rf->out_work, rc);
 	}

@@ -29,15 +29,6 @@
 #include "candidate.h"
 #include "internal.h"
 
-void rf_say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(buf, len, fmt, ap) < 0 && len > 0)
-		buf[0] = '\0';
-	va_end(ap);
-}
 
 static uint64_t now_ms(uv_loop_t *loop)
 {
@@ -114,7 +105,7 @@ static int make_dns(struct fetch_refresh *rf, char *err, size_t errlen)
 					   err, errlen) != 0)
 			return -1;
 	if (n == 0) {
-		rf_say(err, errlen, "no resolver to ask");
+		rr_say(err, errlen, "no resolver to ask");
 		return -1;
 	}
 	fetch_dns_config_init(&dc, servers, n);
@@ -123,7 +114,7 @@ static int make_dns(struct fetch_refresh *rf, char *err, size_t errlen)
 	dc.max_inflight = rf->cfg->concurrency;
 	rc = fetch_dns_new(rf->loop, &dc, &rf->dns);
 	if (rc != 0) {
-		rf_say(err, errlen, "DNS client: %s", uv_strerror(rc));
+		rr_say(err, errlen, "DNS client: %s", uv_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -139,11 +130,11 @@ static void output_cfg(struct fetch_refresh *rf)
 static void local_paths(struct fetch_refresh *rf)
 {
 	const struct fetch_config *c = rf->cfg;
-	char name[FETCH_SITENAME_MAX];
+	char name[RR_FULLNAMELEN];
 
 	if (!c->has_local_site || !c->out_secnet)
 		return;
-	rf_say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
+	rr_say(name, sizeof(name), "%s/%s", c->vpn, c->local_site);
 	if (fetch_secnet_site_path(rf->local_config, sizeof(rf->local_config),
 				   c->out_secnet, name) == 0)
 		rf->local.config_path = rf->local_config;
@@ -163,7 +154,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	struct rr_error rerr;
 
 	if (!rf) {
-		rf_say(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		return -1;
 	}
 	rf->loop = loop;
@@ -183,7 +174,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	local_paths(rf);
 	rf->store = opts->store;
 	if (!opts->dry_run && !rf->store) {
-		rf_say(err, errlen, "no store to record the refresh in");
+		rr_say(err, errlen, "no store to record the refresh in");
 		free(rf);
 		return -1;
 	}
@@ -194,7 +185,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	    fetch_path_join(rf->cand_log, sizeof(rf->cand_log),
 			    rf->cand_dir, FETCH_CANDIDATE_LOG, NULL) != 0 ||
 	    strchr(rf->cand_dir, '\'')) {
-		rf_say(err, errlen, "%s: state directory name not usable",
+		rr_say(err, errlen, "%s: state directory name not usable",
 		    cfg->state_dir);
 		free(rf);
 		return -1;
@@ -205,11 +196,11 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	rf->extra_json = json_object();
 	if (!rf->sites_json || !rf->events_json || !rf->verdicts_json ||
 	    !rf->extra_json) {
-		rf_say(err, errlen, "out of memory");
+		rr_say(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (rr_name_head(cfg->zone, head, &rerr) != RR_OK) {
-		rf_say(err, errlen, "zone %s: %s", cfg->zone, rerr.msg);
+		rr_say(err, errlen, "zone %s: %s", cfg->zone, rerr.msg);
 		goto fail;
 	}
 	if (!opts->source && make_dns(rf, err, errlen) != 0)

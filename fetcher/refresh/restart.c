@@ -36,7 +36,7 @@ static void on_reload(int status, const char *why, void *arg)
 		rf_finish(rf);
 		return;
 	}
-	rf_say(msg, sizeof(msg), "reload command %s (status %d)", why, status);
+	rr_say(msg, sizeof(msg), "reload command %s (status %d)", why, status);
 	rf->sum.reload_owed = true;
 	if (first < rf->nowed) {
 		rf->sum.reload_attempts = rf->owed[first].attempts + 1;

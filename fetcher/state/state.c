@@ -25,7 +25,7 @@
 #define MAX_RDATA_BYTES (RR_MAX_RDATA + RR_MAX_RDATA / RR_MAX_STRING + 1)
 
 struct site_entry {
-	char name[FETCH_SITENAMELEN];
+	char name[RR_SITENAMELEN];
 	struct rrchain_hw hw;
 	/* The last good record, or rec == NULL. */
 	struct rr_record *rec;
@@ -58,7 +58,7 @@ struct fetch_state {
 	bool saved, pending;
 	uint8_t saved_digest[RR_HASH_LEN], pending_digest[RR_HASH_LEN];
 	bool empty; /* the load found nothing stored */
-	char vpn[FETCH_NAMELEN], zone[RR_MAX_NAME + 1];
+	char vpn[RR_NAMELEN], zone[RR_MAX_NAME + 1];
 	struct rrchain_hw head_hw;
 	bool has_mem;
 	struct rrchain_membership mem;
@@ -90,19 +90,7 @@ const char *fetch_event_kind_name(enum fetch_event_kind k)
 	return event_names[k];
 }
 
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen)
-		err[0] = '\0';
-	va_end(ap);
-	return -1;
-}
 
 /* ---- report -------------------------------------------------------------- */
 
@@ -271,14 +259,14 @@ int fetch_state_new(const char *dir, struct fetch_state **out, char *err,
 
 	*out = NULL;
 	if (sodium_init() < 0)
-		return serr(err, errlen, "libsodium failed to start");
+		return rr_fail(err, errlen, "libsodium failed to start");
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return serr(err, errlen, "out of memory");
+		return rr_fail(err, errlen, "out of memory");
 	st->dir = strdup(dir);
 	if (!st->dir) {
 		fetch_state_free(st);
-		return serr(err, errlen, "out of memory");
+		return rr_fail(err, errlen, "out of memory");
 	}
 	crypto_shorthash_keygen(st->hkey);
 	st->v.sites = NULL;
@@ -733,7 +721,7 @@ int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
 	ns = calloc(cap ? cap : 1, sizeof(*ns));
 	view = calloc(cap ? cap : 1, sizeof(*view));
 	if (!ns || !view || table_alloc(&nt, cap) != 0) {
-		serr(err, errlen, "merge: out of memory");
+		rr_fail(err, errlen, "merge: out of memory");
 		goto out;
 	}
 	memcpy(st->vpn, cfg->vpn, sizeof(st->vpn));
@@ -946,7 +934,7 @@ static int save_pages(struct fetch_state *st, char *err, size_t errlen)
 			int b;
 			if (rr_encode_bin(&pg->members[j].rec, &bin, &len,
 					  &e) != RR_OK) {
-				serr(err, errlen, "%s: page %zu entry %zu: %s",
+				rr_fail(err, errlen, "%s: page %zu entry %zu: %s",
 				     fetch_store_path(st->store), i, j, e.msg);
 				goto out;
 			}
@@ -1024,9 +1012,9 @@ int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen)
 	sqlite3 *db;
 
 	if (!st->store || !(db = fetch_store_db(st->store)))
-		return serr(err, errlen, "%s: no store to save to", st->dir);
+		return rr_fail(err, errlen, "%s: no store to save to", st->dir);
 	if (!st->vpn[0])
-		return serr(err, errlen, "%s: nothing to save before "
+		return rr_fail(err, errlen, "%s: nothing to save before "
 			    "fetch_state_load", st->dir);
 	state_digest(st, digest);
 	if (st->saved && memcmp(digest, st->saved_digest, RR_HASH_LEN) == 0)
@@ -1078,7 +1066,7 @@ int fetch_state_save(struct fetch_state *st, struct fetch_store *store,
 
 /* What the store holds before it is verified again. */
 struct stored_site {
-	char name[FETCH_SITENAMELEN];
+	char name[RR_SITENAMELEN];
 	struct rrchain_hw hw;
 	bool has_record;
 	char owner[RR_MAX_NAME + 1];
@@ -1158,7 +1146,7 @@ static int load_head(struct fetch_state *st, struct stored *s,
 			      fetch_store_path(st->store));
 		r = col_blob(q, 2, 3, &s->head);
 		if (r < 0) {
-			serr(err, errlen, "out of memory");
+			rr_fail(err, errlen, "out of memory");
 			goto out;
 		}
 		s->has_head = r == 0;
@@ -1236,7 +1224,7 @@ static int load_pages(struct fetch_state *st, struct stored *s,
 	rc = 0;
 	goto out;
 oom:
-	serr(err, errlen, "out of memory");
+	rr_fail(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -1257,7 +1245,7 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 		const char *name = (const char *)sqlite3_column_text(q, 0);
 		const char *owner = (const char *)sqlite3_column_text(q, 3);
 		struct stored_site *ss;
-		if (!name || strlen(name) >= FETCH_SITENAMELEN ||
+		if (!name || strlen(name) >= RR_SITENAMELEN ||
 		    !rr_sitename_valid(name, strlen(name)))
 			continue; /* not a name we write: damage */
 		if (s->nsites == cap) {
@@ -1292,7 +1280,7 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 	rc = 0;
 	goto out;
 oom:
-	serr(err, errlen, "out of memory");
+	rr_fail(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -1315,7 +1303,7 @@ static int check_owner(struct fetch_state *st, const struct fetch_config *cfg,
 	*empty = rv == 0;
 	if (rv == 1 && (strcmp((char *)vpn, cfg->vpn) != 0 || rz != 1 ||
 			strcmp((char *)zone, cfg->zone) != 0)) {
-		serr(err, errlen, "%s: holds VPN %s (zone %s), but the config "
+		rr_fail(err, errlen, "%s: holds VPN %s (zone %s), but the config "
 		     "says VPN %s (zone %s); move it away to start afresh",
 		     fetch_store_path(st->store), (char *)vpn,
 		     rz == 1 ? (char *)zone : "?", cfg->vpn, cfg->zone);
@@ -1445,7 +1433,7 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 
 	st->head_hw = s->head_hw;
 	if (seed_entries(st, s) != 0) {
-		serr(err, errlen, "%s: out of memory", st->dir);
+		rr_fail(err, errlen, "%s: out of memory", st->dir);
 		goto out;
 	}
 	rebuild_membership(cfg, now, s, &m, rep);
@@ -1455,7 +1443,7 @@ static int rebuild(struct fetch_state *st, const struct fetch_config *cfg,
 	results = calloc(s->nsites ? s->nsites : 1, sizeof(*results));
 	if (!results ||
 	    verify_stored_sites(st, cfg, now, s, results, &n, rep) != 0) {
-		serr(err, errlen, "%s: out of memory", st->dir);
+		rr_fail(err, errlen, "%s: out of memory", st->dir);
 		goto out;
 	}
 	/* Second merge: the site records that still verify. */

@@ -53,7 +53,7 @@ const char *fetch_event_kind_name(enum fetch_event_kind k);
 struct fetch_event {
 	enum fetch_event_kind kind;
 	enum rrchain_reason reason;     /* why, for REJECTED and DROPPED */
-	char name[FETCH_SITENAMELEN]; /* site, or "" for the head */
+	char name[RR_SITENAMELEN]; /* site, or "" for the head */
 	char msg[FETCH_ERRLEN];
 };
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rr.h"
 #include "store.h"
 
 #define SCHEMA_VERSION 1
@@ -67,24 +68,12 @@ const char *fetch_owed_kind_name(enum fetch_owed_kind k)
 	return owed_names[k];
 }
 
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static int serr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0 && errlen)
-		err[0] = '\0';
-	va_end(ap);
-	return -1;
-}
 
 int fetch_store_fail(struct fetch_store *s, const char *what, char *err,
 		     size_t errlen)
 {
-	return serr(err, errlen, "%s: %s: %s", s->path, what,
+	return rr_fail(err, errlen, "%s: %s: %s", s->path, what,
 		    s->db ? sqlite3_errmsg(s->db) : "not open");
 }
 
@@ -116,14 +105,14 @@ static int take_lock(struct fetch_store *s, char *err, size_t errlen)
 	int rc = -1;
 
 	if (!p)
-		return serr(err, errlen, "out of memory");
+		return rr_fail(err, errlen, "out of memory");
 	s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->lockfd < 0) {
-		serr(err, errlen, "%s: %s", p, strerror(errno));
+		rr_fail(err, errlen, "%s: %s", p, strerror(errno));
 		goto out;
 	}
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
-		serr(err, errlen, "%s: %s", p,
+		rr_fail(err, errlen, "%s: %s", p,
 		     errno == EWOULDBLOCK
 			     ? "another vpnrr-fetch is using this state "
 			       "directory"
@@ -220,9 +209,9 @@ static int remove_logs(struct fetch_store *s, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if ((size_t)snprintf(p, sizeof(p), "%s%s", s->path, sfx[i]) >=
 		    sizeof(p))
-			return serr(err, errlen, "%s: path too long", s->path);
+			return rr_fail(err, errlen, "%s: path too long", s->path);
 		if (unlink(p) != 0 && errno != ENOENT)
-			return serr(err, errlen, "%s: %s", p, strerror(errno));
+			return rr_fail(err, errlen, "%s: %s", p, strerror(errno));
 	}
 	return 0;
 }
@@ -251,15 +240,15 @@ static int move_aside(struct fetch_store *s, char **aside, char *err,
 				     sfx[i]) >= sizeof(from) ||
 		    (size_t)snprintf(to, sizeof(to), "%s.corrupt-%ld%s",
 				     s->path, t, sfx[i]) >= sizeof(to))
-			return serr(err, errlen, "%s: path too long", s->path);
+			return rr_fail(err, errlen, "%s: path too long", s->path);
 		if (rename(from, to) != 0 && errno != ENOENT)
-			return serr(err, errlen, "%s: cannot move aside: %s",
+			return rr_fail(err, errlen, "%s: cannot move aside: %s",
 				    from, strerror(errno));
 		if (i == 0 && !(*aside = strdup(to)))
-			return serr(err, errlen, "out of memory");
+			return rr_fail(err, errlen, "out of memory");
 	}
 	if (sync_dir(s->dir) != 0)
-		return serr(err, errlen, "%s: fsync: %s", s->dir,
+		return rr_fail(err, errlen, "%s: fsync: %s", s->dir,
 			    strerror(errno));
 	return 0;
 }
@@ -291,7 +280,7 @@ static int setup(struct fetch_store *s, char *err, size_t errlen)
 	if (v == SCHEMA_VERSION)
 		return 0;
 	if (v != 0)
-		return serr(err, errlen, "%s: schema version %d, this "
+		return rr_fail(err, errlen, "%s: schema version %d, this "
 			    "vpnrr-fetch knows %d", s->path, v,
 			    SCHEMA_VERSION);
 	if (exec(s, schema, err, errlen) != 0)
@@ -308,7 +297,7 @@ static int open_write(struct fetch_store *s, enum fetch_store_found *found,
 	int h;
 
 	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
-		return serr(err, errlen, "%s: %s", s->dir, strerror(errno));
+		return rr_fail(err, errlen, "%s: %s", s->dir, strerror(errno));
 	if (take_lock(s, err, errlen) != 0)
 		return -1;
 	*found = stat(s->path, &sb) == 0 ? FETCH_STORE_EXISTING
@@ -350,12 +339,12 @@ int fetch_store_open(const char *dir, enum fetch_store_mode mode,
 	*aside = NULL;
 	*found = FETCH_STORE_MISSING;
 	if (!s)
-		return serr(err, errlen, "out of memory");
+		return rr_fail(err, errlen, "out of memory");
 	s->lockfd = -1;
 	s->dir = strdup(dir);
 	s->path = join(dir, FETCH_STORE_FILE);
 	if (!s->dir || !s->path) {
-		serr(err, errlen, "out of memory");
+		rr_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	if (mode == FETCH_STORE_WRITE) {
@@ -363,7 +352,7 @@ int fetch_store_open(const char *dir, enum fetch_store_mode mode,
 		goto out;
 	}
 	if (stat(s->path, &sb) != 0) {
-		rc = errno == ENOENT ? 0 : serr(err, errlen, "%s: %s", s->path,
+		rc = errno == ENOENT ? 0 : rr_fail(err, errlen, "%s: %s", s->path,
 						strerror(errno));
 		goto out;
 	}
@@ -399,7 +388,7 @@ void fetch_store_close(struct fetch_store *s)
 int fetch_store_begin(struct fetch_store *s, char *err, size_t errlen)
 {
 	if (!s->db)
-		return serr(err, errlen, "store not open for writing");
+		return rr_fail(err, errlen, "store not open for writing");
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fetch_store_fail(s, "begin", err, errlen);
@@ -477,7 +466,7 @@ int fetch_store_meta_get(struct fetch_store *s, const char *key,
 	*len = (size_t)sqlite3_column_bytes(st, 0);
 	*val = malloc(*len + 1);
 	if (!*val) {
-		serr(err, errlen, "out of memory");
+		rr_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	if (*len)
@@ -611,7 +600,7 @@ int fetch_store_owed(struct fetch_store *s, struct fetch_owed **v, size_t *n,
 			size_t nc = cap ? 2 * cap : 16;
 			struct fetch_owed *g = realloc(arr, nc * sizeof(*g));
 			if (!g) {
-				serr(err, errlen, "out of memory");
+				rr_fail(err, errlen, "out of memory");
 				goto out;
 			}
 			arr = g;
@@ -620,7 +609,7 @@ int fetch_store_owed(struct fetch_store *s, struct fetch_owed **v, size_t *n,
 		r = row_owed(st, &arr[cnt]);
 		cnt++;
 		if (r == -1) {
-			serr(err, errlen, "out of memory");
+			rr_fail(err, errlen, "out of memory");
 			goto out;
 		}
 		/* A damaged row must not make the whole journal unreadable

@@ -16,19 +16,14 @@
 
 #include "rr.h"
 
-/* A name component (VPN, location, site) is at most 63 bytes (rr-format's
- * name rule), so "vpn/location/site" fits in 3 * 63 + 2 + 1 bytes. */
-#define FETCH_NAMECOMP_MAX 64
-#define FETCH_SITENAME_MAX (3 * 63 + 2 + 1)
-
 struct fetch_site {
-	char name[FETCH_SITENAME_MAX];  /* "vpn/location/site" */
+	char name[RR_FULLNAMELEN];  /* "vpn/location/site" */
 	const struct rr_record *member; /* the admin's membership */
 	const struct rr_record *site;   /* the site owner's record */
 };
 
 struct fetch_view {
-	char vpn[FETCH_NAMECOMP_MAX];
+	char vpn[RR_NAMELEN];
 	const struct fetch_site *sites;
 	size_t nsites; /* sorted by name (strcmp order), no duplicates */
 };
@@ -38,14 +33,14 @@ struct fetch_view {
  * it: '/' becomes ','.  The full "vpn/location/site" name is mangled (not
  * only the leaf, as make-secnet-sites 0.1.18 does) so that two locations
  * with a site of the same name never share a peer-keys file.  OUT has
- * FETCH_SITENAME_MAX bytes.
+ * RR_FULLNAMELEN bytes.
  */
 static inline void fetch_site_mangle(const char *name,
-				     char out[FETCH_SITENAME_MAX])
+				     char out[RR_FULLNAMELEN])
 {
 	size_t i;
 
-	for (i = 0; i + 1 < FETCH_SITENAME_MAX && name[i]; i++)
+	for (i = 0; i + 1 < RR_FULLNAMELEN && name[i]; i++)
 		out[i] = name[i] == '/' ? ',' : name[i];
 	out[i] = '\0';
 }

@@ -18,7 +18,7 @@ static enum rrchain_reason secnet_consumer(void *arg,
 					   char *msg, size_t msglen)
 {
 	const struct fetch_config *cfg = arg;
-	char name[FETCH_NAMELEN + FETCH_SITENAMELEN + 1];
+	char name[RR_NAMELEN + RR_SITENAMELEN + 1];
 	enum fetch_secnet_verdict v;
 
 	/* Both parts are bounded names: this fits. */

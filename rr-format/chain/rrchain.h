@@ -32,7 +32,6 @@
 /* Members in one VPN: what a head can address (256 pages of 64). */
 #define RRCHAIN_MAX_MEMBERS (RR_MAX_PAGES * RR_MAX_PAGE_MEMBERS)
 /* "location/site" and its NUL. */
-#define RRCHAIN_SITENAMELEN (2 * RR_MAX_NAMECOMP + 2)
 
 /* Why an object was rejected.  Names (rrchain_reason_name) are stable:
  * logs, JSON output and tests use them. */
@@ -251,7 +250,7 @@ struct rrchain_site_cache {
 };
 
 struct rrchain_site_result {
-	char name[RRCHAIN_SITENAMELEN]; /* the member's site name */
+	char name[RR_SITENAMELEN]; /* the member's site name */
 	/* The chosen record, owned; NULL when CACHED (the bytes are those
 	 * the caller holds: nothing was parsed). */
 	struct rr_record *rec;

@@ -633,7 +633,7 @@ enum rrchain_reason w_refresh(struct world *w, struct fetch_state *st,
 const struct fetch_site *v_find(const struct fetch_state *st, const char *name)
 {
 	const struct fetch_view *v = fetch_state_view(st);
-	char full[FETCH_SITENAME_MAX];
+	char full[RR_FULLNAMELEN];
 
 	(void)snprintf(full, sizeof(full), "%s/%s", v->vpn, name);
 	for (size_t i = 0; i < v->nsites; i++)

@@ -29,7 +29,7 @@
 #define T_ZONE "vpn.example.org"
 
 struct wsite {
-	char name[FETCH_SITENAMELEN]; /* "location/site" */
+	char name[RR_SITENAMELEN]; /* "location/site" */
 	char at[RR_MAX_NAME + 1];
 	struct rr_seckey key;
 	char mnets[256];              /* member (authorized) nets */
