@@ -10,6 +10,7 @@
 #include "lines.h"
 #include "policy.h"
 #include "recfile.h"
+#include "rrchain.h"
 #include "timefmt.h"
 #include "zonefmt.h"
 
@@ -279,40 +280,83 @@ static bool in_zone(const char *name, const char *zone)
 		strcmp(name + n - z, zone) == 0);
 }
 
+/* The built member of SITE, or B->n: B keeps pub_members_load's order,
+ * sorted by site name (strcmp), so one binary search finds it. */
+static size_t find_built(const struct built *b, const char *site)
+{
+	size_t lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->src[mid]->site, site);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return b->n;
+}
+
+/* The site record as a fetcher would take it from this zone: the chain
+ * library's verdict under the member entry being published. */
+static int hosted_verify(const struct pub_admin *a, const struct built *b,
+			 size_t i, const char *file, const struct pub_rec *rec,
+			 uint64_t now, struct pub_err *e)
+{
+	struct rrchain_policy pol = { 0 };
+	struct rrchain_site_result res;
+	struct rrchain_stats st = { 0 };
+	struct rrchain_error err = { 0 };
+	struct rrchain_rdata rd;
+	struct rr_error rerr;
+	enum rrchain_reason r;
+	uint8_t *txt = NULL;
+	size_t len = 0;
+
+	if (rr_encode_txt_rdata(&rec->r, &txt, &len, &rerr) != RR_OK)
+		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+				"site record", "%s", rerr.msg);
+	pol.zone = a->zone;
+	pol.vpn = a->vpn;
+	rd = (struct rrchain_rdata){ 16, txt, len };
+	r = rrchain_verify_site(&pol, &b->m[i], &rd, 1, now, NULL, &res, &st,
+				&err);
+	free(txt);
+	if (r == RRCHAIN_OK && res.warning[0])
+		pub_warn("%s:%u: site record: %s", file, rec->line,
+			 res.warning);
+	rrchain_site_result_free(&res);
+	if (r != RRCHAIN_OK)
+		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+				"site record", "%s: %s", rrchain_reason_name(r),
+				err.msg);
+	return 0;
+}
+
 static int hosted_check(const struct pub_admin *a, const struct built *b,
 			const char *file, const struct pub_rec *rec,
 			uint64_t now, struct pub_err *e)
 {
-	struct rr_error err;
+	const struct pub_member *m;
+	size_t i;
 
 	if (!in_zone(rec->owner, a->zone))
 		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
 				"site record", "%s is outside zone %s; publish "
 				"it in its own zone", rec->owner, a->zone);
-
-	for (size_t i = 0; i < b->n; i++) {
-		const struct pub_member *m = b->src[i];
-		struct rr_expect ex = { rec->owner, b->m[i].vpn, m->site,
-					RR_KIND_SITE, now };
-		if (strcmp(m->site, rec->r.site) != 0)
-			continue;
-		if (strcmp(m->publish, rec->owner) != 0)
-			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
-					"site record", "%s publishes at %s, "
-					"not %s", m->site, m->publish,
-					rec->owner);
-		if (rr_verify(&rec->r, &ex, m->keys, m->nkeys, &err) != RR_OK)
-			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
-					"site record", "%s", err.msg);
-		if (!rr_prefixes_within(m->nets, m->nnets, rec->r.nets,
-					rec->r.nnets, NULL))
-			return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
-					"site record", "networks outside the "
-					"membership of %s", m->site);
-		return 0;
-	}
-	return pub_errf(e, PUB_EXIT_INVALID, file, rec->line, "site record",
-			"%s: no current membership", rec->r.site);
+	i = find_built(b, rec->r.site);
+	if (i == b->n)
+		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+				"site record", "%s: no current membership",
+				rec->r.site);
+	m = b->src[i];
+	if (strcmp(m->publish, rec->owner) != 0)
+		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
+				"site record", "%s publishes at %s, not %s",
+				m->site, m->publish, rec->owner);
+	return hosted_verify(a, b, i, file, rec, now, e);
 }
 
 static int hosted_out(FILE *f, const struct pub_admin *a,

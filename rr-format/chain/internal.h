@@ -19,6 +19,18 @@ enum rrchain_reason rrc_reject(struct rrchain_stats *st,
 			       struct rrchain_error *err,
 			       enum rrchain_reason r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Sets *STATUS to R and WHY to the message unless a verdict is there
+ * already (the first reason is kept); counts it in ST (may be NULL). */
+void rrc_mark(enum rrchain_reason *status, char *why, size_t whylen,
+	      struct rrchain_stats *st, enum rrchain_reason r,
+	      const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* The restrict-nets rule on one member: true, with the first net outside
+ * named in WHY, when one of NETS lies outside pol->restrict_nets.  WHERE
+ * (may be NULL) starts the message. */
+bool rrc_outside(const struct rrchain_policy *pol, const char *where,
+		 const char *site, const struct rr_prefix *nets, size_t n,
+		 char *why, size_t whylen);
 /* The reason class of a record-level error class. */
 enum rrchain_reason rrc_from_rr(enum rr_errclass c);
 

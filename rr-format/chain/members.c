@@ -1,13 +1,11 @@
 /*
  * members.c - pages and the membership: each page bound to the head by
  * its hash, each entry checked on its own, then the rules across all
- * entries (count, duplicates, overlaps).
+ * entries (count; duplicates and overlaps through entries.c).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
@@ -26,33 +24,16 @@ void rrchain_page_free(struct rrchain_page *pg)
 	memset(pg, 0, sizeof(*pg));
 }
 
-static void member_reject(struct rrchain_member *m, struct rrchain_stats *st,
-			  enum rrchain_reason r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void member_reject(struct rrchain_member *m, struct rrchain_stats *st,
-			  enum rrchain_reason r, const char *fmt, ...)
-{
-	va_list ap;
-
-	/* The first reason is kept: it is the one to fix first. */
-	if (m->status != RRCHAIN_OK)
-		return;
-	m->status = r;
-	st->rejected[r]++;
-	va_start(ap, fmt);
-	if (vsnprintf(m->why, sizeof(m->why), fmt, ap) < 0)
-		m->why[0] = '\0';
-	va_end(ap);
-}
+#define member_reject(m, st, r, ...) \
+	rrc_mark(&(m)->status, (m)->why, sizeof((m)->why), (st), (r), \
+		 __VA_ARGS__)
 
 static void check_entry(const struct rrchain_policy *pol, uint64_t now,
 			const char *owner, struct rrchain_member *m,
 			struct rrchain_stats *st)
 {
 	const struct rr_record *r = &m->rec;
-	char p[RR_PREFIXSTRLEN];
-	size_t bad = 0;
+	char why[RRCHAIN_ERRLEN];
 
 	st->members_checked++;
 	if (strcmp(r->vpn, pol->vpn) != 0)
@@ -67,14 +48,9 @@ static void check_entry(const struct rrchain_policy *pol, uint64_t now,
 		member_reject(m, st, RRCHAIN_R_EXPIRED,
 			      "%s: member %s expired at %llu", owner, r->site,
 			      (unsigned long long)r->expires);
-	else if (pol->nrestrict &&
-		 !rr_prefixes_within(pol->restrict_nets, pol->nrestrict,
-				     r->nets, r->nnets, &bad)) {
-		rr_prefix_format(&r->nets[bad], p);
-		member_reject(m, st, RRCHAIN_R_OUTSIDE,
-			      "%s: member %s: authorized net %s is outside "
-			      "restrict-nets", owner, r->site, p);
-	}
+	else if (rrc_outside(pol, owner, r->site, r->nets, r->nnets, why,
+			     sizeof(why)))
+		member_reject(m, st, RRCHAIN_R_OUTSIDE, "%s", why);
 }
 
 static bool duplicate_entry(const struct rrchain_page *pg,
@@ -239,124 +215,6 @@ const struct rrchain_member *rrchain_membership_next(
 	return NULL;
 }
 
-struct ref {
-	struct rrchain_member *m;
-	size_t page;
-};
-
-/* Names that differ only in case share one member DNS name
- * (rr_name_member lower-cases), so they are the same name. */
-static int ref_name_cmp(const void *a, const void *b)
-{
-	const struct ref *x = a, *y = b;
-	int c = strcasecmp(x->m->rec.site, y->m->rec.site);
-
-	if (c)
-		return c;
-	return x->page < y->page ? -1 : x->page > y->page;
-}
-
-static void mark_duplicates(struct ref *refs, size_t n,
-			    struct rrchain_stats *st)
-{
-	qsort(refs, n, sizeof(*refs), ref_name_cmp);
-	for (size_t i = 0; i + 1 < n; i++) {
-		struct ref *a = &refs[i], *b = &refs[i + 1];
-		if (strcasecmp(a->m->rec.site, b->m->rec.site) != 0)
-			continue;
-		/* Both: nothing says which of the two the admin meant. */
-		member_reject(a->m, st, RRCHAIN_R_DUPLICATE,
-			      "site %s is listed twice (as %s and %s, pages "
-			      "%zu and %zu)", a->m->rec.site, a->m->rec.site,
-			      b->m->rec.site, a->page + 1, b->page + 1);
-		member_reject(b->m, st, RRCHAIN_R_DUPLICATE,
-			      "site %s is listed twice (as %s and %s, pages "
-			      "%zu and %zu)", b->m->rec.site, a->m->rec.site,
-			      b->m->rec.site, a->page + 1, b->page + 1);
-	}
-}
-
-struct pfx {
-	const struct rr_prefix *p;
-	struct rrchain_member *m;
-};
-
-static int pfx_cmp(const void *a, const void *b)
-{
-	const struct rr_prefix *x = ((const struct pfx *)a)->p;
-	const struct rr_prefix *y = ((const struct pfx *)b)->p;
-	int c;
-
-	if (x->addr.family != y->addr.family)
-		return x->addr.family < y->addr.family ? -1 : 1;
-	c = memcmp(x->addr.bytes, y->addr.bytes, sizeof(x->addr.bytes));
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-static void overlap_pair(const struct pfx *a, const struct pfx *b,
-			 struct rrchain_stats *st)
-{
-	char pa[RR_PREFIXSTRLEN], pb[RR_PREFIXSTRLEN];
-
-	rr_prefix_format(a->p, pa);
-	rr_prefix_format(b->p, pb);
-	member_reject(a->m, st, RRCHAIN_R_OVERLAP,
-		      "site %s: authorized net %s overlaps %s of site %s",
-		      a->m->rec.site, pa, pb, b->m->rec.site);
-	member_reject(b->m, st, RRCHAIN_R_OVERLAP,
-		      "site %s: authorized net %s overlaps %s of site %s",
-		      b->m->rec.site, pb, pa, a->m->rec.site);
-}
-
-/*
- * Sorted by address then length, every prefix that contains P comes
- * before P, and the prefixes containing P form a chain.  A stack of that
- * chain finds all overlaps in O(total log total + pairs).
- */
-static enum rrchain_reason mark_overlaps(struct ref *refs, size_t n,
-				       struct rrchain_stats *st,
-				       struct rrchain_error *err)
-{
-	struct pfx *all = NULL, **stack = NULL;
-	size_t total = 0, k = 0, depth = 0;
-	enum rrchain_reason r = RRCHAIN_OK;
-
-	for (size_t i = 0; i < n; i++)
-		if (refs[i].m->status == RRCHAIN_OK)
-			total += refs[i].m->rec.nnets;
-	if (total == 0)
-		return RRCHAIN_OK;
-	all = calloc(total, sizeof(*all));
-	stack = calloc(total, sizeof(*stack));
-	if (!all || !stack) {
-		r = rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (refs[i].m->status != RRCHAIN_OK)
-			continue;
-		for (size_t j = 0; j < refs[i].m->rec.nnets; j++)
-			all[k++] = (struct pfx){ &refs[i].m->rec.nets[j],
-						 refs[i].m };
-	}
-	qsort(all, total, sizeof(*all), pfx_cmp);
-	for (size_t i = 0; i < total; i++) {
-		while (depth && !rr_prefix_contains(stack[depth - 1]->p,
-						    all[i].p))
-			depth--;
-		for (size_t d = 0; d < depth; d++)
-			if (stack[d]->m != all[i].m)
-				overlap_pair(stack[d], &all[i], st);
-		stack[depth++] = &all[i];
-	}
-out:
-	free(all);
-	free(stack);
-	return r;
-}
-
 static enum rrchain_reason pages_match_head(const struct rrchain_membership *m,
 					  size_t *total,
 					  struct rrchain_stats *st,
@@ -391,26 +249,62 @@ static enum rrchain_reason pages_match_head(const struct rrchain_membership *m,
 	return RRCHAIN_OK;
 }
 
+/* "page N" for each page: where its entries are listed. */
+typedef char page_label[24];
+
+static enum rrchain_reason check_set(struct rrchain_membership *m,
+				     struct rrchain_entry *v, size_t total,
+				     struct rrchain_stats *st,
+				     struct rrchain_error *err)
+{
+	/* Restrict-nets were checked per page (rrchain_verify_page). */
+	static const struct rrchain_policy none = { 0 };
+	page_label *labels = calloc(m->npages, sizeof(*labels));
+	enum rrchain_reason r;
+	size_t k = 0;
+
+	if (!labels)
+		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+	for (size_t p = 0; p < m->npages; p++) {
+		snprintf(labels[p], sizeof(labels[p]), "page %zu", p + 1);
+		for (size_t i = 0; i < m->pages[p].nmembers; i++) {
+			const struct rrchain_member *e = &m->pages[p].members[i];
+			v[k++] = (struct rrchain_entry){
+				.site = e->rec.site, .nets = e->rec.nets,
+				.nnets = e->rec.nnets, .where = labels[p],
+				.status = e->status,
+			};
+		}
+	}
+	r = rrchain_check_entries(&none, v, total, st, err);
+	k = 0;
+	for (size_t p = 0; r == RRCHAIN_OK && p < m->npages; p++)
+		for (size_t i = 0; i < m->pages[p].nmembers; i++, k++) {
+			struct rrchain_member *e = &m->pages[p].members[i];
+			if (e->status == RRCHAIN_OK && v[k].status != RRCHAIN_OK) {
+				e->status = v[k].status;
+				memcpy(e->why, v[k].why, sizeof(e->why));
+			}
+		}
+	free(labels);
+	return r;
+}
+
 enum rrchain_reason rrchain_verify_members(struct rrchain_membership *m,
 				      struct rrchain_stats *stats,
 				      struct rrchain_error *err)
 {
-	struct ref *refs = NULL;
-	size_t total = 0, k = 0;
+	struct rrchain_entry *v;
+	size_t total = 0;
 	enum rrchain_reason r;
 
 	r = pages_match_head(m, &total, stats, err);
 	if (r != RRCHAIN_OK || total == 0)
 		return r;
-	refs = calloc(total, sizeof(*refs));
-	if (!refs)
+	v = calloc(total, sizeof(*v));
+	if (!v)
 		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
-	for (size_t p = 0; p < m->npages; p++)
-		for (size_t i = 0; i < m->pages[p].nmembers; i++)
-			refs[k++] = (struct ref){ &m->pages[p].members[i], p };
-	mark_duplicates(refs, total, stats);
-	r = mark_overlaps(refs, total, stats, err);
-	free(refs);
+	r = check_set(m, v, total, stats, err);
+	free(v);
 	return r;
 }
-

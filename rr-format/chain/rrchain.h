@@ -221,15 +221,46 @@ bool rrchain_membership_same_head(const struct rrchain_membership *m,
 /*
  * Checks across all pages of M: each page is the one the head lists at
  * its position, the entries add up to the head's n=, at most
- * RRCHAIN_MAX_MEMBERS; then marks as rejected (both, each naming the
- * other) members with the same site name, ignoring case as DNS does
- * (DUPLICATE), and members whose nets overlap another member's
- * (OVERLAP).  A failure of the first kind fails the whole membership;
+ * RRCHAIN_MAX_MEMBERS; then the set rules of rrchain_check_entries over
+ * all entries (restrict-nets were checked per page): DUPLICATE and
+ * OVERLAP.  A failure of the first kind fails the whole membership;
  * marked members leave the rest usable.
  */
 enum rrchain_reason rrchain_verify_members(struct rrchain_membership *m,
 					   struct rrchain_stats *stats,
 					   struct rrchain_error *err);
+
+/*
+ * One member as the set rules see it, however it is written down: a page
+ * entry (rrchain_verify_members builds these) or an admin's member
+ * description before it is published (vpnrr admit, index, import).
+ */
+struct rrchain_entry {
+	const char *site;              /* "location/site" */
+	const struct rr_prefix *nets;  /* the networks it is authorized for */
+	size_t nnets;
+	const char *where;             /* where it is listed ("page 2", a
+					* file), for messages; may be NULL */
+	/* In: RRCHAIN_OK, or a verdict reached before (kept: the first
+	 * reason is the one to fix first).  Out: the verdict. */
+	enum rrchain_reason status;
+	char why[RRCHAIN_ERRLEN];      /* empty while STATUS is RRCHAIN_OK */
+};
+
+/*
+ * The rules over a set of members, the same wherever the set comes from:
+ * each entry's nets inside pol->restrict_nets (OUTSIDE); then, both
+ * marked and each naming the other, entries with the same site name
+ * ignoring case, as DNS does (DUPLICATE), and entries still usable whose
+ * nets overlap (OVERLAP, naming both prefixes).  Only pol->restrict_nets
+ * is read.  O(n log n) in the entries and their nets.  Returns RRCHAIN_OK
+ * (rejected entries leave the rest usable) or RRCHAIN_R_NOMEM.
+ */
+enum rrchain_reason rrchain_check_entries(const struct rrchain_policy *pol,
+					  struct rrchain_entry *entries,
+					  size_t n,
+					  struct rrchain_stats *stats,
+					  struct rrchain_error *err);
 
 /* Usable members (STATUS RRCHAIN_OK) in page order: start with *POS = 0;
  * returns NULL at the end. */

@@ -178,7 +178,7 @@ has out "^alpha.london.m._vpnrr.vpn.example.org v=vpnrr1; k=member; " \
 [ -f "adm/members/london,alpha.member" ] && ok "member file written" ||
 	fail "member file"
 expect 1 "admit twice: name taken" "$V" admit adm req
-has err "name already taken" "name-taken message"
+has err "site london/alpha is listed twice" "name-taken message"
 expect 0 "index" "$V" index --json adm
 has out '"members": 1' "index counts the member"
 s1=$(awk '/SOA/ { print $7 }' adm/vpn.example.org.zone)
@@ -200,10 +200,10 @@ mkreq() { # NAME NETS PUBLISH
 }
 mkreq paris/beta 10.1.5.0/24 _vpnrr.beta.example.net
 expect 1 "admit refuses overlapping networks" "$V" admit adm breq
-has err "10.1.5.0/24 overlaps 10.1.0.0/16 of london/alpha" "overlap named"
+has err "10.1.5.0/24 overlaps 10.1.0.0/16 of site london/alpha" "overlap named"
 mkreq paris/beta 192.168.1.0/24 _vpnrr.beta.example.net
 expect 1 "admit refuses networks outside restrict-nets" "$V" admit adm breq
-has err "outside the VPN's restrict-nets" "restrict-nets named"
+has err "192.168.1.0/24 is outside restrict-nets" "restrict-nets named"
 mkreq paris/beta 10.2.0.0/24 _vpnrr.alpha.example.net
 expect 1 "admit refuses a publish name in use" "$V" admit adm breq
 mkreq paris/beta 10.2.0.0/24 _vpnrr.beta.example.net

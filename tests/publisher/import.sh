@@ -63,6 +63,30 @@ has out "^result: valid (32 valid, 0 invalid)" "all imported records valid"
 has out "beta.london.sites.vpn.example.org TXT: site london/beta.*VALID" \
 	"hosted site record valid"
 
+# Hosted site records are judged by the rules a fetcher applies, before
+# the zone is written: tampered, of no member, or announcing nets the
+# membership does not hold.
+cp imp/admin/sites.rec good.rec
+cp imp/admin/vpn.example.org.zone zone.good
+sed '/site=london\/beta;/s|ptp=10.2.0.1|ptp=10.2.0.2|' good.rec >imp/admin/sites.rec
+expect 1 "index refuses a tampered hosted record" "$V" index imp/admin
+has err "sites.rec:[0-9]*: site record: signature: beta.london.sites.vpn.example.org: signature does not verify" \
+	"tampered hosted record named"
+sed 's|site=london/beta;|site=london/zeta;|' good.rec >imp/admin/sites.rec
+expect 1 "index refuses a hosted record of no member" "$V" index imp/admin
+has err "site record: london/zeta: no current membership" "non-member named"
+sed 's|^networks .*|networks 10.9.0.0/16|; s|^peer .*|peer 10.9.0.1|' \
+	imp/sites/london,beta.site >b.site
+expect 0 "sign a record outside its membership" "$V" sign \
+	-k imp/keys/london,beta.key -o b.rec b.site
+{ grep -v "site=london/beta;" good.rec; grep -v '^#' b.rec; } >imp/admin/sites.rec
+expect 1 "index refuses a hosted record outside its nets" "$V" index imp/admin
+has err "site record: nets-outside: .*announces 10.9.0.0/16, outside its authorized nets" \
+	"nets outside named"
+cmp -s imp/admin/vpn.example.org.zone zone.good && ok "zone left as it was" ||
+	fail "zone changed after a refused hosted record"
+cp good.rec imp/admin/sites.rec
+
 # Re-import keeps the site record keys; existing files are not replaced.
 mkdir imp2 && cp -R imp/keys imp2/
 expect 0 "re-import reuses record keys" "$V" import --zone vpn.example.org \

@@ -80,19 +80,20 @@ static void test_rules(void **state)
 	expect(&ms, &m, NULL);
 	/* Outside restrict-nets. */
 	net(&m.nets[0], "192.168.0.0/16");
-	expect(&ms, &m, "192.168.0.0/16 is outside the VPN's restrict-nets");
+	expect(&ms, &m, "member paris/beta: authorized net 192.168.0.0/16 is "
+	       "outside restrict-nets");
 	net(&m.nets[0], "fe80::/64");
 	expect(&ms, &m, "fe80::/64 is outside");
 	/* Overlapping an existing member, either way round. */
 	net(&m.nets[0], "10.1.2.0/24");
-	expect(&ms, &m, "10.1.2.0/24 overlaps 10.1.0.0/16 of london/alpha");
+	expect(&ms, &m, "10.1.2.0/24 overlaps 10.1.0.0/16 of site london/alpha");
 	net(&m.nets[0], "10.0.0.0/12");
 	expect(&ms, &m, "overlaps 10.1.0.0/16");
 	/* Names and keys are taken. */
 	member(&m, "london/alpha", "10.2.0.0/16", "_vpnrr.b.example", &k2);
-	expect(&ms, &m, "london/alpha: name already taken");
+	expect(&ms, &m, "site london/alpha is listed twice");
 	member(&m, "London/Alpha", "10.2.0.0/16", "_vpnrr.b.example", &k2);
-	expect(&ms, &m, "name already taken");
+	expect(&ms, &m, "listed twice (as london/alpha and London/Alpha)");
 	member(&m, "paris/beta", "10.2.0.0/16", "_vpnrr.A.example", &k2);
 	expect(&ms, &m, "already the publish name of london/alpha");
 	member(&m, "paris/beta", "10.2.0.0/16", "_vpnrr.b.example", &k1);
@@ -113,6 +114,103 @@ static void test_renew_and_all(void **state)
 	net(&v[1].nets[0], "10.1.128.0/17");
 	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
 	assert_non_null(strstr(e.msg, "overlaps"));
+}
+
+/* The whole set: the first member in order that breaks a rule is named,
+ * with the member it clashes with. */
+static void test_all_names_both(void **state)
+{
+	struct pub_member v[3];
+	struct pub_members ms = { v, 3 };
+	struct pub_err e;
+
+	member(&v[0], "london/alpha", "10.1.0.0/16", "_vpnrr.a.example", &k1);
+	member(&v[1], "paris/beta", "10.2.0.0/16", "_vpnrr.b.example", &k2);
+	member(&v[2], "rome/gamma", "10.3.0.0/16", "_vpnrr.c.example", &k2);
+	v[2].keys[0].key[0] ^= 1;
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), 0);
+	/* Overlap between the last two: the earlier one's file is named. */
+	net(&v[2].nets[0], "10.2.3.0/24");
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_string_equal(e.msg, "paris/beta.member: networks: site "
+			    "paris/beta: authorized net 10.2.0.0/16 overlaps "
+			    "10.2.3.0/24 of site rome/gamma");
+	net(&v[2].nets[0], "10.3.0.0/16");
+	/* Names equal but for case. */
+	snprintf(v[2].site, sizeof(v[2].site), "Paris/Beta");
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_non_null(strstr(e.msg, "paris/beta.member: site: site "
+			       "paris/beta is listed twice (as paris/beta and "
+			       "Paris/Beta)"));
+	snprintf(v[2].site, sizeof(v[2].site), "rome/gamma");
+	/* Publish names equal but for case: the later member is refused. */
+	snprintf(v[2].publish, sizeof(v[2].publish), "_vpnrr.A.example");
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_string_equal(e.msg, "rome/gamma.member: publish: "
+			    "_vpnrr.A.example: already the publish name of "
+			    "london/alpha");
+	snprintf(v[2].publish, sizeof(v[2].publish), "_vpnrr.c.example");
+	/* A key shared by two members. */
+	v[2].keys[1] = k1.pub;
+	v[2].nkeys = 2;
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_non_null(strstr(e.msg, "rome/gamma.member: key: already the "
+			       "key of london/alpha"));
+	v[2].nkeys = 1;
+	/* Outside restrict-nets. */
+	net(&v[0].nets[0], "172.16.0.0/12");
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_non_null(strstr(e.msg, "london/alpha.member: networks: member "
+			       "london/alpha: authorized net 172.16.0.0/12 is "
+			       "outside restrict-nets"));
+}
+
+/* A candidate is refused for its own conflicts only. */
+static void test_admit_own_conflicts(void **state)
+{
+	struct pub_member v[2], m;
+	struct pub_members ms = { v, 2 };
+
+	member(&v[0], "london/alpha", "10.1.0.0/16", "_vpnrr.a.example", &k1);
+	member(&v[1], "paris/beta", "10.1.2.0/24", "_vpnrr.b.example", &k2);
+	member(&m, "rome/gamma", "10.3.0.0/16", "_vpnrr.c.example", &k2);
+	m.keys[0].key[0] ^= 1;
+	expect(&ms, &m, NULL);
+	/* Overlapping both: named against one of them. */
+	net(&m.nets[0], "10.1.2.128/25");
+	expect(&ms, &m, "authorized net 10.1.2.128/25 overlaps");
+}
+
+/* Thousands of members: every rule still finds the one clash, at the
+ * end of the order (the checks sort; no pair is compared twice). */
+static void test_many(void **state)
+{
+	enum { N = 4000 };
+	struct pub_member *v = calloc(N, sizeof(*v));
+	struct pub_members ms = { v, N };
+	struct pub_err e;
+	char site[64], nets[32], pub[64];
+
+	assert_non_null(v);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(site, sizeof(site), "loc%zu/site%zu", i / 100, i);
+		snprintf(nets, sizeof(nets), "10.%zu.%zu.0/24", i / 256,
+			 i % 256);
+		snprintf(pub, sizeof(pub), "_vpnrr.s%zu.example", i);
+		member(&v[i], site, nets, pub, &k1);
+		v[i].keys[0].key[0] = (uint8_t)i;
+		v[i].keys[0].key[1] = (uint8_t)(i >> 8);
+	}
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), 0);
+	net(&v[N - 1].nets[0], "10.0.7.128/25");
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_non_null(strstr(e.msg, "loc0/site7: authorized net 10.0.7.0/24 "
+			       "overlaps 10.0.7.128/25 of site loc39/site3999"));
+	net(&v[N - 1].nets[0], "10.15.159.0/24");
+	v[N - 1].keys[0] = v[5].keys[0];
+	assert_int_equal(pub_policy_all(&admin, &ms, &e), -1);
+	assert_non_null(strstr(e.msg, "already the key of loc0/site5"));
+	free(v);
 }
 
 static void test_request(void **state)
@@ -164,6 +262,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_renew_and_all),
+		cmocka_unit_test(test_all_names_both),
+		cmocka_unit_test(test_admit_own_conflicts),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_request),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
