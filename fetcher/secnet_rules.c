@@ -23,9 +23,6 @@
 
 /* ---- secnet's numbers ---------------------------------------------------- */
 
-/* site.c's defaults for absent values: fixed peers and mobile ones. */
-#define SN_KEY_LIFETIME 3600000u
-#define SN_MOBILE_KEY_LIFETIME (2u * 24 * 3600 * 1000)
 /* conffile.c's dict_read_number: numbers must fit a signed 32-bit int. */
 #define SN_NUMBER_MAX 0x7fffffffu
 /* rsa.c: RSA_MAX_MODBYTES, the largest modulus or exponent loaded. */
@@ -37,18 +34,6 @@
 #define SN_RSA_MAX_BITS 8200
 /* Hash closures secnet 0.6 defines. */
 static const char *const sn_hashes[] = { "md5", "sha1" };
-
-/* ---- our minimums ---------------------------------------------------------- */
-
-/* Each re-key is a DH exchange and two RSA signatures on both ends: a
- * shorter key life makes the site a load on every node. */
-#define MIN_KEY_LIFETIME 10000u
-#define MIN_RENEGOTIATE 1000u
-/* Setup packets are retransmitted every setup-timeout ms, setup-retries
- * times, to every node: a flood below these. */
-#define MIN_SETUP_TIMEOUT 100u
-#define MAX_SETUP_RETRIES 100u
-#define MIN_WAIT_TIME 1000u
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -76,39 +61,45 @@ static enum fetch_secnet_verdict bad(char *err, size_t errlen,
 
 /* ---- timers -------------------------------------------------------------- */
 
+/* One tunable against secnet's number range and the table's bounds. */
+static enum fetch_secnet_verdict check_tunable(const char *site,
+					       const struct rr_record *r,
+					       const struct rr_tunable *t,
+					       char *err, size_t errlen)
+{
+	uint32_t v = rr_tunable_get(r, t);
+	const char *sp = t->unit[0] ? " " : "";
+
+	if (v > SN_NUMBER_MAX)
+		return bad(err, errlen, site, "%s: %" PRIu32 " does not fit "
+			   "secnet's signed 32-bit numbers", t->tag, v);
+	if (v && t->min && v < t->min)
+		return bad(err, errlen, site, "%s: %" PRIu32 "%s%s is below "
+			   "the minimum of %" PRIu32 "%s%s", t->tag, v, sp,
+			   t->unit, t->min, sp, t->unit);
+	if (t->max && v > t->max)
+		return bad(err, errlen, site, "%s: %" PRIu32 "%s%s is above "
+			   "the maximum of %" PRIu32 "%s%s", t->tag, v, sp,
+			   t->unit, t->max, sp, t->unit);
+	return FETCH_SECNET_OK;
+}
+
 static enum fetch_secnet_verdict check_timers(const char *site,
 					      const struct rr_record *r,
 					      char *err, size_t errlen)
 {
+	const struct rr_tunable *klt = &rr_tunables[RR_TUN_KEY_LIFETIME];
+	enum fetch_secnet_verdict v = FETCH_SECNET_OK;
 	/* A fixed peer gets the fixed defaults even on a mobile node
 	 * (whose defaults are longer): the stricter reading. */
-	uint32_t kl_default = r->mobile ? SN_MOBILE_KEY_LIFETIME
-					: SN_KEY_LIFETIME;
-	uint32_t kl = r->key_lifetime ? r->key_lifetime : kl_default;
-	const uint32_t v[] = { r->key_lifetime, r->renegotiate_time,
-			       r->setup_timeout, r->setup_retries,
-			       r->wait_time };
-	static const char *const names[] = { "key-lifetime",
-					     "renegotiate-time",
-					     "setup-timeout", "setup-retries",
-					     "wait-time" };
+	uint32_t kl = r->key_lifetime ? r->key_lifetime
+		      : r->mobile ? klt->secnet_mobile_default
+				  : klt->secnet_default;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (v[i] > SN_NUMBER_MAX)
-			return bad(err, errlen, site,
-				   "%s: %" PRIu32 " does not fit secnet's "
-				   "signed 32-bit numbers",
-				   names[i], v[i]);
-	if (r->key_lifetime && r->key_lifetime < MIN_KEY_LIFETIME)
-		return bad(err, errlen, site,
-			   "key-lifetime: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->key_lifetime, MIN_KEY_LIFETIME);
-	if (r->renegotiate_time && r->renegotiate_time < MIN_RENEGOTIATE)
-		return bad(err, errlen, site,
-			   "renegotiate-time: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->renegotiate_time, MIN_RENEGOTIATE);
+	for (size_t i = 0; i < RR_NTUNABLES && v == FETCH_SECNET_OK; i++)
+		v = check_tunable(site, r, &rr_tunables[i], err, errlen);
+	if (v != FETCH_SECNET_OK)
+		return v;
 	/* site.c: "renegotiate-time must be less than key-lifetime", fatal
 	 * for the whole configuration.  An absent renegotiate-time is
 	 * derived from key-lifetime and always fits. */
@@ -119,21 +110,6 @@ static enum fetch_secnet_verdict check_timers(const char *site,
 			   "its configuration)",
 			   r->renegotiate_time,
 			   r->key_lifetime ? "" : "(secnet's default) ", kl);
-	if (r->setup_timeout && r->setup_timeout < MIN_SETUP_TIMEOUT)
-		return bad(err, errlen, site,
-			   "setup-timeout: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->setup_timeout, MIN_SETUP_TIMEOUT);
-	if (r->setup_retries > MAX_SETUP_RETRIES)
-		return bad(err, errlen, site,
-			   "setup-retries: %" PRIu32 " is above the maximum "
-			   "of %u",
-			   r->setup_retries, MAX_SETUP_RETRIES);
-	if (r->wait_time && r->wait_time < MIN_WAIT_TIME)
-		return bad(err, errlen, site,
-			   "wait-time: %" PRIu32 " ms is below the minimum "
-			   "of %u ms",
-			   r->wait_time, MIN_WAIT_TIME);
 	return FETCH_SECNET_OK;
 }
 

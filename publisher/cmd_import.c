@@ -236,9 +236,9 @@ static int desc_text(struct job *j, const struct pub_sf_location *l,
 	if (desc_keys(o.f, &s->keys, e) != 0)
 		goto out;
 	fprintf(o.f, "contact %s\ndh %s\nhash %s\n", c.contact, c.dh, c.hash);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < RR_NTUNABLES; i++)
 		if (c.has_tun[i] && c.tun[i])
-			fprintf(o.f, "%s %" PRIu32 "\n", pub_tunables[i],
+			fprintf(o.f, "%s %" PRIu32 "\n", rr_tunables[i].tag,
 				c.tun[i]);
 	fprintf(o.f, "lifetime %s\n", j->o->lifetime);
 	if (pub_out_close(&o, e) == 0) {

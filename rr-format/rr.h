@@ -286,18 +286,42 @@ struct rr_field {
 struct rr_record;
 struct rr_chunk;
 
-/* The tunables: secnet timers and counts a site may set (key-lifetime,
- * ...), one row each.  Every user (descriptions, sites files, secnet
- * configuration, secnet rules, JSON) iterates this table. */
+/*
+ * The tunables: secnet timers and counts a site may set, one row each,
+ * in record order.  Every user (site descriptions, sites files, secnet
+ * configuration, secnet rules, JSON) iterates rr_tunables.
+ *
+ * Columns: id, tag (also the sites-file, description and secnet
+ * keyword), unit ("ms" or "" for a count), secnet's defaults for fixed
+ * and for mobile peers (site.c; renegotiate-time's is derived from
+ * key-lifetime and shown for the default), the range a fetcher accepts
+ * (secnet takes 1..2^31-1, but values outside these make a site a load
+ * on every node: each re-key is a DH exchange, each setup retry a packet
+ * to every node; 0: no bound), and the struct rr_record member.
+ */
+#define RR_TUNABLE_ROWS(X)                                                  \
+	X(KEY_LIFETIME, "key-lifetime", "ms", 3600000u, 172800000u, 10000u, \
+	  0u, key_lifetime)                                                 \
+	X(SETUP_TIMEOUT, "setup-timeout", "ms", 2000u, 1000u, 100u, 0u,     \
+	  setup_timeout)                                                    \
+	X(SETUP_RETRIES, "setup-retries", "", 5u, 30u, 0u, 100u,            \
+	  setup_retries)                                                    \
+	X(WAIT_TIME, "wait-time", "ms", 20000u, 10000u, 1000u, 0u,          \
+	  wait_time)                                                        \
+	X(RENEGOTIATE_TIME, "renegotiate-time", "ms", 3300000u, 129600000u, \
+	  1000u, 0u, renegotiate_time)
+
+#define RR_TUNABLE_ID(id, tag, unit, def, mdef, min, max, member) \
+	RR_TUN_##id,
+enum rr_tunable_id { RR_TUNABLE_ROWS(RR_TUNABLE_ID) RR_NTUNABLES };
+
 struct rr_tunable {
-	const char *tag;      /* record tag, sites-file and description keyword */
-	const char *secnet;   /* secnet configuration keyword */
-	const char *unit;     /* "ms", or "" for a count */
-	uint32_t secnet_default;        /* secnet's default (fixed peers) */
-	uint32_t secnet_mobile_default; /* for mobile peers */
-	size_t off;           /* its uint32_t in struct rr_record */
+	const char *tag;
+	const char *unit;
+	uint32_t secnet_default, secnet_mobile_default;
+	uint32_t min, max; /* 0: no bound */
+	size_t off;        /* its uint32_t in struct rr_record */
 };
-#define RR_NTUNABLES 5
 extern const struct rr_tunable rr_tunables[RR_NTUNABLES];
 /* The value R sets, 0 when absent. */
 uint32_t rr_tunable_get(const struct rr_record *r, const struct rr_tunable *t);

@@ -3,8 +3,9 @@
  *
  * A tag row names its value type (vscalar.c, vlist.c) and the record
  * member its value decodes into; the code below only dispatches.  The
- * tunables are one list (RR_TUNABLE_ROWS) that makes both their tag rows
- * and the public rr_tunables table, so they are spelt once.
+ * tunables are one list (RR_TUNABLE_ROWS in rr.h) that makes their tag
+ * rows, the public rr_tunables table and their ids, so they are spelt
+ * once.
  */
 #include <stddef.h>
 #include <string.h>
@@ -16,22 +17,10 @@
 #define S RR_KBIT(RR_KIND_SITE)
 #define AT(member) offsetof(struct rr_record, member)
 
-/*
- * The tunables: tag, secnet keyword, unit, secnet's defaults for fixed
- * and mobile peers (site.c; renegotiate-time's default is derived from
- * key-lifetime, shown here for the default key-lifetime), and member.
- */
-#define RR_TUNABLE_ROWS(X)                                                   \
-	X("key-lifetime", "ms", 3600000u, 172800000u, key_lifetime)          \
-	X("setup-timeout", "ms", 2000u, 1000u, setup_timeout)                \
-	X("setup-retries", "", 5u, 30u, setup_retries)                       \
-	X("wait-time", "ms", 20000u, 10000u, wait_time)                      \
-	X("renegotiate-time", "ms", 3300000u, 129600000u, renegotiate_time)
-
-#define TUNABLE_TAG(tag, unit, def, mdef, member) \
+#define TUNABLE_TAG(id, tag, unit, def, mdef, min, max, member) \
 	{ tag, &rr_vt_tunable, S, 0, AT(member), RR_NOWHERE },
-#define TUNABLE_ROW(tag, unit, def, mdef, member) \
-	{ tag, tag, unit, def, mdef, AT(member) },
+#define TUNABLE_ROW(id, tag, unit, def, mdef, min, max, member) \
+	[RR_TUN_##id] = { tag, unit, def, mdef, min, max, AT(member) },
 
 static const struct rr_tagdef tagdefs[] = {
 	{ "k", &rr_vt_kind, H | M | S, H | M | S, RR_NOWHERE, RR_NOWHERE },
@@ -57,10 +46,6 @@ static const struct rr_tagdef tagdefs[] = {
 	{ "sk", &rr_vt_sk, H | M | S, 0, AT(sigkeyid), AT(has_sk) },
 	{ "sig", &rr_vt_sig, H | M | S, 0, AT(sig), AT(has_sig) },
 };
-
-#define TUNABLE_COUNT(tag, unit, def, mdef, member) +1
-_Static_assert(0 RR_TUNABLE_ROWS(TUNABLE_COUNT) == RR_NTUNABLES,
-	       "RR_NTUNABLES must match the rows");
 
 const struct rr_tunable rr_tunables[RR_NTUNABLES] = {
 	RR_TUNABLE_ROWS(TUNABLE_ROW)
