@@ -171,7 +171,7 @@ static int desc_keys(FILE *f, const struct pub_tkeys *ks, struct pub_err *e)
 				k->fallback ? "pkgf" : "pkg", k->group);
 		group = k->group;
 		fb = k->fallback;
-		if (strcmp(k->alg, "rsa1") == 0) {
+		if (strcmp(k->alg, rr_alg_rsa1.name) == 0) {
 			fprintf(f, "pubkey %.*s\n", (int)k->len,
 				(const char *)k->data);
 		} else {

@@ -73,7 +73,7 @@ enum rr_errclass rr_alg_check_key(const struct rr_alg *alg,
 		return RR_OK;
 	if (alg->keylen && len != alg->keylen)
 		return rr_seterr(err, RR_E_KEY,
-				 "%s key must have %zu bytes, not %zu",
+				 "%s keys have %zu bytes, not %zu",
 				 alg->name, alg->keylen, len);
 	if (alg != &rr_alg_rsa1)
 		return RR_OK;
@@ -118,8 +118,9 @@ enum rr_errclass rr_rsa1_parse(const uint8_t *data, size_t len,
 	     (i == len || data[i] == ' ');
 	if (!ok)
 		return rr_seterr(err, RR_E_KEY, "rsa1 key data is not "
-				 "\"BITS E N\" in decimal (at most %d digits "
-				 "each)", RSA1_MAX_DIGITS);
+				 "\"BITS EXPONENT MODULUS\" in decimal (BITS "
+				 "of 1 to 4 digits, the others of at most %d)",
+				 RSA1_MAX_DIGITS);
 	for (size_t j = 0; j < bl; j++)
 		out->bits = out->bits * 10 + (unsigned)(b[j] - '0');
 	if (out->bits > RR_RSA1_MAX_BITS)

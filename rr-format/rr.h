@@ -187,6 +187,9 @@ void rr_pubkey_format(const struct rr_pubkey *k, char out[RR_PUBKEYSTRLEN]);
 enum rr_errclass rr_seckey_parse(const char *s, struct rr_seckey *out,
 				 struct rr_error *err);
 void rr_seckey_format(const struct rr_seckey *k, char out[RR_SECKEYSTRLEN]);
+/* True when S starts like a key text (public or secret) rather than,
+ * say, a file name. */
+bool rr_key_text_is(const char *s);
 enum rr_errclass rr_seckey_generate(struct rr_seckey *out, struct rr_error *err);
 /* Key id as 16 lower-case hex digits. */
 void rr_keyid_format(const uint8_t id[RR_KEYID_LEN], char out[2 * RR_KEYID_LEN + 1]);
