@@ -43,8 +43,8 @@ void *rr_arena_alloc(struct rr_record *r, size_t size, size_t align);
 char *rr_arena_strdup(struct rr_record *r, const void *p, size_t len);
 #define RR_ARENA_NEW(r, type, n) \
 	((type *)rr_arena_alloc((r), sizeof(type) * (n), _Alignof(type)))
-/* Plans for about BYTES of values and NFIELDS fields, so a parser's
- * record sits in one block.  Best effort: never fails. */
+/* Plans for about BYTES of arena and NFIELDS fields, so a record built
+ * to a known size sits in one block.  Best effort: never fails. */
 void rr_record_reserve(struct rr_record *r, size_t nfields, size_t bytes);
 void rr_arena_free(struct rr_record *r);
 /* Bytes of the arena in use. */
@@ -163,8 +163,8 @@ enum rr_errclass rr_rd_text(struct rr_rd *rd, size_t lenbytes,
 enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 				 size_t taglen, const uint8_t *val, size_t len,
 				 struct rr_error *err);
-/* Leaves R safe to pass to rr_record_free, without the cost of
- * rr_record_init: for wrappers whose callee initialises R fully. */
+/* Leaves R empty (no fields, strings "") without adding k=: for
+ * wrappers that may fail before their callee initialises R. */
 void rr_record_empty(struct rr_record *r);
 /* After the last field: required tags present, validity period sane. */
 enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err);
