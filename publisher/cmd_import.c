@@ -171,7 +171,7 @@ static int desc_keys(FILE *f, const struct pub_tkeys *ks, struct pub_err *e)
 				k->fallback ? "pkgf" : "pkg", k->group);
 		group = k->group;
 		fb = k->fallback;
-		if (strcmp(k->alg, "rsa1") == 0) {
+		if (strcmp(k->alg, rr_alg_rsa1.name) == 0) {
 			fprintf(f, "pubkey %.*s\n", (int)k->len,
 				(const char *)k->data);
 		} else {
@@ -236,9 +236,9 @@ static int desc_text(struct job *j, const struct pub_sf_location *l,
 	if (desc_keys(o.f, &s->keys, e) != 0)
 		goto out;
 	fprintf(o.f, "contact %s\ndh %s\nhash %s\n", c.contact, c.dh, c.hash);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < RR_NTUNABLES; i++)
 		if (c.has_tun[i] && c.tun[i])
-			fprintf(o.f, "%s %" PRIu32 "\n", pub_tunables[i],
+			fprintf(o.f, "%s %" PRIu32 "\n", rr_tunables[i].tag,
 				c.tun[i]);
 	fprintf(o.f, "lifetime %s\n", j->o->lifetime);
 	if (pub_out_close(&o, e) == 0) {

@@ -44,8 +44,8 @@ static int output(bool json, bool x25519, const char *file,
 		return pub_flush_stdout(&e) ? pub_fail(&e) : 0;
 	}
 	j = json_pack("{s:s, s:s, s:s}", "algorithm",
-		      x25519 ? "x25519" : "ed25519", "public",
-		      x25519 ? xpub : text, "file", file);
+		      x25519 ? rr_alg_x25519.name : rr_alg_ed25519.name,
+		      "public", x25519 ? xpub : text, "file", file);
 	if (j && !x25519)
 		json_object_set_new(j, "keyid", json_string(id));
 	return pub_json_print(j, &e) ? pub_fail(&e) : 0;

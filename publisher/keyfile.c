@@ -208,8 +208,7 @@ int pub_anchor_load(const char *arg, struct rr_pubkey *keys, size_t *n,
 	struct pub_lines f;
 	int rc = 0;
 
-	if (strncmp(arg, "ed25519:", 8) == 0 ||
-	    strncmp(arg, "ed25519-secret:", 15) == 0)
+	if (rr_key_text_is(arg))
 		return add_anchor(arg, NULL, 0, keys, n, max, e);
 	if (pub_lines_read(arg, &f, e) != 0)
 		return -1;

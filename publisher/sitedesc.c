@@ -13,11 +13,6 @@
 #define DEFAULT_LIFETIME (30 * 86400ULL)
 #define CLOCK_SKEW 3600
 
-const char *const pub_tunables[5] = {
-	"key-lifetime", "setup-timeout", "setup-retries", "wait-time",
-	"renegotiate-time",
-};
-
 static int once(const struct pub_lines *f, const struct pub_line *l,
 		bool seen, struct pub_err *e)
 {
@@ -160,8 +155,8 @@ static int kw_peerkeys(const struct pub_lines *f, const struct pub_line *l,
 static int tunable(const struct pub_lines *f, const struct pub_line *l,
 		   struct pub_site *s, struct pub_err *e)
 {
-	for (size_t i = 0; i < 5; i++) {
-		if (strcmp(l->w[0], pub_tunables[i]) != 0)
+	for (size_t i = 0; i < RR_NTUNABLES; i++) {
+		if (strcmp(l->w[0], rr_tunables[i].tag) != 0)
 			continue;
 		if (once(f, l, s->tun[i] != 0, e) != 0)
 			return -1;
@@ -357,8 +352,9 @@ static int add_times(struct rr_record *r, const struct pub_site *s,
 static int add_optional(struct rr_record *r, const struct pub_site *s,
 			struct pub_err *e)
 {
-	for (size_t i = 0; i < 5; i++)
-		if (s->tun[i] && add_u64(r, s, pub_tunables[i], s->tun[i], e))
+	for (size_t i = 0; i < RR_NTUNABLES; i++)
+		if (s->tun[i] &&
+		    add_u64(r, s, rr_tunables[i].tag, s->tun[i], e))
 			return -1;
 	if (s->contact[0] && add(r, s, 0, "contact", s->contact, e))
 		return -1;

@@ -38,7 +38,7 @@ struct pub_site {
 	bool has_ptp;
 	struct rr_addr ptp;
 	struct pub_tkeys keys;
-	uint32_t tun[5]; /* key-lifetime .. renegotiate-time, 0: absent */
+	uint32_t tun[RR_NTUNABLES]; /* by rr_tunables, 0: absent */
 	char contact[RR_MAX_TEXT + 1];
 	char dh[RR_MAX_TEXT + 1];
 	char hash[64];
@@ -50,9 +50,6 @@ struct pub_site {
 	size_t nextra;
 	unsigned line_nets, line_ptp, line_keys, line_ep;
 };
-
-/* The tunable keywords in record order. */
-extern const char *const pub_tunables[5];
 
 int pub_site_read(const char *path, struct pub_site *s, struct pub_err *e);
 int pub_site_parse(const struct pub_lines *f, const char *basedir,

@@ -304,8 +304,8 @@ static int prop_common(struct parser *p, const struct pub_lines *f,
 			     "networks were checked against it");
 		return sf_nets(f, l, c->restrict_nets, &c->nrestrict, e);
 	}
-	for (size_t i = 0; i < 5; i++) {
-		if (strcmp(kw, pub_tunables[i]) != 0)
+	for (size_t i = 0; i < RR_NTUNABLES; i++) {
+		if (strcmp(kw, rr_tunables[i].tag) != 0)
 			continue;
 		if (c->has_tun[i])
 			return BAD(kw, "already defined");
@@ -452,7 +452,7 @@ void pub_sf_effective(const struct pub_sf_vpn *v,
 			memcpy(out->dh, c->dh, sizeof(out->dh));
 		if (c->hash[0])
 			memcpy(out->hash, c->hash, sizeof(out->hash));
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < RR_NTUNABLES; i++)
 			if (c->has_tun[i]) {
 				out->has_tun[i] = true;
 				out->tun[i] = c->tun[i];

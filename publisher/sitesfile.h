@@ -14,8 +14,8 @@ struct pub_sf_common {
 	char contact[RR_MAX_TEXT + 1];
 	char dh[RR_MAX_TEXT + 1];
 	char hash[16];
-	uint32_t tun[5];
-	bool has_tun[5];
+	uint32_t tun[RR_NTUNABLES]; /* by rr_tunables */
+	bool has_tun[RR_NTUNABLES];
 	struct rr_prefix restrict_nets[RR_MAX_NETS];
 	size_t nrestrict;
 	bool has_restrict;

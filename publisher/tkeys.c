@@ -7,8 +7,6 @@
 
 #include "tkeys.h"
 
-#define RSA_MAX_BITS 8200
-
 bool pub_hex32_parse(const char *s, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -32,42 +30,12 @@ bool pub_hex32_parse(const char *s, uint32_t *out)
 	return true;
 }
 
-static bool digits(const char *s, size_t n, size_t max)
-{
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* "BITS E N": three decimal numbers, BITS at most 8200, E and N bounded
- * as make-secnet-sites bounds them. */
-bool pub_rsa1_valid(const uint8_t *data, size_t len)
-{
-	const char *s = (const char *)data, *sp1, *sp2;
-	size_t maxd = 2470; /* ceil(8200 / log10(2)) digits, generously */
-	unsigned long bits;
-
-	sp1 = memchr(s, ' ', len);
-	if (!sp1)
-		return false;
-	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - s));
-	if (!sp2)
-		return false;
-	if (!digits(s, (size_t)(sp1 - s), 4) ||
-	    !digits(sp1 + 1, (size_t)(sp2 - sp1 - 1), maxd) ||
-	    !digits(sp2 + 1, len - (size_t)(sp2 + 1 - s), maxd))
-		return false;
-	bits = strtoul(s, NULL, 10);
-	return bits <= RSA_MAX_BITS;
-}
-
 static int add_key(struct pub_tkeys *ks, const char *alg,
 		   const uint8_t *data, size_t len, const char *file,
 		   unsigned line, const char *kw, struct pub_err *e)
 {
+	const struct rr_alg *def;
+	struct rr_error err;
 	struct pub_tkey *k;
 
 	if (ks->n >= RR_MAX_KEYS)
@@ -77,18 +45,18 @@ static int add_key(struct pub_tkeys *ks, const char *alg,
 		return pub_errf(e, PUB_EXIT_INVALID, file, line, kw,
 				"key data must have 1 to %d bytes",
 				RR_MAX_KEYDATA);
-	if (strlen(alg) == 0 || strlen(alg) > RR_MAX_ALG ||
-	    strspn(alg, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-		    strlen(alg))
+	if (!rr_alg_name_valid(alg, strlen(alg)))
 		return pub_errf(e, PUB_EXIT_INVALID, file, line, kw,
 				"%s: algorithm names are lower-case letters, "
 				"digits and '-'", alg);
-	if (strcmp(alg, "rsa1") == 0 && !pub_rsa1_valid(data, len))
-		return pub_errf(e, PUB_EXIT_INVALID, file, line, kw,
-				"rsa1 key data is not \"BITS E N\"");
-	if (strcmp(alg, "x25519") == 0 && len != 32)
-		return pub_errf(e, PUB_EXIT_INVALID, file, line, kw,
-				"x25519 keys have 32 bytes, not %zu", len);
+	/* Transport algorithms in the table have a key format to meet;
+	 * others are carried unchecked. */
+	def = rr_alg_find(alg, strlen(alg));
+	if (def && def->cls != RR_ALG_TRANSPORT)
+		def = NULL;
+	if (rr_alg_check_key(def, data, len, &err) != RR_OK)
+		return pub_errf(e, PUB_EXIT_INVALID, file, line, kw, "%s",
+				err.msg);
 	k = &ks->k[ks->n];
 	k->data = malloc(len);
 	if (!k->data)
@@ -107,6 +75,8 @@ static int line_pubkey(struct pub_tkeys *ks, const struct pub_lines *f,
 		       const struct pub_line *l, struct pub_err *e)
 {
 	char *text = NULL;
+	struct rr_rsa1 rsa;
+	struct rr_error err;
 	size_t n;
 	int rc;
 
@@ -119,14 +89,15 @@ static int line_pubkey(struct pub_tkeys *ks, const struct pub_lines *f,
 		return pub_errf(e, PUB_EXIT_INTERNAL, f->file, l->lineno,
 				l->w[0], "out of memory");
 	snprintf(text, n, "%s %s %s", l->w[1], l->w[2], l->w[3]);
-	if (!pub_rsa1_valid((const uint8_t *)text, strlen(text))) {
+	if (rr_rsa1_parse((const uint8_t *)text, strlen(text), &rsa, &err) !=
+	    RR_OK) {
 		free(text);
 		return pub_errf(e, PUB_EXIT_INVALID, f->file, l->lineno,
 				l->w[0], "need BITS E N as decimal numbers "
-				"(BITS at most %d)", RSA_MAX_BITS);
+				"(BITS at most %d)", RR_RSA1_MAX_BITS);
 	}
-	rc = add_key(ks, "rsa1", (const uint8_t *)text, strlen(text), f->file,
-		     l->lineno, l->w[0], e);
+	rc = add_key(ks, rr_alg_rsa1.name, (const uint8_t *)text,
+		     strlen(text), f->file, l->lineno, l->w[0], e);
 	free(text);
 	return rc;
 }

@@ -39,8 +39,6 @@ int pub_tkeys_peerkeys(struct pub_tkeys *ks, const char *path,
 		       struct pub_err *e);
 /* The keys= value: "[~]GROUP:ALG:BASE64,..." (new string). */
 char *pub_tkeys_value(const struct pub_tkeys *ks);
-/* "BITS E N" check for rsa1 key data. */
-bool pub_rsa1_valid(const uint8_t *data, size_t len);
 /* Parses 8 hex digits (either case). */
 bool pub_hex32_parse(const char *s, uint32_t *out);
 void pub_tkeys_free(struct pub_tkeys *ks);

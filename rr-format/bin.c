@@ -95,6 +95,8 @@ enum rr_errclass rr_parse_bin(const uint8_t *rdata, size_t len,
 	rc = rr_record_finish(out, err);
 	if (rc == RR_OK)
 		rc = check_txt_size(out, err);
+	if (rc == RR_OK)
+		rr_record_compact(out);
 out:
 	if (rc != RR_OK) {
 		rr_record_free(out);

@@ -73,16 +73,49 @@ void rr_keyid_format(const uint8_t id[RR_KEYID_LEN],
 	sodium_bin2hex(out, 2 * RR_KEYID_LEN + 1, id, RR_KEYID_LEN);
 }
 
-static enum rr_errclass prefixed_b64(const char *s, const char *prefix,
+/* The text forms' prefixes: "ALG:" and "ALG-secret:". */
+#define SECRET_SUFFIX "-secret"
+
+/* Length of S's prefix when it is ALG's public (or, with SECRET, secret)
+ * key prefix; 0 when it is not. */
+static size_t key_prefix(const char *s, const struct rr_alg *alg,
+			 bool secret)
+{
+	size_t n = strlen(alg->name), sl = strlen(SECRET_SUFFIX);
+
+	if (strncmp(s, alg->name, n) != 0)
+		return 0;
+	if (secret) {
+		if (strncmp(s + n, SECRET_SUFFIX, sl) != 0)
+			return 0;
+		n += sl;
+	}
+	return s[n] == ':' ? n + 1 : 0;
+}
+
+bool rr_key_text_is(const char *s)
+{
+	const struct rr_alg *a;
+
+	for (size_t i = 0; (a = rr_alg_at(i)) != NULL; i++)
+		if (a->cls == RR_ALG_SIGN &&
+		    (key_prefix(s, a, false) || key_prefix(s, a, true)))
+			return true;
+	return false;
+}
+
+static enum rr_errclass prefixed_b64(const char *s, bool secret,
 				     uint8_t *out, size_t want,
 				     struct rr_error *err)
 {
-	size_t pl = strlen(prefix), got = 0;
+	const struct rr_alg *alg = &rr_alg_ed25519;
+	size_t pl = key_prefix(s, alg, secret), got = 0;
 	enum rr_errclass rc;
 
-	if (strncmp(s, prefix, pl) != 0)
-		return rr_seterr(err, RR_E_KEY, "key must start with \"%s\"",
-				 prefix);
+	if (pl == 0)
+		return rr_seterr(err, RR_E_KEY, "key must start with "
+				 "\"%s%s:\"", alg->name,
+				 secret ? SECRET_SUFFIX : "");
 	rc = rr_b64_decode(s + pl, strlen(s + pl), out, want, &got, err);
 	if (rc != RR_OK) {
 		err->cls = RR_E_KEY;
@@ -100,7 +133,7 @@ enum rr_errclass rr_pubkey_parse(const char *s, struct rr_pubkey *out,
 	enum rr_errclass rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = prefixed_b64(s, "ed25519:", out->key, RR_PUBKEY_LEN, err);
+	rc = prefixed_b64(s, false, out->key, RR_PUBKEY_LEN, err);
 	if (rc != RR_OK)
 		return rc;
 	out->alg = RR_SIGALG_ED25519;
@@ -115,7 +148,7 @@ void rr_pubkey_format(const struct rr_pubkey *k, char out[RR_PUBKEYSTRLEN])
 
 	sodium_bin2base64(b64, sizeof(b64), k->key, RR_PUBKEY_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
-	snprintf(out, RR_PUBKEYSTRLEN, "ed25519:%s", b64);
+	snprintf(out, RR_PUBKEYSTRLEN, "%s:%s", rr_alg_ed25519.name, b64);
 }
 
 static void seckey_from_seed(struct rr_seckey *k, const uint8_t *seed)
@@ -133,7 +166,7 @@ enum rr_errclass rr_seckey_parse(const char *s, struct rr_seckey *out,
 	enum rr_errclass rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = prefixed_b64(s, "ed25519-secret:", seed, sizeof(seed), err);
+	rc = prefixed_b64(s, true, seed, sizeof(seed), err);
 	if (rc == RR_OK)
 		seckey_from_seed(out, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -148,7 +181,8 @@ void rr_seckey_format(const struct rr_seckey *k, char out[RR_SECKEYSTRLEN])
 	/* libsodium keeps the seed as the first half of the secret key. */
 	sodium_bin2base64(b64, sizeof(b64), k->sk, crypto_sign_SEEDBYTES,
 			  sodium_base64_VARIANT_ORIGINAL);
-	snprintf(out, RR_SECKEYSTRLEN, "ed25519-secret:%s", b64);
+	snprintf(out, RR_SECKEYSTRLEN, "%s" SECRET_SUFFIX ":%s",
+		 rr_alg_ed25519.name, b64);
 	sodium_memzero(b64, sizeof(b64));
 }
 

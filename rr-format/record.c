@@ -17,32 +17,61 @@ const char *rr_kind_name(enum rr_kind k)
 	return "unknown";
 }
 
+/* The empty view: no fields, every string "" and every array empty. */
+static void reset(struct rr_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->vpn = r->site = r->at = r->contact = r->dh = r->hash = "";
+}
+
 void rr_record_init(struct rr_record *r, enum rr_kind kind)
 {
 	uint8_t k = (uint8_t)kind;
 
-	memset(r, 0, sizeof(*r));
+	reset(r);
 	if (kind != 0)
 		rr_field_append(r, "k", 1, &k, 1, NULL);
 }
 
 void rr_record_empty(struct rr_record *r)
 {
-	r->nfields = r->ntkeys = r->npages = 0;
-	r->pages = NULL;
+	reset(r);
 }
 
 void rr_record_free(struct rr_record *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nfields; i++)
-		free(r->fields[i].val);
-	for (size_t i = 0; i < r->ntkeys; i++)
-		free(r->tkeys[i].data);
-	free(r->pages);
-	r->nfields = r->ntkeys = r->npages = 0;
-	r->pages = NULL;
+	free(r->fields);
+	rr_arena_free(r);
+	reset(r);
+}
+
+void rr_record_move(struct rr_record *dst, struct rr_record *src)
+{
+	/* Nothing points into the struct itself, only into its arena. */
+	*dst = *src;
+	reset(src);
+}
+
+enum rr_errclass rr_record_copy(struct rr_record *dst,
+				const struct rr_record *src,
+				struct rr_error *err)
+{
+	enum rr_errclass rc = RR_OK;
+
+	reset(dst);
+	/* The copy holds what SRC holds, plus alignment padding. */
+	rr_record_reserve(dst, src->nfields, rr_arena_used(src) + 64);
+	/* Decoding again rebuilds the view exactly as the parsers did. */
+	for (size_t i = 0; i < src->nfields && rc == RR_OK; i++) {
+		const struct rr_field *f = &src->fields[i];
+		rc = rr_field_append(dst, f->tag, strlen(f->tag), f->val,
+				     f->len, err);
+	}
+	if (rc != RR_OK)
+		rr_record_free(dst);
+	return rc;
 }
 
 static const char *basetag(const char *tag)
@@ -63,7 +92,7 @@ static enum rr_errclass check_order(const struct rr_record *r, const char *tag,
 	if (r->has_sig)
 		return rr_seterr(err, RR_E_SYNTAX,
 				 "sig= must be the last tag");
-	if (r->has_sk && !(td && td->type == RR_VT_SIG))
+	if (r->has_sk && !(td && td->type == &rr_vt_sig))
 		return rr_seterr(err, RR_E_SYNTAX,
 				 "sk= must come directly before sig=");
 	for (size_t i = 0; i < r->nfields; i++)
@@ -73,13 +102,57 @@ static enum rr_errclass check_order(const struct rr_record *r, const char *tag,
 	return RR_OK;
 }
 
+static enum rr_errclass grow_fields(struct rr_record *r,
+				    struct rr_error *err)
+{
+	size_t cap = r->fieldcap ? 2 * r->fieldcap : 8;
+	struct rr_field *f;
+
+	if (r->nfields < r->fieldcap)
+		return RR_OK;
+	if (cap > RR_MAX_FIELDS)
+		cap = RR_MAX_FIELDS;
+	f = realloc(r->fields, cap * sizeof(*f));
+	if (!f)
+		return rr_seterr(err, RR_E_NOMEM, "out of memory");
+	r->fields = f;
+	r->fieldcap = cap;
+	return RR_OK;
+}
+
+/* Stores the field; its value is copied (NUL-terminated, so text values
+ * serve as the view's strings) before it is decoded from the copy. */
+static enum rr_errclass store_field(struct rr_record *r, const char *name,
+				    size_t taglen, const struct rr_tagdef *td,
+				    const uint8_t *val, size_t len,
+				    struct rr_error *err)
+{
+	struct rr_field *f;
+	const char *tag = td ? td->name : rr_arena_strdup(r, name, taglen);
+	const uint8_t *v = (const uint8_t *)rr_arena_strdup(r, val, len);
+	enum rr_errclass rc;
+
+	if (!tag || !v)
+		return rr_seterr(err, RR_E_NOMEM, "out of memory");
+	rc = grow_fields(r, err);
+	if (rc == RR_OK)
+		rc = rr_value_decode(td, v, len, r, err);
+	if (rc != RR_OK)
+		return rc;
+	f = &r->fields[r->nfields++];
+	f->tag = tag;
+	f->val = v;
+	f->len = len;
+	f->known = td != NULL;
+	return RR_OK;
+}
+
 enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 				 size_t taglen, const uint8_t *val, size_t len,
 				 struct rr_error *err)
 {
 	char name[RR_MAX_TAG + 1];
 	const struct rr_tagdef *td;
-	struct rr_field *f;
 	enum rr_errclass rc;
 
 	if (!rr_tag_valid(tag, taglen))
@@ -105,7 +178,7 @@ enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 			       "unknown tag marked critical");
 		goto out;
 	}
-	if (td && td->type == RR_VT_KIND && r->nfields == 0) {
+	if (td && td->type == &rr_vt_kind && r->nfields == 0) {
 		if (len != 1 || val[0] < RR_KIND_HEAD || val[0] > RR_KIND_SITE) {
 			rc = rr_seterr(err, RR_E_VALUE, "unknown kind");
 			goto out;
@@ -118,20 +191,7 @@ enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 			       rr_kind_name(r->kind));
 		goto out;
 	}
-	rc = rr_value_decode(td, val, len, r, err);
-	if (rc != RR_OK)
-		goto out;
-	f = &r->fields[r->nfields];
-	f->val = malloc(len ? len : 1);
-	if (!f->val) {
-		rc = rr_seterr(err, RR_E_NOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(f->val, val, len);
-	f->len = len;
-	memcpy(f->tag, name, taglen + 1);
-	f->known = td != NULL;
-	r->nfields++;
+	rc = store_field(r, name, taglen, td, val, len, err);
 out:
 	if (rc != RR_OK)
 		rr_errprefix(err, "tag %s", name);
@@ -193,8 +253,8 @@ enum rr_errclass rr_add(struct rr_record *r, const char *tag,
 	struct rr_buf b = { 0 };
 	enum rr_errclass rc;
 
-	if (td && (td->type == RR_VT_KIND || td->type == RR_VT_SK ||
-		   td->type == RR_VT_SIG))
+	if (td && (td->type == &rr_vt_kind || td->type == &rr_vt_sk ||
+		   td->type == &rr_vt_sig))
 		return rr_seterr(err, RR_E_SYNTAX,
 				 "tag %s: set by the library, not by rr_add",
 				 tag);

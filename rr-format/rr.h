@@ -209,18 +209,77 @@ void rr_pubkey_format(const struct rr_pubkey *k, char out[RR_PUBKEYSTRLEN]);
 enum rr_errclass rr_seckey_parse(const char *s, struct rr_seckey *out,
 				 struct rr_error *err);
 void rr_seckey_format(const struct rr_seckey *k, char out[RR_SECKEYSTRLEN]);
+/* True when S starts like a key text (public or secret) rather than,
+ * say, a file name. */
+bool rr_key_text_is(const char *s);
 enum rr_errclass rr_seckey_generate(struct rr_seckey *out, struct rr_error *err);
 /* Key id as 16 lower-case hex digits. */
 void rr_keyid_format(const uint8_t id[RR_KEYID_LEN], char out[2 * RR_KEYID_LEN + 1]);
 void rr_seckey_wipe(struct rr_seckey *k);
 
+/* ---- algorithms -------------------------------------------------------- */
+
+/*
+ * Every algorithm name vpnrr knows, in one table: record-signing
+ * algorithms (sk=, rk=, the anchor) and transport key algorithms (keys=).
+ * Records may name algorithms outside the table; they are carried
+ * unchanged and used by nobody.
+ */
+enum rr_algclass {
+	RR_ALG_SIGN = 1,  /* signs records: sk=, rk=, anchors */
+	RR_ALG_TRANSPORT, /* a transport key in keys= */
+};
+/* Consumers that understand a transport algorithm (bit set). */
+#define RR_ALGUSE_SECNET 1u /* written to secnet's peer-keys and sites */
+
+struct rr_alg {
+	const char *name;      /* as written in records and key files */
+	enum rr_algclass cls;
+	size_t keylen;         /* exact key data length; 0: variable */
+	const char *format;    /* what the key data is, for messages */
+	unsigned uses;         /* RR_ALGUSE_* (transport algorithms) */
+	enum rr_sigalg sigalg; /* signing algorithms: their id; else 0 */
+};
+
+/* The rows, for callers that mean one algorithm: compare definitions
+ * (k->def == &rr_alg_rsa1) or use ->name; never spell a name out. */
+extern const struct rr_alg rr_alg_ed25519, rr_alg_rsa1, rr_alg_x25519;
+
+/* NULL when NAME (LEN bytes) is not in the table. */
+const struct rr_alg *rr_alg_find(const char *name, size_t len);
+const struct rr_alg *rr_alg_by_sigalg(enum rr_sigalg alg);
+/* The table's entries in order; NULL past the end. */
+const struct rr_alg *rr_alg_at(size_t i);
+/* Algorithm names: 1 to RR_MAX_ALG of [a-z0-9-]. */
+bool rr_alg_name_valid(const char *name, size_t len);
+/* Checks key DATA against ALG's length and format: RR_OK, or RR_E_KEY
+ * naming the algorithm and the reason.  Unknown algorithms (NULL) pass. */
+enum rr_errclass rr_alg_check_key(const struct rr_alg *alg,
+				  const uint8_t *data, size_t len,
+				  struct rr_error *err);
+
+/* rsa1 key data: "BITS E N" in decimal ASCII as in ssh1 .pub files, maybe
+ * followed by " COMMENT".  Numbers point into the data (not terminated). */
+#define RR_RSA1_MAX_BITS 8200 /* make-secnet-sites' limit */
+struct rr_rsa1 {
+	unsigned bits;          /* as declared */
+	const char *e, *n;      /* exponent and modulus digits */
+	size_t elen, nlen;
+	size_t usable;          /* bytes of "BITS E N", comment excluded */
+};
+/* RR_OK or RR_E_KEY: BITS of 1 to 4 digits at most RR_RSA1_MAX_BITS, E and
+ * N of 1 to 2,470 digits (enough for 8,200 bits), single spaces. */
+enum rr_errclass rr_rsa1_parse(const uint8_t *data, size_t len,
+			       struct rr_rsa1 *out, struct rr_error *err);
+
 /* A transport key: secnet's "pub ALG DATA" inside key group GROUP.
  * Unknown algorithms are carried unchanged. */
 struct rr_tkey {
-	uint32_t group;  /* secnet pkg id */
-	bool fallback;   /* group introduced by pkgf */
-	char alg[RR_MAX_ALG + 1];
-	uint8_t *data;   /* owned by the record */
+	uint32_t group;          /* secnet pkg id */
+	bool fallback;           /* group introduced by pkgf */
+	const char *alg;         /* never NULL */
+	const struct rr_alg *def;/* NULL for algorithms outside the table */
+	const uint8_t *data;     /* owned by the record */
 	size_t len;
 };
 
@@ -243,58 +302,109 @@ enum rr_kind {
 const char *rr_kind_name(enum rr_kind k);
 
 struct rr_field {
-	char tag[RR_MAX_TAG + 1]; /* includes a leading '!' when critical */
-	uint8_t *val;             /* binary-form value, owned by the record */
+	const char *tag;          /* includes a leading '!' when critical */
+	const uint8_t *val;       /* binary-form value, owned by the record */
 	size_t len;
 	bool known;
 };
+
+struct rr_record;
+struct rr_chunk;
+
+/*
+ * The tunables: secnet timers and counts a site may set, one row each,
+ * in record order.  Every user (site descriptions, sites files, secnet
+ * configuration, secnet rules, JSON) iterates rr_tunables.
+ *
+ * Columns: id, tag (also the sites-file, description and secnet
+ * keyword), unit ("ms" or "" for a count), secnet's defaults for fixed
+ * and for mobile peers (site.c; renegotiate-time's is derived from
+ * key-lifetime and shown for the default), the range a fetcher accepts
+ * (secnet takes 1..2^31-1, but values outside these make a site a load
+ * on every node: each re-key is a DH exchange, each setup retry a packet
+ * to every node; 0: no bound), and the struct rr_record member.
+ */
+#define RR_TUNABLE_ROWS(X)                                                  \
+	X(KEY_LIFETIME, "key-lifetime", "ms", 3600000u, 172800000u, 10000u, \
+	  0u, key_lifetime)                                                 \
+	X(SETUP_TIMEOUT, "setup-timeout", "ms", 2000u, 1000u, 100u, 0u,     \
+	  setup_timeout)                                                    \
+	X(SETUP_RETRIES, "setup-retries", "", 5u, 30u, 0u, 100u,            \
+	  setup_retries)                                                    \
+	X(WAIT_TIME, "wait-time", "ms", 20000u, 10000u, 1000u, 0u,          \
+	  wait_time)                                                        \
+	X(RENEGOTIATE_TIME, "renegotiate-time", "ms", 3300000u, 129600000u, \
+	  1000u, 0u, renegotiate_time)
+
+#define RR_TUNABLE_ID(id, tag, unit, def, mdef, min, max, member) \
+	RR_TUN_##id,
+enum rr_tunable_id { RR_TUNABLE_ROWS(RR_TUNABLE_ID) RR_NTUNABLES };
+
+struct rr_tunable {
+	const char *tag;
+	const char *unit;
+	uint32_t secnet_default, secnet_mobile_default;
+	uint32_t min, max; /* 0: no bound */
+	size_t off;        /* its uint32_t in struct rr_record */
+};
+extern const struct rr_tunable rr_tunables[RR_NTUNABLES];
+/* The value R sets, 0 when absent. */
+uint32_t rr_tunable_get(const struct rr_record *r, const struct rr_tunable *t);
+/* NULL when TAG names no tunable. */
+const struct rr_tunable *rr_tunable_find(const char *tag);
 
 /*
  * A decoded record.  fields[] is the truth (it is what is encoded, hashed
  * and signed, in order, unknown tags included); the members below are a
  * decoded view of the known tags, filled by the parsers and by rr_add().
+ *
+ * Everything variable lives in memory the record owns (its arena):
+ * strings are never NULL ("" when absent), arrays are a pointer and a
+ * count.  rr_record_free releases it; a struct assignment would share
+ * it, so copies go through rr_record_copy and moves through
+ * rr_record_move.
  */
 struct rr_record {
 	enum rr_kind kind;
-	struct rr_field fields[RR_MAX_FIELDS];
+	struct rr_field *fields;
 	size_t nfields;
 
-	char vpn[RR_MAX_NAMECOMP + 1];
-	char site[2 * RR_MAX_NAMECOMP + 2]; /* "location/site" */
+	const char *vpn;
+	const char *site;              /* "location/site" */
 	bool has_serial;
 	uint32_t serial;               /* s= */
 	bool has_times;
 	uint64_t not_before, expires;  /* t=, x= (Unix seconds) */
 
 	/* member */
-	struct rr_pubkey rkeys[RR_MAX_KEYS]; /* rk= record-signing keys */
+	const struct rr_pubkey *rkeys; /* rk= record-signing keys */
 	size_t nrkeys;
-	char at[RR_MAX_NAME + 1];      /* at= where the site record lives */
+	const char *at;                /* at= where the site record lives */
 
 	/* member (authorized) and site (announced) networks: nets= */
-	struct rr_prefix nets[RR_MAX_NETS];
+	const struct rr_prefix *nets;
 	size_t nnets;
 
 	/* site */
 	bool mobile;                   /* ep=mobile */
-	struct rr_endpoint eps[RR_MAX_ENDPOINTS];
+	const struct rr_endpoint *eps;
 	size_t neps;
 	bool has_ptp;
 	struct rr_addr ptp;            /* ptp= */
 	bool has_keyserial;
 	uint32_t keyserial;            /* ks= secnet key-set serial */
-	struct rr_tkey tkeys[RR_MAX_KEYS]; /* keys= in preference order */
+	const struct rr_tkey *tkeys;   /* keys= in preference order */
 	size_t ntkeys;
-	/* tunables (ms / counts); 0 means absent */
+	/* tunables (ms / counts); 0 means absent; see rr_tunables */
 	uint32_t key_lifetime, setup_timeout, setup_retries, wait_time,
 		renegotiate_time;
-	char contact[RR_MAX_TEXT + 1];
-	char dh[RR_MAX_TEXT + 1];
-	char hash[RR_MAX_TEXT + 1];
+	const char *contact;
+	const char *dh;
+	const char *hash;
 
 	/* head */
 	uint32_t nmembers;             /* n= */
-	uint8_t (*pages)[RR_HASH_LEN]; /* pages=, owned by the record */
+	const uint8_t (*pages)[RR_HASH_LEN]; /* pages= */
 	size_t npages;
 
 	/* signature: sk= (alg and key id) is signed, sig= is not */
@@ -303,10 +413,22 @@ struct rr_record {
 	uint8_t sigkeyid[RR_KEYID_LEN];
 	bool has_sig;
 	uint8_t sig[RR_SIG_LEN];
+
+	/* the memory behind the pointers above (rr-format only) */
+	struct rr_chunk *mem;
+	size_t fieldcap;
 };
 
 void rr_record_init(struct rr_record *r, enum rr_kind kind);
 void rr_record_free(struct rr_record *r);
+/* DST (not initialised) becomes an independent copy of SRC. */
+enum rr_errclass rr_record_copy(struct rr_record *dst,
+				const struct rr_record *src,
+				struct rr_error *err);
+/* DST (not initialised) takes SRC's memory; SRC is left empty. */
+void rr_record_move(struct rr_record *dst, struct rr_record *src);
+/* Bytes of heap R holds beyond sizeof(*R) (arena and field list). */
+size_t rr_record_heap(const struct rr_record *r);
 
 /* A site record's own SHOULDs (SPEC.md 10.4): its ptp= address lies
  * inside one of its nets= (which lie inside its member's).  RR_OK, or

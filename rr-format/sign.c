@@ -60,10 +60,10 @@ enum rr_errclass rr_canonical(const struct rr_record *r, const char *owner,
 static void drop_signature(struct rr_record *r)
 {
 	while (r->nfields > 0) {
-		struct rr_field *f = &r->fields[r->nfields - 1];
+		const struct rr_field *f = &r->fields[r->nfields - 1];
+		/* Their bytes stay in the arena until the record is freed. */
 		if (strcmp(f->tag, "sig") != 0 && strcmp(f->tag, "sk") != 0)
 			break;
-		free(f->val);
 		r->nfields--;
 	}
 	r->has_sk = r->has_sig = false;
@@ -72,7 +72,9 @@ static void drop_signature(struct rr_record *r)
 enum rr_errclass rr_sign(struct rr_record *r, const char *owner,
 			 const struct rr_seckey *key, struct rr_error *err)
 {
-	uint8_t sk[1 + 7 + RR_KEYID_LEN];
+	uint8_t sk[1 + RR_MAX_ALG + RR_KEYID_LEN];
+	const struct rr_alg *alg = rr_alg_by_sigalg(key->alg);
+	size_t al;
 	uint8_t sig[RR_SIG_LEN];
 	uint8_t *canon = NULL;
 	size_t clen = 0;
@@ -80,13 +82,18 @@ enum rr_errclass rr_sign(struct rr_record *r, const char *owner,
 
 	if (sodium_init() < 0)
 		return rr_seterr(err, RR_E_KEY, "libsodium failed to start");
+	if (!alg)
+		return rr_seterr(err, RR_E_KEY, "signing key of unknown "
+				 "algorithm %d", (int)key->alg);
 	drop_signature(r);
-	sk[0] = 7;
-	memcpy(sk + 1, "ed25519", 7);
-	memcpy(sk + 8, key->pub.id, RR_KEYID_LEN);
+	al = strlen(alg->name);
+	sk[0] = (uint8_t)al;
+	memcpy(sk + 1, alg->name, al);
+	memcpy(sk + 1 + al, key->pub.id, RR_KEYID_LEN);
 	rc = rr_record_finish(r, err);
 	if (rc == RR_OK)
-		rc = rr_field_append(r, "sk", 2, sk, sizeof(sk), err);
+		rc = rr_field_append(r, "sk", 2, sk, 1 + al + RR_KEYID_LEN,
+				     err);
 	if (rc == RR_OK)
 		rc = rr_canonical(r, owner, &canon, &clen, err);
 	if (rc != RR_OK)

@@ -150,6 +150,8 @@ enum rr_errclass rr_parse_txt_joined(const char *text, size_t len,
 	if (rc != RR_OK) {
 		rr_record_free(out);
 		rr_record_init(out, (enum rr_kind)0);
+	} else {
+		rr_record_compact(out);
 	}
 	return rc;
 }

@@ -111,20 +111,12 @@ static json_t *keys_json(const struct rr_record *r)
 
 static json_t *tunables_json(const struct rr_record *r)
 {
-	const struct {
-		const char *name;
-		uint32_t v;
-	} tun[] = {
-		{ "key-lifetime", r->key_lifetime },
-		{ "setup-timeout", r->setup_timeout },
-		{ "setup-retries", r->setup_retries },
-		{ "wait-time", r->wait_time },
-		{ "renegotiate-time", r->renegotiate_time },
-	};
 	json_t *o = json_object();
 
-	for (size_t i = 0; o && i < sizeof(tun) / sizeof(tun[0]); i++) {
-		if (tun[i].v && !put(o, tun[i].name, json_integer(tun[i].v))) {
+	for (size_t i = 0; o && i < RR_NTUNABLES; i++) {
+		const struct rr_tunable *tn = &rr_tunables[i];
+		uint32_t v = rr_tunable_get(r, tn);
+		if (v && !put(o, tn->tag, json_integer(v))) {
 			json_decref(o);
 			return NULL;
 		}

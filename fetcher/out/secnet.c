@@ -179,10 +179,30 @@ static void render_dh_hash(const struct fetch_site *s, struct fetch_text *t,
 				  "not given", s->name, r->hash);
 }
 
-static void render_tunable(struct fetch_text *t, const char *name, uint32_t v)
+/* The tunables R sets whose keywords sort on the side of "mobile" that
+ * BEFORE says, in sorted order (make-secnet-sites sorts properties). */
+static void render_tunables(struct fetch_text *t, const struct rr_record *r,
+			    bool before)
 {
-	if (v)
-		fetch_text_addf(t, "        %s %" PRIu32 ";\n", name, v);
+	const char *done = "";
+
+	/* Five rows: pick the next keyword up each time. */
+	for (size_t n = 0; n < RR_NTUNABLES; n++) {
+		const struct rr_tunable *next = NULL;
+		for (size_t i = 0; i < RR_NTUNABLES; i++) {
+			const struct rr_tunable *c = &rr_tunables[i];
+			if (strcmp(c->tag, done) > 0 &&
+			    (strcmp(c->tag, "mobile") < 0) == before &&
+			    (!next || strcmp(c->tag, next->tag) < 0))
+				next = c;
+		}
+		if (!next)
+			break;
+		if (rr_tunable_get(r, next))
+			fetch_text_addf(t, "        %s %" PRIu32 ";\n",
+					next->tag, rr_tunable_get(r, next));
+		done = next->tag;
+	}
 }
 
 static void render_netlink(const struct fetch_site *s, struct fetch_text *t,
@@ -235,13 +255,10 @@ static void render_site(const struct fetch_output_cfg *cfg,
 	fetch_text_addf(t, "        peer-keys \"%s\";\n", pk);
 	render_address(s, t, plan);
 	render_dh_hash(s, t, plan);
-	render_tunable(t, "key-lifetime", r->key_lifetime);
+	render_tunables(t, r, true);
 	if (r->mobile)
 		fetch_text_add(t, "        mobile True;\n");
-	render_tunable(t, "renegotiate-time", r->renegotiate_time);
-	render_tunable(t, "setup-retries", r->setup_retries);
-	render_tunable(t, "setup-timeout", r->setup_timeout);
-	render_tunable(t, "wait-time", r->wait_time);
+	render_tunables(t, r, false);
 	render_netlink(s, t, plan);
 	fetch_text_add(t, "      };\n");
 }

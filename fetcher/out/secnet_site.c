@@ -151,84 +151,35 @@ bool fetch_secnet_site_usable(const struct fetch_site *s,
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/*
- * Key algorithms secnet understands (its sigscheme table); a new secnet
- * algorithm is one more entry.  USABLE returns how many leading bytes of
- * the key data make-secnet-sites would keep, or 0 when it would refuse
- * the key.
- */
-struct secnet_alg {
-	const char *name;
-	size_t (*usable)(const uint8_t *data, size_t len);
-};
-
 /* secnet keeps at most this many keys of a set (MAX_SIG_KEYS) and skips
  * the rest with a log line. */
 #define SECNET_MAX_KEYS 4
 
-/* make-secnet-sites' limit on RSA modulus bits. */
-#define RSA1_MAX_BITS 8200
-
-/* Length of one run of decimal digits at D[*I], advancing *I. */
-static size_t digits(const uint8_t *d, size_t len, size_t *i)
-{
-	size_t start = *i;
-
-	while (*i < len && d[*i] >= '0' && d[*i] <= '9')
-		(*i)++;
-	return *i - start;
-}
-
 /*
- * rsa1 data is "BITS E N" in ASCII, as in ssh1 .pub files, possibly with
- * a trailing " COMMENT".  make-secnet-sites splits it at single spaces and
- * writes back only "BITS E N" (rsakey.__init__), so that is the usable
- * part; secnet ignores anything after N anyway.
+ * How many leading bytes of K's data make-secnet-sites would keep, or 0
+ * when it would refuse the key.  Which algorithms secnet understands is
+ * the algorithm table's RR_ALGUSE_SECNET.  rsa1 data may carry a
+ * trailing " COMMENT"; make-secnet-sites writes back only "BITS E N"
+ * (rsakey.__init__), and secnet ignores anything after N anyway.
  */
-static size_t rsa1_usable(const uint8_t *d, size_t len)
+static size_t secnet_usable(const struct rr_tkey *k)
 {
-	size_t i = 0, n;
-	unsigned long bits = 0;
+	struct rr_rsa1 rsa;
 
-	n = digits(d, len, &i);
-	if (n == 0 || n > 4)
+	if (!k->def || !(k->def->uses & RR_ALGUSE_SECNET))
 		return 0;
-	for (size_t j = 0; j < n; j++)
-		bits = bits * 10 + (unsigned long)(d[j] - '0');
-	if (bits > RSA1_MAX_BITS)
-		return 0;
-	for (int field = 0; field < 2; field++) {
-		if (i >= len || d[i] != ' ')
-			return 0;
-		i++;
-		if (digits(d, len, &i) == 0)
-			return 0;
-	}
-	if (i < len && d[i] != ' ')
-		return 0;
-	return i;
-}
-
-static const struct secnet_alg secnet_algs[] = {
-	{ "rsa1", rsa1_usable },
-};
-
-static const struct secnet_alg *secnet_alg_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(secnet_algs) / sizeof(secnet_algs[0]);
-	     i++)
-		if (strcmp(secnet_algs[i].name, name) == 0)
-			return &secnet_algs[i];
-	return NULL;
+	if (k->def != &rr_alg_rsa1)
+		return k->len;
+	return rr_rsa1_parse(k->data, k->len, &rsa, NULL) == RR_OK
+		       ? rsa.usable : 0;
 }
 
 /* Writes one "pub" line, preceded by a group line when the group (or its
  * fallback flag) differs from the previous key's; groups with no usable
  * key get no line, which secnet treats the same (an empty group loads
  * nothing and a later pkgf sees the same key count). */
-static void render_key(const struct rr_tkey *k, const struct secnet_alg *alg,
-		       size_t usable, const struct rr_tkey **prev,
-		       struct fetch_text *out)
+static void render_key(const struct rr_tkey *k, size_t usable,
+		       const struct rr_tkey **prev, struct fetch_text *out)
 {
 	char *b91 = rr_base91s_encode(k->data, usable);
 
@@ -240,7 +191,7 @@ static void render_key(const struct rr_tkey *k, const struct secnet_alg *alg,
 	    (*prev)->fallback != k->fallback)
 		fetch_text_addf(out, "%s %08" PRIx32 "\n",
 				k->fallback ? "pkgf" : "pkg", k->group);
-	fetch_text_addf(out, "pub %s %s\n", alg->name, b91);
+	fetch_text_addf(out, "pub %s %s\n", k->alg, b91);
 	free(b91);
 	*prev = k;
 }
@@ -256,10 +207,9 @@ size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
 		fetch_text_addf(out, "serial %08" PRIx32 "\n", r->keyserial);
 	for (size_t i = 0; i < r->ntkeys; i++) {
 		const struct rr_tkey *k = &r->tkeys[i];
-		const struct secnet_alg *alg = secnet_alg_find(k->alg);
 		size_t usable;
 
-		if (!alg) {
+		if (!k->def || !(k->def->uses & RR_ALGUSE_SECNET)) {
 			if (plan)
 				fetch_plan_notice(plan,
 						  "site %s: %s key in group "
@@ -268,7 +218,7 @@ size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
 						  s->name, k->alg, k->group);
 			continue;
 		}
-		usable = alg->usable(k->data, k->len);
+		usable = secnet_usable(k);
 		if (usable == 0) {
 			if (plan)
 				fetch_plan_notice(plan,
@@ -278,7 +228,7 @@ size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
 						  s->name, k->alg, k->group);
 			continue;
 		}
-		render_key(k, alg, usable, &prev, out);
+		render_key(k, usable, &prev, out);
 		n++;
 	}
 	/* Written all the same, as make-secnet-sites does: secnet keeps

@@ -208,16 +208,6 @@ static void render_props(const struct fetch_site *s, struct fetch_text *t,
 			 struct fetch_plan *plan)
 {
 	const struct rr_record *r = s->site;
-	const struct {
-		const char *name;
-		uint32_t v;
-	} tun[] = {
-		{ "key-lifetime", r->key_lifetime },
-		{ "setup-timeout", r->setup_timeout },
-		{ "setup-retries", r->setup_retries },
-		{ "wait-time", r->wait_time },
-		{ "renegotiate-time", r->renegotiate_time },
-	};
 
 	if (r->dh[0] && dh_ok(r->dh))
 		fetch_text_addf(t, "dh %s\n", r->dh);
@@ -229,10 +219,11 @@ static void render_props(const struct fetch_site *s, struct fetch_text *t,
 	else if (r->hash[0])
 		fetch_plan_notice(plan, "site %s: hash %s left out of the "
 				  "sites file", s->name, r->hash);
-	for (size_t i = 0; i < sizeof(tun) / sizeof(tun[0]); i++)
-		if (tun[i].v)
-			fetch_text_addf(t, "%s %" PRIu32 "\n", tun[i].name,
-					tun[i].v);
+	for (size_t i = 0; i < RR_NTUNABLES; i++)
+		if (rr_tunable_get(r, &rr_tunables[i]))
+			fetch_text_addf(t, "%s %" PRIu32 "\n",
+					rr_tunables[i].tag,
+					rr_tunable_get(r, &rr_tunables[i]));
 }
 
 static void render_site(const struct fetch_site *s,

@@ -23,9 +23,6 @@
 
 /* ---- secnet's numbers ---------------------------------------------------- */
 
-/* site.c's defaults for absent values: fixed peers and mobile ones. */
-#define SN_KEY_LIFETIME 3600000u
-#define SN_MOBILE_KEY_LIFETIME (2u * 24 * 3600 * 1000)
 /* conffile.c's dict_read_number: numbers must fit a signed 32-bit int. */
 #define SN_NUMBER_MAX 0x7fffffffu
 /* rsa.c: RSA_MAX_MODBYTES, the largest modulus or exponent loaded. */
@@ -34,21 +31,9 @@
  * into (pubkeys.fl.pl), one byte of which rsa1_loadpub needs for a NUL. */
 #define SN_KEYDATA_BUF 2048
 /* make-secnet-sites' largest RSA key. */
-#define SN_RSA_MAX_BITS 8200
+#define SN_RSA_MAX_BITS RR_RSA1_MAX_BITS
 /* Hash closures secnet 0.6 defines. */
 static const char *const sn_hashes[] = { "md5", "sha1" };
-
-/* ---- our minimums ---------------------------------------------------------- */
-
-/* Each re-key is a DH exchange and two RSA signatures on both ends: a
- * shorter key life makes the site a load on every node. */
-#define MIN_KEY_LIFETIME 10000u
-#define MIN_RENEGOTIATE 1000u
-/* Setup packets are retransmitted every setup-timeout ms, setup-retries
- * times, to every node: a flood below these. */
-#define MIN_SETUP_TIMEOUT 100u
-#define MAX_SETUP_RETRIES 100u
-#define MIN_WAIT_TIME 1000u
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -76,39 +61,45 @@ static enum fetch_secnet_verdict bad(char *err, size_t errlen,
 
 /* ---- timers -------------------------------------------------------------- */
 
+/* One tunable against secnet's number range and the table's bounds. */
+static enum fetch_secnet_verdict check_tunable(const char *site,
+					       const struct rr_record *r,
+					       const struct rr_tunable *t,
+					       char *err, size_t errlen)
+{
+	uint32_t v = rr_tunable_get(r, t);
+	const char *sp = t->unit[0] ? " " : "";
+
+	if (v > SN_NUMBER_MAX)
+		return bad(err, errlen, site, "%s: %" PRIu32 " does not fit "
+			   "secnet's signed 32-bit numbers", t->tag, v);
+	if (v && t->min && v < t->min)
+		return bad(err, errlen, site, "%s: %" PRIu32 "%s%s is below "
+			   "the minimum of %" PRIu32 "%s%s", t->tag, v, sp,
+			   t->unit, t->min, sp, t->unit);
+	if (t->max && v > t->max)
+		return bad(err, errlen, site, "%s: %" PRIu32 "%s%s is above "
+			   "the maximum of %" PRIu32 "%s%s", t->tag, v, sp,
+			   t->unit, t->max, sp, t->unit);
+	return FETCH_SECNET_OK;
+}
+
 static enum fetch_secnet_verdict check_timers(const char *site,
 					      const struct rr_record *r,
 					      char *err, size_t errlen)
 {
+	const struct rr_tunable *klt = &rr_tunables[RR_TUN_KEY_LIFETIME];
+	enum fetch_secnet_verdict v = FETCH_SECNET_OK;
 	/* A fixed peer gets the fixed defaults even on a mobile node
 	 * (whose defaults are longer): the stricter reading. */
-	uint32_t kl_default = r->mobile ? SN_MOBILE_KEY_LIFETIME
-					: SN_KEY_LIFETIME;
-	uint32_t kl = r->key_lifetime ? r->key_lifetime : kl_default;
-	const uint32_t v[] = { r->key_lifetime, r->renegotiate_time,
-			       r->setup_timeout, r->setup_retries,
-			       r->wait_time };
-	static const char *const names[] = { "key-lifetime",
-					     "renegotiate-time",
-					     "setup-timeout", "setup-retries",
-					     "wait-time" };
+	uint32_t kl = r->key_lifetime ? r->key_lifetime
+		      : r->mobile ? klt->secnet_mobile_default
+				  : klt->secnet_default;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (v[i] > SN_NUMBER_MAX)
-			return bad(err, errlen, site,
-				   "%s: %" PRIu32 " does not fit secnet's "
-				   "signed 32-bit numbers",
-				   names[i], v[i]);
-	if (r->key_lifetime && r->key_lifetime < MIN_KEY_LIFETIME)
-		return bad(err, errlen, site,
-			   "key-lifetime: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->key_lifetime, MIN_KEY_LIFETIME);
-	if (r->renegotiate_time && r->renegotiate_time < MIN_RENEGOTIATE)
-		return bad(err, errlen, site,
-			   "renegotiate-time: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->renegotiate_time, MIN_RENEGOTIATE);
+	for (size_t i = 0; i < RR_NTUNABLES && v == FETCH_SECNET_OK; i++)
+		v = check_tunable(site, r, &rr_tunables[i], err, errlen);
+	if (v != FETCH_SECNET_OK)
+		return v;
 	/* site.c: "renegotiate-time must be less than key-lifetime", fatal
 	 * for the whole configuration.  An absent renegotiate-time is
 	 * derived from key-lifetime and always fits. */
@@ -119,21 +110,6 @@ static enum fetch_secnet_verdict check_timers(const char *site,
 			   "its configuration)",
 			   r->renegotiate_time,
 			   r->key_lifetime ? "" : "(secnet's default) ", kl);
-	if (r->setup_timeout && r->setup_timeout < MIN_SETUP_TIMEOUT)
-		return bad(err, errlen, site,
-			   "setup-timeout: %" PRIu32 " ms is below the "
-			   "minimum of %u ms",
-			   r->setup_timeout, MIN_SETUP_TIMEOUT);
-	if (r->setup_retries > MAX_SETUP_RETRIES)
-		return bad(err, errlen, site,
-			   "setup-retries: %" PRIu32 " is above the maximum "
-			   "of %u",
-			   r->setup_retries, MAX_SETUP_RETRIES);
-	if (r->wait_time && r->wait_time < MIN_WAIT_TIME)
-		return bad(err, errlen, site,
-			   "wait-time: %" PRIu32 " ms is below the minimum "
-			   "of %u ms",
-			   r->wait_time, MIN_WAIT_TIME);
 	return FETCH_SECNET_OK;
 }
 
@@ -426,44 +402,26 @@ static enum fetch_secnet_verdict check_hash(const char *site,
 
 /* ---- rsa1 keys ----------------------------------------------------------- */
 
-/* One run of decimal digits at D[*I] into OUT (NUL-terminated), moving
- * *I on; false when there is none or it does not fit. */
-static bool take_digits(const uint8_t *d, size_t len, size_t *i, char *out,
-			size_t outlen)
-{
-	size_t n = 0;
-
-	while (*i < len && d[*i] >= '0' && d[*i] <= '9') {
-		if (n + 1 >= outlen)
-			return false;
-		out[n++] = (char)d[(*i)++];
-	}
-	out[n] = '\0';
-	return n > 0;
-}
-
 /* Decimal digits for SN_RSA_MAX_BYTES bytes, with room. */
 #define DEC_MAX (SN_RSA_MAX_BYTES * 5 / 2 + 8)
 
+/* E and N as C strings for GMP. */
 struct rsa1_text {
-	char bits[8], e[DEC_MAX], n[DEC_MAX];
-	size_t usable; /* "BITS E N": what peer-keys gets */
+	char e[DEC_MAX], n[DEC_MAX];
 };
 
-/* rsa1 data is "BITS E N" with an optional " COMMENT" (out_peerkeys.c
- * writes the first three); rsa.c reads E and N as decimal. */
-static bool rsa1_split(const struct rr_tkey *k, struct rsa1_text *t)
+/* rsa1 data is parsed by rr_rsa1_parse ("BITS E N" with an optional
+ * " COMMENT"; out_peerkeys.c writes the first three); rsa.c reads E and
+ * N as decimal. */
+static bool rsa1_text(const struct rr_rsa1 *k, struct rsa1_text *t)
 {
-	size_t i = 0;
-
-	if (!take_digits(k->data, k->len, &i, t->bits, sizeof(t->bits)) ||
-	    i >= k->len || k->data[i++] != ' ' ||
-	    !take_digits(k->data, k->len, &i, t->e, sizeof(t->e)) ||
-	    i >= k->len || k->data[i++] != ' ' ||
-	    !take_digits(k->data, k->len, &i, t->n, sizeof(t->n)))
+	if (k->elen >= sizeof(t->e) || k->nlen >= sizeof(t->n))
 		return false;
-	t->usable = i;
-	return i == k->len || k->data[i] == ' ';
+	memcpy(t->e, k->e, k->elen);
+	t->e[k->elen] = '\0';
+	memcpy(t->n, k->n, k->nlen);
+	t->n[k->nlen] = '\0';
+	return true;
 }
 
 /* pubkeys.fl.pl decodes into a SN_KEYDATA_BUF buffer sized by the base91s
@@ -484,10 +442,9 @@ static int rsa1_fits_buffer(const struct rr_tkey *k, size_t usable)
 
 static enum fetch_secnet_verdict check_rsa1_numbers(
 	const char *site, const struct rr_tkey *k, const struct rsa1_text *t,
-	unsigned min_bits, char *err, size_t errlen)
+	unsigned long declared, unsigned min_bits, char *err, size_t errlen)
 {
 	enum fetch_secnet_verdict v = FETCH_SECNET_OK;
-	unsigned long declared = strtoul(t->bits, NULL, 10);
 	size_t bits;
 	mpz_t e, n;
 
@@ -542,19 +499,28 @@ static enum fetch_secnet_verdict check_rsa1(const char *site,
 					    unsigned min_bits, char *err,
 					    size_t errlen)
 {
-	struct rsa1_text *t = malloc(sizeof(*t));
+	struct rsa1_text *t = NULL;
+	struct rr_rsa1 rsa;
+	struct rr_error e;
 	enum fetch_secnet_verdict v;
 	int fits;
 
-	if (!t)
-		return FETCH_SECNET_NOMEM;
-	if (!rsa1_split(k, t)) {
+	if (rr_rsa1_parse(k->data, k->len, &rsa, &e) != RR_OK) {
 		v = bad(err, errlen, site, "rsa1 key in group %08" PRIx32
-			": not \"BITS EXPONENT MODULUS\" in decimal, or "
-			"numbers larger than secnet loads", k->group);
+			": %s", k->group, e.msg);
 		goto out;
 	}
-	fits = rsa1_fits_buffer(k, t->usable);
+	t = malloc(sizeof(*t));
+	if (!t) {
+		v = FETCH_SECNET_NOMEM;
+		goto out;
+	}
+	if (!rsa1_text(&rsa, t)) {
+		v = bad(err, errlen, site, "rsa1 key in group %08" PRIx32
+			": numbers larger than secnet loads", k->group);
+		goto out;
+	}
+	fits = rsa1_fits_buffer(k, rsa.usable);
 	if (fits < 0) {
 		v = FETCH_SECNET_NOMEM;
 		goto out;
@@ -562,11 +528,11 @@ static enum fetch_secnet_verdict check_rsa1(const char *site,
 	if (!fits) {
 		v = bad(err, errlen, site, "rsa1 key in group %08" PRIx32
 			": %zu bytes of key data do not fit secnet's "
-			"%d-byte key buffer", k->group, t->usable,
+			"%d-byte key buffer", k->group, rsa.usable,
 			SN_KEYDATA_BUF);
 		goto out;
 	}
-	v = check_rsa1_numbers(site, k, t, min_bits, err, errlen);
+	v = check_rsa1_numbers(site, k, t, rsa.bits, min_bits, err, errlen);
 out:
 	free(t);
 	return v;
@@ -581,7 +547,7 @@ static enum fetch_secnet_verdict check_keys(const char *site,
 
 	/* Other algorithms are not given to secnet (out_peerkeys.c). */
 	for (size_t i = 0; i < r->ntkeys && v == FETCH_SECNET_OK; i++)
-		if (strcmp(r->tkeys[i].alg, "rsa1") == 0)
+		if (r->tkeys[i].def == &rr_alg_rsa1)
 			v = check_rsa1(site, &r->tkeys[i], min_bits, err,
 				       errlen);
 	return v;

@@ -314,8 +314,7 @@ enum rrchain_reason rrchain_verify_head(const struct rrchain_policy *pol,
 		r = rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
 	if (r != RRCHAIN_OK)
 		goto out;
-	/* The record's heap parts move with the struct. */
-	out->rec = *pk.best.rec;
+	rr_record_move(&out->rec, pk.best.rec);
 	free(pk.best.rec);
 	pk.best.rec = NULL;
 	memcpy(out->content, pk.best.content, RR_HASH_LEN);

@@ -27,13 +27,24 @@
 	"31ce3fc235fe1171dc6d9316fb097bd4362891e2c36e234e7c16b038fd97b1f165" \
 	"c710e90537de66ee4f54001f5712b050d4e07de3fba07607b19b64f6c3"
 
-/* A site record with good values everywhere; rsa1 key data lives in
- * KEYBUF (the rules read rr_tkey data, not who owns it). */
+/* A site record with good values everywhere, some of them values the
+ * parsers would refuse: its lists and strings live here, and the record
+ * points at them (the rules read the view, not who owns it). */
 struct site {
 	struct rr_record r;
+	struct rr_tkey tkeys[RR_MAX_KEYS];
+	struct rr_endpoint eps[RR_MAX_ENDPOINTS];
+	struct rr_prefix nets[RR_MAX_NETS];
+	char dh[RR_MAX_TEXT + 1], hash[RR_MAX_TEXT + 1];
 	char keybuf[RR_MAX_KEYS][3000];
 	char err[512];
 };
+
+static void set_alg(struct site *s, size_t i, const char *name)
+{
+	s->tkeys[i].alg = name;
+	s->tkeys[i].def = rr_alg_find(name, strlen(name));
+}
 
 /* "BITS E N" with N = 2^(BITS-1) + ADD (odd for odd ADD) and E. */
 static void set_rsa1(struct site *s, size_t i, unsigned bits,
@@ -54,8 +65,8 @@ static void set_rsa1(struct site *s, size_t i, unsigned bits,
 		       (int)bits + declared_delta, e, ns);
 	free(ns);
 	mpz_clear(n);
-	s->r.tkeys[i].data = (uint8_t *)s->keybuf[i];
-	s->r.tkeys[i].len = strlen(s->keybuf[i]);
+	s->tkeys[i].data = (uint8_t *)s->keybuf[i];
+	s->tkeys[i].len = strlen(s->keybuf[i]);
 	if (s->r.ntkeys <= i)
 		s->r.ntkeys = i + 1;
 }
@@ -63,15 +74,15 @@ static void set_rsa1(struct site *s, size_t i, unsigned bits,
 static void set_key_text(struct site *s, size_t i, const char *text)
 {
 	(void)snprintf(s->keybuf[i], sizeof(s->keybuf[i]), "%s", text);
-	s->r.tkeys[i].data = (uint8_t *)s->keybuf[i];
-	s->r.tkeys[i].len = strlen(s->keybuf[i]);
+	s->tkeys[i].data = (uint8_t *)s->keybuf[i];
+	s->tkeys[i].len = strlen(s->keybuf[i]);
 }
 
 static void set_ep(struct site *s, size_t i, const char *text)
 {
 	struct rr_error e;
 
-	assert_int_equal(rr_endpoint_parse(text, &s->r.eps[i], &e), RR_OK);
+	assert_int_equal(rr_endpoint_parse(text, &s->eps[i], &e), RR_OK);
 	if (s->r.neps <= i)
 		s->r.neps = i + 1;
 }
@@ -80,7 +91,7 @@ static void set_net(struct site *s, size_t i, const char *text)
 {
 	struct rr_error e;
 
-	assert_int_equal(rr_prefix_parse(text, &s->r.nets[i], &e), RR_OK);
+	assert_int_equal(rr_prefix_parse(text, &s->nets[i], &e), RR_OK);
 	if (s->r.nnets <= i)
 		s->r.nnets = i + 1;
 }
@@ -92,8 +103,13 @@ static int setup(void **state)
 	if (!s)
 		return -1;
 	rr_record_init(&s->r, RR_KIND_SITE);
-	strcpy(s->r.tkeys[0].alg, "rsa1");
-	s->r.tkeys[0].group = 1;
+	s->r.tkeys = s->tkeys;
+	s->r.eps = s->eps;
+	s->r.nets = s->nets;
+	s->r.dh = s->dh;
+	s->r.hash = s->hash;
+	set_alg(s, 0, "rsa1");
+	s->tkeys[0].group = 1;
 	set_rsa1(s, 0, 2048, 65537, 1, 0);
 	set_ep(s, 0, "192.0.2.1:4500");
 	set_ep(s, 1, "[2001:db8::1]:4500");
@@ -101,15 +117,15 @@ static int setup(void **state)
 	set_net(s, 0, "10.1.0.0/16");
 	set_net(s, 1, "fd00:1::/48");
 	s->r.has_ptp = true;
-	s->r.ptp = s->r.nets[0].addr;
+	s->r.ptp = s->nets[0].addr;
 	s->r.ptp.bytes[3] = 1;
 	s->r.key_lifetime = 3600000;
 	s->r.renegotiate_time = 300000;
 	s->r.setup_timeout = 2000;
 	s->r.setup_retries = 5;
 	s->r.wait_time = 20000;
-	strcpy(s->r.dh, DH_P " 2");
-	strcpy(s->r.hash, "sha1");
+	strcpy(s->dh, DH_P " 2");
+	strcpy(s->hash, "sha1");
 	*state = s;
 	return 0;
 }
@@ -118,10 +134,7 @@ static int teardown(void **state)
 {
 	struct site *s = *state;
 
-	/* Key data is ours, not heap memory of the record. */
-	for (size_t i = 0; i < RR_MAX_KEYS; i++)
-		s->r.tkeys[i].data = NULL;
-	s->r.ntkeys = 0;
+	/* The lists and strings are ours; the record frees its own. */
 	rr_record_free(&s->r);
 	free(s);
 	return 0;
@@ -173,9 +186,9 @@ static void rsa_later_key_checked(void **state)
 	struct site *s = *state;
 
 	/* A bad key in a fallback group counts as much as the first. */
-	strcpy(s->r.tkeys[1].alg, "rsa1");
-	s->r.tkeys[1].group = 2;
-	s->r.tkeys[1].fallback = true;
+	set_alg(s, 1, "rsa1");
+	s->tkeys[1].group = 2;
+	s->tkeys[1].fallback = true;
 	set_rsa1(s, 1, 2048, 65537, 1, 0);
 	ok(s, 1024);
 	set_rsa1(s, 1, 512, 65537, 1, 0);
@@ -261,7 +274,7 @@ static void rsa_key_data(void **state)
 	/* A trailing comment is fine: it is not written for secnet. */
 	set_rsa1(s, 0, 2048, 65537, 1, 0);
 	(void)strcat(s->keybuf[0], " owner@example.net");
-	s->r.tkeys[0].len = strlen(s->keybuf[0]);
+	s->tkeys[0].len = strlen(s->keybuf[0]);
 	ok(s, 1024);
 }
 
@@ -270,10 +283,10 @@ static void other_algs_ignored(void **state)
 	struct site *s = *state;
 
 	/* Not given to secnet: no secnet rule applies. */
-	strcpy(s->r.tkeys[0].alg, "x25519");
+	set_alg(s, 0, "x25519");
 	set_key_text(s, 0, "not an rsa key");
 	ok(s, 1024);
-	strcpy(s->r.tkeys[0].alg, "rsa1");
+	set_alg(s, 0, "rsa1");
 	refused(s, 1024, "rsa1 key in group 00000001");
 }
 
@@ -291,11 +304,11 @@ static void dh_prime(void **state)
 		mpz_add_ui(m, m, 2);
 	while (mpz_probab_prime_p(m, 30));
 	p = mpz_get_str(NULL, 16, m);
-	(void)snprintf(s->r.dh, sizeof(s->r.dh), "%s 2", p);
+	(void)snprintf(s->dh, sizeof(s->dh), "%s 2", p);
 	refused(s, 1024, "dh: modulus of 1024 bits is not prime");
 	free(p);
 	mpz_clear(m);
-	strcpy(s->r.dh, DH_P " 2");
+	strcpy(s->dh, DH_P " 2");
 	ok(s, 1024);
 }
 
@@ -305,14 +318,14 @@ static void dh_cache(void **state)
 	uint64_t before;
 
 	/* 10,000 sites sharing one group cost at most one test. */
-	strcpy(s->r.dh, DH_P " 5");
+	strcpy(s->dh, DH_P " 5");
 	ok(s, 1024);
 	before = fetch_secnet_rules_prime_tests();
 	for (int i = 0; i < 10000; i++)
 		ok(s, 1024);
 	assert_int_equal(fetch_secnet_rules_prime_tests(), before);
 	/* Leading zeros do not make another modulus. */
-	strcpy(s->r.dh, "00" DH_P " 2");
+	strcpy(s->dh, "00" DH_P " 2");
 	ok(s, 1024);
 	assert_int_equal(fetch_secnet_rules_prime_tests(), before);
 }
@@ -324,15 +337,15 @@ static void dh_generator(void **state)
 	char pm1[sizeof(DH_P)];
 
 	for (size_t i = 0; i < sizeof(bad_g) / sizeof(*bad_g); i++) {
-		(void)snprintf(s->r.dh, sizeof(s->r.dh), "%s %s", DH_P,
+		(void)snprintf(s->dh, sizeof(s->dh), "%s %s", DH_P,
 			       bad_g[i]);
 		refused(s, 1024, "dh: generator must be above 1 and below");
 	}
 	strcpy(pm1, DH_P);
 	pm1[strlen(pm1) - 1] = '2'; /* ...c3 -> ...c2: p - 1 */
-	(void)snprintf(s->r.dh, sizeof(s->r.dh), "%s %s", DH_P, pm1);
+	(void)snprintf(s->dh, sizeof(s->dh), "%s %s", DH_P, pm1);
 	refused(s, 1024, "dh: generator must be above 1 and below");
-	strcpy(s->r.dh, DH_P " 2");
+	strcpy(s->dh, DH_P " 2");
 	ok(s, 1024);
 }
 
@@ -341,10 +354,10 @@ static void dh_size(void **state)
 	struct site *s = *state;
 
 	/* 2^127 - 1 is prime but far too small a group. */
-	strcpy(s->r.dh, "7fffffffffffffffffffffffffffffff 2");
+	strcpy(s->dh, "7fffffffffffffffffffffffffffffff 2");
 	refused(s, 1024, "dh: modulus of 127 bits is below the minimum of "
 			 "1024");
-	strcpy(s->r.dh, DH_P " 2");
+	strcpy(s->dh, DH_P " 2");
 	ok(s, 1024);
 }
 
@@ -355,10 +368,10 @@ static void dh_text(void **state)
 						DH_P " 2x", DH_P "g 2" };
 
 	for (size_t i = 0; i < sizeof(bad_text) / sizeof(*bad_text); i++) {
-		(void)snprintf(s->r.dh, sizeof(s->r.dh), "%s", bad_text[i]);
+		(void)snprintf(s->dh, sizeof(s->dh), "%s", bad_text[i]);
 		refused(s, 1024, "dh: not \"MODULUS GENERATOR\"");
 	}
-	s->r.dh[0] = '\0'; /* absent: the node's own group applies */
+	s->dh[0] = '\0'; /* absent: the node's own group applies */
 	ok(s, 1024);
 }
 
@@ -366,11 +379,11 @@ static void hash_known(void **state)
 {
 	struct site *s = *state;
 
-	strcpy(s->r.hash, "sha256");
+	strcpy(s->hash, "sha256");
 	refused(s, 1024, "hash: sha256 is unknown to secnet");
-	strcpy(s->r.hash, "md5");
+	strcpy(s->hash, "md5");
 	ok(s, 1024);
-	strcpy(s->r.hash, "sha1");
+	strcpy(s->hash, "sha1");
 	ok(s, 1024);
 }
 
@@ -493,7 +506,7 @@ static void endpoints_unusable(void **state)
 	for (size_t i = 0; i < sizeof(bad_ep) / sizeof(*bad_ep); i++) {
 		struct rr_error e;
 		char want[128];
-		if (rr_endpoint_parse(bad_ep[i].ep, &s->r.eps[1], &e) != RR_OK)
+		if (rr_endpoint_parse(bad_ep[i].ep, &s->eps[1], &e) != RR_OK)
 			fail_msg("%s: %s", bad_ep[i].ep, e.msg);
 		(void)snprintf(want, sizeof(want), "address is %s",
 			       bad_ep[i].why);
@@ -502,8 +515,8 @@ static void endpoints_unusable(void **state)
 	/* IPv4-mapped: the grammar refuses it, the rule does not rely on
 	 * that. */
 	set_ep(s, 1, "[2001:db8::1]:4500");
-	memset(s->r.eps[1].addr.bytes, 0, 16);
-	memcpy(s->r.eps[1].addr.bytes + 10, "\xff\xff\x7f\0\0\x01", 6);
+	memset(s->eps[1].addr.bytes, 0, 16);
+	memcpy(s->eps[1].addr.bytes + 10, "\xff\xff\x7f\0\0\x01", 6);
 	refused(s, 1024, "address is loopback");
 	set_ep(s, 1, "[2001:db8::1]:4500");
 	ok(s, 1024);
@@ -515,9 +528,9 @@ static void endpoint_port(void **state)
 {
 	struct site *s = *state;
 
-	s->r.eps[0].port = 0;
+	s->eps[0].port = 0;
 	refused(s, 1024, "endpoint 192.0.2.1:0: port 0");
-	s->r.eps[0].port = 1;
+	s->eps[0].port = 1;
 	ok(s, 1024);
 }
 
