@@ -21,9 +21,6 @@
 #include "store.h"
 
 #define RELOAD_TIMEOUT_MS (120 * 1000)
-/* secnet's own key lifetimes when a site's record sets none (site.c). */
-#define SECNET_KEY_LIFETIME_S 3600ULL
-#define SECNET_MOBILE_KEY_LIFETIME_S (2ULL * 24 * 3600)
 
 struct fetch_refresh;
 

@@ -107,21 +107,23 @@ static int site_name_cmp(const void *key, const void *elem)
 static uint64_t keys_window(const struct fetch_refresh *rf,
 			    const struct fetch_view *view, const char *live)
 {
+	const struct rr_tunable *kl = &rr_tunables[RR_TUN_KEY_LIFETIME];
 	char name[RR_FULLNAMELEN];
-	const struct fetch_site *s;
+	const struct fetch_site *s = NULL;
 	uint64_t ms;
 
 	if (!rf->cfg->peer_keys_wait_auto)
 		return (rf->cfg->peer_keys_wait_ms + 999) / 1000;
-	if (fetch_peerkeys_site(live, name, sizeof(name)) != 0)
-		return SECNET_KEY_LIFETIME_S + 60;
-	s = bsearch(name, view->sites, view->nsites, sizeof(*view->sites),
-		    site_name_cmp);
+	if (fetch_peerkeys_site(live, name, sizeof(name)) == 0)
+		s = bsearch(name, view->sites, view->nsites,
+			    sizeof(*view->sites), site_name_cmp);
 	if (!s || !s->site)
-		return SECNET_KEY_LIFETIME_S + 60;
-	ms = s->site->key_lifetime ? s->site->key_lifetime
-	     : s->site->mobile ? SECNET_MOBILE_KEY_LIFETIME_S * 1000ULL
-			       : SECNET_KEY_LIFETIME_S * 1000ULL;
+		ms = kl->secnet_default;
+	else if (s->site->key_lifetime)
+		ms = s->site->key_lifetime;
+	else
+		ms = s->site->mobile ? kl->secnet_mobile_default
+				     : kl->secnet_default;
 	return (ms + 999) / 1000 + 60;
 }
 
