@@ -83,6 +83,7 @@ struct fetch_refresh {
 	json_t *events_json;
 	json_t *verdicts_json; /* the chain rules' verdict per object */
 	json_t *extra_json; /* further report members (expiring) */
+	json_t *would;      /* dry run: files that would change */
 
 	/* head and pages */
 	struct lookup head_lk;

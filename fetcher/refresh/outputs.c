@@ -15,8 +15,20 @@
 #include "candidate.h"
 #include "internal.h"
 
+/* Dry run: what would change, kept for the loop thread to log and
+ * report (this runs on the pool, where nothing logs). */
+static void would(struct fetch_refresh *rf, const char *what,
+		  const char *path)
+{
+	json_t *o = json_pack("{s:s,s:s}", "action", what, "path", path);
+
+	if (o)
+		json_array_append_new(rf->would, o);
+}
+
 /* Dry run: which planned files differ from what is on disk. */
-static size_t count_differences(const struct fetch_plan *plan)
+static size_t count_differences(struct fetch_refresh *rf,
+				const struct fetch_plan *plan)
 {
 	char path[4096], err[FETCH_OUTPUT_ERRLEN];
 	size_t n = 0;
@@ -28,8 +40,7 @@ static size_t count_differences(const struct fetch_plan *plan)
 		if (fetch_file_compare(path, f->data, f->len, err,
 				       sizeof(err)) == FETCH_CMP_SAME)
 			continue;
-		/* stderr: stdout may carry the JSON report. */
-		fprintf(stderr, "vpnrr-fetch: would write %s\n", path);
+		would(rf, "write", path);
 		n++;
 	}
 	return n;
@@ -83,7 +94,7 @@ static int count_removals(struct fetch_refresh *rf)
 			     sizeof(rf->out_err)) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		fprintf(stderr, "vpnrr-fetch: would remove %s\n", paths[i]);
+		would(rf, "remove", paths[i]);
 		free(paths[i]);
 	}
 	free(paths);
@@ -329,7 +340,7 @@ void rf_out_work(uv_work_t *w)
 			return;
 	}
 	if (rf->opts.dry_run) {
-		rf->sum.would_write = count_differences(&rf->plan);
+		rf->sum.would_write = count_differences(rf, &rf->plan);
 		rf->out_rc = count_removals(rf);
 		return;
 	}
@@ -368,6 +379,15 @@ void rf_out_done(uv_work_t *w, int status)
 	for (size_t i = 0; i < rf->plan.nnotices; i++)
 		fetch_log(rf->log, lvl, "%s", rf->plan.notices[i]);
 	rf->sum.notices = rf->plan.nnotices;
+	/* stderr, through the log: stdout may carry the JSON report. */
+	for (size_t i = 0; i < json_array_size(rf->would); i++) {
+		json_t *o = json_array_get(rf->would, i);
+		fetch_log(rf->log, FETCH_LOG_NOTICE, "would %s %s",
+			  json_string_value(json_object_get(o, "action")),
+			  json_string_value(json_object_get(o, "path")));
+	}
+	if (json_array_size(rf->would) > 0)
+		json_object_set(rf->extra_json, "would", rf->would);
 	if (rf->old_dropped > 0)
 		fetch_log(rf->log, FETCH_LOG_WARN, "%zu actions owed by an "
 			  "earlier run are no longer wanted (newer keys, a "

@@ -67,6 +67,7 @@ void rf_finish(struct fetch_refresh *rf)
 	json_decref(rf->events_json);
 	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
+	json_decref(rf->would);
 	fetch_plan_free(&rf->plan);
 	fetch_owed_free(rf->old, rf->nold);
 	fetch_owed_free(rf->fresh_owed, rf->nnew);
@@ -194,8 +195,9 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	rf->events_json = json_array();
 	rf->verdicts_json = json_array();
 	rf->extra_json = json_object();
+	rf->would = json_array();
 	if (!rf->sites_json || !rf->events_json || !rf->verdicts_json ||
-	    !rf->extra_json) {
+	    !rf->extra_json || !rf->would) {
 		rr_say(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -216,6 +218,7 @@ fail:
 	json_decref(rf->events_json);
 	json_decref(rf->verdicts_json);
 	json_decref(rf->extra_json);
+	json_decref(rf->would);
 	free(rf);
 	return -1;
 }
