@@ -27,8 +27,7 @@ int cf_perr(struct parser *p, const char *kw, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(why, sizeof(why), fmt, ap) < 0)
-		why[0] = '\0';
+	(void)rr_vfail(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	/* Truncation keeps the start, which names the file and line. */
 	if (kw && p->line)

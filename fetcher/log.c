@@ -29,8 +29,7 @@ void fetch_log(const struct fetch_log *l, enum fetch_loglevel lvl,
 	if (lvl > l->max)
 		return;
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	(void)rr_vfail(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* Messages quote names and values from DNS answers: escaped here,
 	 * once, so none can forge a log line or drive the terminal. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "rr.h"
 #include "timefmt.h"
 
 int pub_cli_now(const char *arg)
@@ -22,8 +23,7 @@ int pub_usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	(void)rr_vfail(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pub_redact_secrets(msg);
 	fprintf(stderr, "vpnrr: %s: ", cmd);

@@ -109,8 +109,7 @@ void pub_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	(void)rr_vfail(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pub_redact_secrets(msg);
 	fputs("vpnrr: warning: ", stderr);

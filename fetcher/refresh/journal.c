@@ -21,8 +21,7 @@ void rf_fail(struct fetch_refresh *rf, bool store, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	(void)rr_vfail(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fetch_log(rf->log, FETCH_LOG_ERR, "%s", msg);
 	if (!rf->sum.error[0])

@@ -59,8 +59,7 @@ void st_event(struct fetch_merge_report *rep, enum fetch_event_kind k,
 	ev->reason = why;
 	(void)snprintf(ev->name, sizeof(ev->name), "%s", name);
 	va_start(ap, fmt);
-	if (vsnprintf(ev->msg, sizeof(ev->msg), fmt, ap) < 0)
-		ev->msg[0] = '\0';
+	(void)rr_vfail(ev->msg, sizeof(ev->msg), fmt, ap);
 	va_end(ap);
 }
 

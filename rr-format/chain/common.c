@@ -50,8 +50,7 @@ void rrc_vseterr(struct rrchain_error *err, enum rrchain_reason r,
 	if (!err)
 		return;
 	err->reason = r;
-	if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) < 0)
-		err->msg[0] = '\0';
+	(void)rr_vfail(err->msg, sizeof(err->msg), fmt, ap);
 }
 
 enum rrchain_reason rrc_seterr(struct rrchain_error *err,

@@ -61,8 +61,7 @@ static void entry_reject(struct rrchain_entry *e, struct rrchain_stats *st,
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(why, sizeof(why), fmt, ap) < 0)
-		why[0] = '\0';
+	(void)rr_vfail(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	rrc_mark(&e->status, e->why, sizeof(e->why), st, r, "%s", why);
 }
