@@ -194,10 +194,16 @@ def main():
     work = os.path.join(os.path.dirname(node), 'kill-logs')
     os.makedirs(work, exist_ok=True)
     # Baseline: S0 refreshed onto B, uninterrupted.
-    restore(s0, node)
-    t0 = time.monotonic()
-    rc = run(fetch, conf, os.path.join(work, 'baseline.log'))
-    t = time.monotonic() - t0
+    # T: the fastest of three, so that a busy moment does not push most
+    # kills past the end of the refresh.
+    t = None
+    for _ in range(3):
+        restore(s0, node)
+        t0 = time.monotonic()
+        rc = run(fetch, conf, os.path.join(work, 'baseline.log'))
+        t = min(t or 1e9, time.monotonic() - t0)
+        if rc != 0:
+            break
     if rc != 0:
         sys.exit('kill-suite: the uninterrupted refresh on B exited %s: %s' % (
             rc, open(os.path.join(work, 'baseline.log')).read()))
