@@ -287,23 +287,31 @@ void fetch_dns_requery(query_t *q)
 
 /* ---- tries -------------------------------------------------------------- */
 
-void fetch_dns_switch_to_tcp(query_t *q)
+/* Starts a try's clock and its transfer (START: UDP or TCP), with the
+ * try's drop counts afresh. */
+static void arm_try(query_t *q, int (*start)(query_t *), const char *proto)
 {
 	int rc;
 
-	fetch_dns_xfer_detach(q);
 	q->try_drop = -1;
 	q->try_drops = 0;
 	rc = uv_timer_start(&q->timer, on_timer, q->wait, 0);
 	if (rc < 0) {
+		/* try_failed() relies on the timer: without it, give up. */
 		query_seterr(q, true, "timer: %s", uv_strerror(rc));
 		finish(q, FETCH_DNS_NETWORK, 0);
 		return;
 	}
-	rc = fetch_dns_tcp_start(q);
+	rc = start(q);
 	if (rc < 0)
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "TCP: %s",
+		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "%s: %s", proto,
 				    uv_strerror(rc));
+}
+
+void fetch_dns_switch_to_tcp(query_t *q)
+{
+	fetch_dns_xfer_detach(q);
+	arm_try(q, fetch_dns_tcp_start, "TCP");
 }
 
 static uint64_t try_timeout(const struct fetch_dns *d, unsigned attempt)
@@ -318,7 +326,6 @@ static uint64_t try_timeout(const struct fetch_dns *d, unsigned attempt)
 static void start_try(query_t *q)
 {
 	struct fetch_dns *d = q->d;
-	int rc;
 
 	if (q->attempt > 0)
 		d->st.retries++;
@@ -326,19 +333,7 @@ static void start_try(query_t *q)
 	q->wait = try_timeout(d, q->attempt);
 	q->attempt++;
 	q->id = (uint16_t)randombytes_uniform(UINT16_MAX + 1U);
-	q->try_drop = -1;
-	q->try_drops = 0;
-	rc = uv_timer_start(&q->timer, on_timer, q->wait, 0);
-	if (rc < 0) {
-		/* try_failed() relies on the timer: without it, give up. */
-		query_seterr(q, true, "timer: %s", uv_strerror(rc));
-		finish(q, FETCH_DNS_NETWORK, 0);
-		return;
-	}
-	rc = fetch_dns_udp_start(q);
-	if (rc < 0)
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "UDP: %s",
-				    uv_strerror(rc));
+	arm_try(q, fetch_dns_udp_start, "UDP");
 }
 
 /* The try's time is up with its transfer still open: say what it got. */
