@@ -11,6 +11,9 @@ distinct 1024-bit keys (OUTDIR/keypool, made once and reused: making
 site has two key sets (pub/pkg/pkgf, as after a rollover).  The DH
 group is RFC 3526's 2048-bit MODP group, which secnet accepts.
 
+The pool holds 32 keys; BENCH_KEYPOOL=K makes it K (at least 2), for
+tests that count rather than time and cannot afford 32 pure-Python keys.
+
 The same file is the input of make-secnet-sites (the baseline) and of
 "vpnrr import" (the publish step), so both sides provision the same
 sites."""
@@ -22,6 +25,16 @@ sys.path.insert(0, os.path.join(HERE, '..', 'outputs'))
 import mkrsa1key  # noqa: E402
 
 POOL = 32
+
+
+def pool_size():
+    """BENCH_KEYPOOL, or POOL when unset."""
+    v = os.environ.get('BENCH_KEYPOOL', '')
+    if not v:
+        return POOL
+    if not v.isdigit() or int(v) < 2:
+        sys.exit('gen.py: BENCH_KEYPOOL=%s: not a number of keys >= 2' % v)
+    return int(v)
 MODP2048 = (
     'FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74'
     '020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437'
@@ -65,16 +78,17 @@ def newstyle(key):
 
 
 def key_pool(outdir):
-    """POOL distinct rsa1 public keys ("BITS E N"), made once."""
+    """pool_size() distinct rsa1 public keys ("BITS E N"), made once."""
+    size = pool_size()
     path = os.path.join(outdir, 'keypool')
     keys = []
     if os.path.exists(path):
         with open(path) as f:
             keys = [line.strip() for line in f if line.strip()]
-    if len(keys) >= POOL:
-        return keys[:POOL]
+    if len(keys) >= size:
+        return keys[:size]
     mkrsa1key.BITS = 1024
-    while len(keys) < POOL:
+    while len(keys) < size:
         _, pub = mkrsa1key.make_key('bench%d@example.net' % len(keys))
         keys.append(' '.join(pub.split()[:3]))
     tmp = path + '.tmp'
