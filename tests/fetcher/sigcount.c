@@ -8,10 +8,12 @@
  * the number of calls, as one decimal line, to the file named by
  * SIGCOUNT_FILE (nothing when that is unset).
  *
- * The environment reaches the fetcher's children too (its reload command
- * runs through sh): only the process named SIGCOUNT_PROGRAM writes, and
- * only the process that loaded the module, not a child forked from it,
- * so a child's count of 0 cannot replace the fetcher's. */
+ * The fetcher's children (its reload command runs through sh) must not
+ * load the module: built with a sanitizer it needs that sanitizer's
+ * runtime, which sh lacks, and a child's count of 0 must not replace
+ * the fetcher's.  So the module takes LD_PRELOAD out of the environment
+ * as it loads, and only the process named SIGCOUNT_PROGRAM that loaded
+ * it (not a child forked from it) writes the count. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -30,6 +32,8 @@ static pid_t loaded_by;
 __attribute__((constructor)) static void sigcount_load(void)
 {
 	loaded_by = getpid();
+	if (unsetenv("LD_PRELOAD") != 0)
+		perror("sigcount: unsetenv LD_PRELOAD");
 }
 
 /* Same prototype as <sodium.h>, without needing its headers here. */
