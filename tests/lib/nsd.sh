@@ -3,6 +3,7 @@
 #
 #   start_nsd DIR ZONEFILE...   serve on 127.0.0.1 and ::1, set PORT
 #   stop_nsd                    stop it by PID (waits, bounded)
+#   NSD_EXTRA                   extra "server:" lines, if set
 
 NSD_PIDFILE=
 
@@ -24,6 +25,7 @@ start_nsd() {
 			printf '  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n' "$dir" "$dir"
 			printf '  logfile: "%s/nsd.log"\n  verbosity: 1\n' "$dir"
 			printf '  tcp-count: 20\n  server-count: 1\n'
+			[ -z "${NSD_EXTRA:-}" ] || printf '%s\n' "$NSD_EXTRA"
 			printf 'remote-control:\n  control-enable: no\n'
 			for z in "$@"; do
 				printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' \
