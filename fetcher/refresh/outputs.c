@@ -240,11 +240,14 @@ static void dedupe_fresh(struct fetch_refresh *rf)
 		bool dup = false;
 		for (size_t j = 0; j < rf->nold && !dup; j++) {
 			const struct fetch_owed *k = &rf->old[j];
-			size_t l = strlen(k->path);
-			if (k->kind != FETCH_OWED_KEYS || rf->old_paid[j] ||
-			    k->len != o->len || !o->path ||
+			size_t l;
+			/* Only key hand-overs have a path to compare: an owed
+			 * reload has none. */
+			if (k->kind != FETCH_OWED_KEYS || !k->path ||
+			    rf->old_paid[j] || k->len != o->len || !o->path ||
 			    memcmp(k->data, o->data, o->len) != 0)
 				continue;
+			l = strlen(k->path);
 			dup = (o->kind == FETCH_OWED_KEYS &&
 			       strcmp(o->path, k->path) == 0) ||
 			      (o->kind == FETCH_OWED_WRITE &&
