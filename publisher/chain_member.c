@@ -57,7 +57,7 @@ int pcv_check_member(struct pcv_ctx *c, struct pub_vrec *m)
 	const char *zone = pcv_member_zone(m->rr->owner);
 	char want[RR_MAX_NAME + 1], id[RR_KEYID_LEN * 2 + 1];
 	struct rr_expect ex = { m->rr->owner, NULL, m->r.site, RR_KIND_MEMBER,
-				c->o->now };
+				c->o->now, false };
 	uint8_t h[RR_HASH_LEN];
 	const struct pcv_auth *a;
 	struct rr_error err;

@@ -86,6 +86,7 @@ void rrchain_stats_add(struct rrchain_stats *into,
 	into->members_checked += from->members_checked;
 	into->sites_verified += from->sites_verified;
 	into->sites_cached += from->sites_cached;
+	into->heads_stored += from->heads_stored;
 	for (size_t i = 0; i < RRCHAIN_R__COUNT; i++)
 		into->rejected[i] += from->rejected[i];
 }

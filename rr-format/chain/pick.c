@@ -59,6 +59,8 @@ struct pick {
 	size_t nkeys;
 	const uint8_t *member; /* site records: member content, for keys */
 	const struct rrchain_site_cache *cache;
+	const uint8_t *known;  /* heads: content verified before (stored) */
+	uint64_t *known_count; /* stats counter for those */
 	uint64_t *verified;    /* stats counter for signature checks */
 	uint64_t *cached;      /* stats counter for skipped checks */
 	/* the best valid record so far */
@@ -126,7 +128,9 @@ static enum rrchain_reason pick_check(struct pick *pk,
 		*ignored = true;
 		return RRCHAIN_OK;
 	}
-	(*pk->verified)++;
+	pk->ex.sig_known = pk->known &&
+			   sodium_memcmp(c->content, pk->known, RR_HASH_LEN) == 0;
+	(*(pk->ex.sig_known ? pk->known_count : pk->verified))++;
 	rc = rr_verify(c->rec, &pk->ex, pk->keys, pk->nkeys, &e);
 	if (rc != RR_OK)
 		return rrc_seterr(err, rrc_from_rr(rc), "%s", e.msg);
@@ -300,11 +304,16 @@ enum rrchain_reason rrchain_verify_head(const struct rrchain_policy *pol,
 		return rrc_seterr(err, RRCHAIN_R_NAME, "zone %s: %s", pol->zone,
 			      e.msg);
 	memset(&pk, 0, sizeof(pk));
-	pk.ex = (struct rr_expect){ owner, pol->vpn, NULL, RR_KIND_HEAD, now };
+	pk.ex = (struct rr_expect){ owner, pol->vpn, NULL, RR_KIND_HEAD, now,
+				    false };
 	pk.keys = pol->anchors;
 	pk.nkeys = pol->nanchors;
 	pk.verified = &stats->heads_verified;
 	pk.cached = &never; /* heads have no cache: one check per refresh */
+	if (pol->stored && hw && hw->set) {
+		pk.known = hw->content;
+		pk.known_count = &stats->heads_stored;
+	}
 	r = pick_run(&pk, rrs, n, hw, stats, err);
 	if (r == RRCHAIN_OK)
 		r = head_pages_distinct(pk.best.rec, owner, stats, err);
@@ -406,6 +415,26 @@ out:
 	return r;
 }
 
+/* A cache hit's bytes, parsed for a reader that asked for the record. */
+static enum rrchain_reason site_parse_hit(struct cand *c,
+					  const struct rr_record *member,
+					  struct rrchain_stats *st,
+					  struct rrchain_error *err)
+{
+	struct rr_error re;
+
+	c->rec = malloc(sizeof(*c->rec));
+	if (!c->rec)
+		return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+	if (rrc_parse_rdata(c->rd, c->rec, &re) != RR_OK) {
+		free(c->rec);
+		c->rec = NULL;
+		return rrc_reject(st, err, RRCHAIN_R_MALFORMED, "%s: %s",
+				  member->at, re.msg);
+	}
+	return RRCHAIN_OK;
+}
+
 /* The format's SHOULDs for a site record alone (rr_site_check): they do
  * not refuse the record, but every reader reports them alike. */
 static void site_warning(const struct cand *c, struct rrchain_site_result *out)
@@ -443,7 +472,7 @@ enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 	rrchain_record_content(member, mcontent);
 	memset(&pk, 0, sizeof(pk));
 	pk.ex = (struct rr_expect){ member->at, pol->vpn, member->site,
-				    RR_KIND_SITE, now };
+				    RR_KIND_SITE, now, false };
 	pk.keys = member->rkeys;
 	pk.nkeys = member->nrkeys;
 	pk.member = mcontent;
@@ -451,6 +480,8 @@ enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 	pk.verified = &stats->sites_verified;
 	pk.cached = &stats->sites_cached;
 	r = pick_run(&pk, rrs, n, cache ? &cache->hw : NULL, stats, err);
+	if (r == RRCHAIN_OK && pk.best.cached && cache->parse)
+		r = site_parse_hit(&pk.best, member, stats, err);
 	/* A cache hit passed this check under the same member entry. */
 	if (r == RRCHAIN_OK && !pk.best.cached)
 		r = site_nets_within(member, pk.best.rec, stats, err);

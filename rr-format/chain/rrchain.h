@@ -74,6 +74,8 @@ struct rrchain_stats {
 	uint64_t sites_verified;  /* site signature checks */
 	uint64_t sites_cached;    /* site records whose bytes were verified
 				   * before: signature check skipped */
+	uint64_t heads_stored;    /* heads from the reader's own store whose
+				   * content was verified before: skipped */
 	uint64_t rejected[RRCHAIN_R__COUNT];
 };
 void rrchain_stats_add(struct rrchain_stats *into,
@@ -99,6 +101,12 @@ struct rrchain_policy {
 	size_t nrestrict;
 	rrchain_consumer_fn consumer; /* NULL: no consumer rules */
 	void *consumer_arg;
+	/* The records come from the reader's own store, where they were
+	 * put only after they verified: a head whose content is the
+	 * high-water mark's is not verified again (stats->heads_stored),
+	 * though its signer must still be an anchor and its clock is
+	 * checked.  Site records use the cache (rrchain_site_cache). */
+	bool stored;
 };
 
 /* One RR's RDATA as it came from DNS or a zone file: TXT (type 16:
@@ -278,6 +286,9 @@ struct rrchain_site_cache {
 	uint32_t serial;
 	uint64_t not_before, expires;
 	uint8_t content[RR_HASH_LEN];
+	/* A hit is parsed (not verified) into OUT->rec, for a reader that
+	 * kept the bytes but not the parsed record (its store). */
+	bool parse;
 };
 
 struct rrchain_site_result {

@@ -114,7 +114,7 @@ static void make_head(struct rr_record *r, const uint8_t hash[RR_HASH_LEN])
 
 static struct rr_expect expect_for(enum rr_kind k)
 {
-	struct rr_expect ex = { NULL, "example", NULL, k, NOW };
+	struct rr_expect ex = { NULL, "example", NULL, k, NOW, false };
 
 	switch (k) {
 	case RR_KIND_SITE:

@@ -681,7 +681,7 @@ static void run_record(const struct vector *v, enum rr_kind kind,
 		goto out;
 	}
 	ex = (struct rr_expect){ v->f[F_OWNER], v->f[F_VPN], v->f[F_SITE],
-				 kind, now };
+				 kind, now, false };
 	rc = rr_verify(r, &ex, keys, v->keys.n, &err);
 	if (rc != RR_OK)
 		set_result(res, rc, "verify: %s", err.msg);
