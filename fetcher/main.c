@@ -43,6 +43,8 @@ struct app {
 	struct fetch_state *st;
 	struct fetch_store *store;
 	bool state_reset;  /* reported in the next report, then cleared */
+	/* Checks the state's load made: counted in the next report. */
+	struct rrchain_stats load_stats;
 	struct fetch_log log;
 	bool once, dry_run, json, daemon_mode;
 	bool busy, stopping, reload_pending;
@@ -169,7 +171,7 @@ static void start_refresh(struct app *a)
 {
 	struct fetch_refresh_opts o = {
 		.dry_run = a->dry_run, .now = wall_now(a), .store = a->store,
-		.state_reset = a->state_reset,
+		.state_reset = a->state_reset, .prior = &a->load_stats,
 	};
 	char err[512];
 
@@ -181,6 +183,7 @@ static void start_refresh(struct app *a)
 	if (fetch_refresh_start(&a->loop, &a->cfg, a->st, &a->log, &o,
 				refresh_done, a, &a->rf, err, sizeof(err)) != 0) {
 		a->busy = false;
+		memset(&a->load_stats, 0, sizeof(a->load_stats));
 		fetch_log(&a->log, FETCH_LOG_ERR, "refresh: %s", err);
 		a->exit_code = EXIT_REFRESH;
 		if (a->once)
@@ -189,6 +192,7 @@ static void start_refresh(struct app *a)
 			schedule(a, 0, 0, 0);
 		return;
 	}
+	memset(&a->load_stats, 0, sizeof(a->load_stats));
 }
 
 static void on_timer(uv_timer_t *t)
@@ -301,6 +305,7 @@ static int open_state(struct app *a, const struct fetch_config *cfg,
 				  fetch_event_kind_name(rep.events[i].kind),
 				  rep.events[i].msg);
 	*out = st;
+	rrchain_stats_add(&a->load_stats, &rep.stats);
 	rc = 0;
 out:
 	fetch_merge_report_free(&rep);

@@ -163,6 +163,9 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	rf->st = st;
 	rf->log = log;
 	rf->opts = *opts;
+	rf->opts.prior = NULL;
+	if (opts->prior)
+		rrchain_stats_add(&rf->sum.chain, opts->prior);
 	rf->cb = cb;
 	rf->arg = arg;
 	rf->sum.started_ms = now_ms(loop);

@@ -46,6 +46,10 @@ struct fetch_refresh_opts {
 	/* When set, the merge's report moves here (the caller frees it with
 	 * fetch_merge_report_free) instead of being dropped. */
 	struct fetch_merge_report *merge_out;
+	/* Checks made before this refresh (loading the state): counted in
+	 * its report, so that it counts every check the process made.
+	 * NULL: none. */
+	const struct rrchain_stats *prior;
 };
 
 /* What one refresh did; every fetch and verification is counted. */

@@ -97,12 +97,13 @@ void rf_summary_json(struct fetch_refresh *rf, json_t *o)
 	json_decref(dropped);
 	json_object_set_new(o, "dns", dns);
 	json_object_set_new(o, "verify", json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:o}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		"heads_verified", (json_int_t)s->chain.heads_verified,
 		"pages_hashed", (json_int_t)s->chain.pages_hashed,
 		"members_checked", (json_int_t)s->chain.members_checked,
 		"sites_verified", (json_int_t)s->chain.sites_verified,
 		"sites_cached", (json_int_t)s->chain.sites_cached,
+		"heads_stored", (json_int_t)s->chain.heads_stored,
 		"rejected", rej));
 	json_object_set_new(o, "pages", json_pack("{s:I,s:I}",
 		"fetched", (json_int_t)s->pages_fetched,

@@ -24,6 +24,12 @@ struct stored_site {
 	bool has_record;
 	char owner[RR_MAX_NAME + 1];
 	struct rrchain_blob raw;
+	/* What the record verified as, when the row has it (a store of
+	 * schema 1 does not): its bytes are checked against key instead
+	 * of verifying the signature again. */
+	bool has_key;
+	uint8_t key[RR_HASH_LEN];
+	uint64_t not_before, expires;
 };
 
 struct stored {
@@ -191,8 +197,14 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 	size_t cap = 0;
 	int rc = -1, r;
 
-	if (st_prep(st, "SELECT name, hw_serial, hw_content, owner, rtype, "
-		 "rdata FROM site ORDER BY name", &q, err, errlen) != 0)
+	/* A read-only open does not upgrade a store of schema 1. */
+	if (sqlite3_prepare_v2(fetch_store_db(st->store),
+			       "SELECT name, hw_serial, hw_content, owner, rtype, "
+			       "rdata, skey, not_before, expires FROM site "
+			       "ORDER BY name", -1, &q, NULL) != SQLITE_OK &&
+	    st_prep(st, "SELECT name, hw_serial, hw_content, owner, rtype, "
+		    "rdata, NULL, NULL, NULL FROM site ORDER BY name", &q, err,
+		    errlen) != 0)
 		return -1;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(q, 0);
@@ -225,6 +237,14 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 			continue;
 		memcpy(ss->owner, owner, strlen(owner) + 1);
 		ss->has_record = true;
+		if (sqlite3_column_bytes(q, 6) == RR_HASH_LEN &&
+		    sqlite3_column_int64(q, 7) >= 0 &&
+		    sqlite3_column_int64(q, 8) >= 0) {
+			ss->has_key = true;
+			memcpy(ss->key, sqlite3_column_blob(q, 6), RR_HASH_LEN);
+			ss->not_before = (uint64_t)sqlite3_column_int64(q, 7);
+			ss->expires = (uint64_t)sqlite3_column_int64(q, 8);
+		}
 	}
 	if (r != SQLITE_DONE) {
 		fetch_store_fail(st->store, "sites", err, errlen);
@@ -311,11 +331,17 @@ static bool rebuild_membership(const struct fetch_config *cfg, uint64_t now,
 	struct rrchain_error ferr = { 0 };
 	struct rrchain_rdata rd;
 
+	struct rrchain_policy pol;
+
 	memset(m, 0, sizeof(*m));
 	if (!s->has_head)
 		return false;
 	rrchain_rdata_view(&s->head, 1, &rd);
-	if (rrchain_verify_head(FETCH_POLICY(cfg), &rd, 1, now, &s->head_hw, &m->head,
+	/* Its own store: a head with the high-water mark's content was
+	 * verified when it was stored. */
+	pol = *FETCH_POLICY(cfg);
+	pol.stored = true;
+	if (rrchain_verify_head(&pol, &rd, 1, now, &s->head_hw, &m->head,
 			     &rep->stats, &ferr) == RRCHAIN_OK &&
 	    rebuild_pages(cfg, now, s, m, &rep->stats, &ferr))
 		return true;
@@ -344,6 +370,37 @@ static int seed_entries(struct fetch_state *st, const struct stored *s)
 	return 0;
 }
 
+/* The store's integrity stands in for the signature: bytes that still
+ * hash, with the current member entry, to the key they were verified
+ * under are parsed, not verified (rrchain_verify_site's cache); any
+ * other bytes, or a changed member entry, are verified in full. */
+static enum rrchain_reason recheck_stored(const struct fetch_config *cfg,
+					  uint64_t now,
+					  const struct site_entry *e,
+					  const struct stored_site *ss,
+					  struct rrchain_site_result *res,
+					  struct rrchain_stats *stats,
+					  struct rrchain_error *ferr)
+{
+	struct rrchain_site_cache cache;
+	struct rrchain_rdata rd;
+
+	memset(&cache, 0, sizeof(cache));
+	cache.hw = e->hw;
+	cache.parse = true;
+	if (ss->has_key && e->hw.set) {
+		cache.has_key = true;
+		memcpy(cache.key, ss->key, RR_HASH_LEN);
+		cache.serial = e->hw.serial;
+		cache.not_before = ss->not_before;
+		cache.expires = ss->expires;
+		memcpy(cache.content, e->hw.content, RR_HASH_LEN);
+	}
+	rrchain_rdata_view(&ss->raw, 1, &rd);
+	return rrchain_verify_site(FETCH_POLICY(cfg), &e->entry->rec, &rd, 1,
+				   now, &cache, res, stats, ferr);
+}
+
 static int verify_stored_sites(struct fetch_state *st,
 			       const struct fetch_config *cfg, uint64_t now,
 			       const struct stored *s,
@@ -361,8 +418,8 @@ static int verify_stored_sites(struct fetch_state *st,
 		e = st_table_find(&st->tab, st->hkey, st->sites, ss->name);
 		if (!e || !e->usable)
 			continue;
-		r = st_recheck(cfg, now, e, &ss->raw, false, &results[*n],
-			    &rep->stats, &ferr);
+		r = recheck_stored(cfg, now, e, ss, &results[*n], &rep->stats,
+				   &ferr);
 		if (r == RRCHAIN_R_NOMEM)
 			return -1;
 		if (r == RRCHAIN_OK)
@@ -410,12 +467,60 @@ out:
 	return rc;
 }
 
+/* Whether E, as loaded, is what the row SS holds. */
+static bool row_matches(const struct site_entry *e,
+			const struct stored_site *ss)
+{
+	if (!ss->has_record || !e->rec)
+		return !ss->has_record && !e->rec;
+	return ss->has_key && memcmp(e->key, ss->key, RR_HASH_LEN) == 0 &&
+	       strcmp(e->owner, ss->owner) == 0 &&
+	       e->rec->not_before == ss->not_before &&
+	       e->rec->expires == ss->expires;
+}
+
+/* What the rows hold, so that saving writes only those that change;
+ * false when some row differs from the state loaded (the next save
+ * writes it: a cache to fill in, a record dropped, a name gone). */
+static bool note_rows(struct fetch_state *st, const struct stored *s)
+{
+	bool same = true;
+
+	st->meta_saved = true;
+	st_head_digest(&s->head_hw, s->has_head ? &s->head : NULL,
+		       st->head_row);
+	if (st->has_mem) {
+		st->page_rows = calloc(st->mem.npages ? st->mem.npages : 1,
+				       sizeof(*st->page_rows));
+		for (size_t i = 0; st->page_rows && i < st->mem.npages; i++)
+			memcpy(st->page_rows[i], st->mem.pages[i].hash,
+			       RR_HASH_LEN);
+		st->npage_rows = st->page_rows ? st->mem.npages : 0;
+	}
+	for (size_t i = 0; i < s->nsites; i++) {
+		const struct stored_site *ss = &s->sites[i];
+		struct site_entry *e = st_table_find(&st->tab, st->hkey,
+						     st->sites, ss->name);
+		if (!e) {
+			(void)st_gone(st, ss->name);
+			same = false;
+			continue;
+		}
+		e->stored = true;
+		if (row_matches(e, ss))
+			st_row_digest(e, e->row);
+		else
+			same = false;
+	}
+	return same;
+}
+
 int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 		     const struct fetch_config *cfg, uint64_t now,
 		     struct fetch_merge_report *rep, char *err, size_t errlen)
 {
 	struct stored s;
-	bool empty = true;
+	bool empty = true, same;
 	size_t dropped;
 	int rc = -1;
 
@@ -440,10 +545,11 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 		goto out;
 	dropped = rep->nevents;
 	rc = rebuild(st, cfg, now, &s, rep, err, errlen);
+	same = rc == 0 && note_rows(st, &s);
 	/* What was loaded is what is stored, unless something was dropped
 	 * on the way: then the next save writes the store afresh. */
 	if (rc == 0) {
-		st->saved = true;
+		st->saved = same;
 		for (size_t i = dropped; i < rep->nevents; i++)
 			if (rep->events[i].kind == FETCH_EV_SITE_DROPPED ||
 			    rep->events[i].kind == FETCH_EV_HEAD_DROPPED)

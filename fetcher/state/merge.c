@@ -147,8 +147,11 @@ static void build_entries(struct fetch_state *st, uint64_t now,
 			      "(revoked)", old->name);
 			st_entry_drop_record(old);
 		}
-		if (!old->hw.set && !old->rec)
+		if (!old->hw.set && !old->rec) {
+			if (old->stored)
+				(void)st_gone(st, old->name);
 			continue;
+		}
 		st_entry_take(&ns[*nn], old);
 		memcpy(ns[*nn].name, old->name, sizeof(old->name));
 		st_table_put(nt, st->hkey, *nn, old->name);

@@ -163,9 +163,26 @@ void st_entry_take(struct site_entry *e, struct site_entry *old)
 	memcpy(e->content, old->content, sizeof(e->content));
 	memcpy(e->key, old->key, sizeof(e->key));
 	e->expires = old->expires;
+	e->stored = old->stored;
+	memcpy(e->row, old->row, sizeof(e->row));
 	old->rec = NULL;
 	memset(&old->raw, 0, sizeof(old->raw));
+	old->stored = false;
 	old->taken = true;
+}
+
+int st_gone(struct fetch_state *st, const char *name)
+{
+	if (st->ngone == st->gone_cap) {
+		size_t nc = st->gone_cap ? 2 * st->gone_cap : 16;
+		char (*g)[RR_SITENAMELEN] = realloc(st->gone, nc * sizeof(*g));
+		if (!g)
+			return -1;
+		st->gone = g;
+		st->gone_cap = nc;
+	}
+	(void)snprintf(st->gone[st->ngone++], RR_SITENAMELEN, "%s", name);
+	return 0;
 }
 
 void st_entry_set_record(struct site_entry *e, struct rrchain_site_result *r)
@@ -220,6 +237,9 @@ void fetch_state_free(struct fetch_state *st)
 	st_table_free(&st->tab);
 	free(st->view);
 	free(st->dir);
+	free(st->page_rows);
+	free(st->pend_pages);
+	free(st->gone);
 	sodium_memzero(st->hkey, sizeof(st->hkey));
 	free(st);
 }

@@ -37,6 +37,12 @@ struct site_entry {
 	bool usable; /* entry is RRCHAIN_OK and valid now */
 	bool fresh;
 	bool taken;  /* moved into the next generation */
+	/* The store's row for this name (stored) holds what row digests
+	 * (st_row_digest; zero when it holds something else): saving
+	 * writes only rows that differ.  pend: what the open transaction
+	 * wrote. */
+	bool stored, pending;
+	uint8_t row[RR_HASH_LEN], pend[RR_HASH_LEN];
 };
 
 /* Open addressing, linear probing; slots hold index + 1, 0 is empty.
@@ -65,6 +71,15 @@ struct fetch_state {
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 	struct fetch_site *view;
 	struct fetch_view v;
+	/* What the store's head and page rows hold (zero: unknown), and
+	 * the names whose rows are to go; pend_* for the open
+	 * transaction. */
+	bool meta_saved;
+	uint8_t head_row[RR_HASH_LEN], pend_head[RR_HASH_LEN];
+	uint8_t (*page_rows)[RR_HASH_LEN], (*pend_pages)[RR_HASH_LEN];
+	size_t npage_rows, npend_pages;
+	char (*gone)[RR_SITENAMELEN];
+	size_t ngone, gone_cap, npend_gone;
 	uint8_t digest[RR_HASH_LEN]; /* of the view, to tell "changed" */
 };
 
@@ -104,6 +119,17 @@ void st_free_results(struct rrchain_site_result *results, size_t n);
 
 void st_state_digest(const struct fetch_state *st,
 			 uint8_t out[RR_HASH_LEN]);
+
+/* What the head row holds (RAW NULL: no bytes), as one hash. */
+void st_head_digest(const struct rrchain_hw *hw,
+		    const struct rrchain_blob *raw, uint8_t out[RR_HASH_LEN]);
+
+/* What a site row holds, as one hash. */
+void st_row_digest(const struct site_entry *e, uint8_t out[RR_HASH_LEN]);
+
+/* NAME's row is to be deleted at the next save.  0 or -1 (no memory:
+ * the row stays, harmless: a load skips rows of unknown names). */
+int st_gone(struct fetch_state *st, const char *name);
 
 int st_prep(struct fetch_state *st, const char *sql, sqlite3_stmt **out,
 		char *err, size_t errlen);

@@ -23,7 +23,7 @@
 #include "rr.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 5000
 
 struct fetch_store {
@@ -32,6 +32,17 @@ struct fetch_store {
 	int lockfd;
 	bool in_txn;
 };
+
+/* Site rows hold a record of up to a few KB: a rowid table keeps them in
+ * its leaves, where a WITHOUT ROWID table would spill each into overflow
+ * pages (five times the file).  skey, not_before and expires are what
+ * the record was verified as (rrchain_site_cache): a load checks the
+ * bytes against skey instead of verifying the signature again. */
+#define SITE_TABLE \
+	"CREATE TABLE IF NOT EXISTS site(" \
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE," \
+	" hw_serial INTEGER, hw_content BLOB, owner TEXT, rtype INTEGER," \
+	" rdata BLOB, skey BLOB, not_before INTEGER, expires INTEGER);"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta("
@@ -42,9 +53,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS page_rr("
 	" page INTEGER NOT NULL, seq INTEGER NOT NULL, rtype INTEGER NOT NULL,"
 	" rdata BLOB NOT NULL, PRIMARY KEY (page, seq)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS site("
-	" name TEXT PRIMARY KEY, hw_serial INTEGER, hw_content BLOB,"
-	" owner TEXT, rtype INTEGER, rdata BLOB) WITHOUT ROWID;"
+	SITE_TABLE
 	"CREATE TABLE IF NOT EXISTS journal("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
 	" path TEXT, tmp TEXT, data BLOB, config INTEGER NOT NULL DEFAULT 0,"
@@ -149,7 +158,8 @@ static int tables_intact(struct fetch_store *s)
 		"SELECT k, v FROM meta",
 		"SELECT id, hw_serial, hw_content, rtype, rdata FROM head",
 		"SELECT page, seq, rtype, rdata FROM page_rr",
-		"SELECT name, hw_serial, hw_content, owner, rtype, rdata FROM site",
+		("SELECT name, hw_serial, hw_content, owner, rtype, rdata, skey, "
+		 "not_before, expires FROM site"),
 		("SELECT id, kind, path, tmp, data, config, local, attempts, "
 		 "last_error, deadline FROM journal"),
 	};
@@ -249,6 +259,29 @@ static int user_version(struct fetch_store *s)
 	return v;
 }
 
+/* Version 1 kept sites in a WITHOUT ROWID table and no verification
+ * cache: the rows move as they are, and each record is verified once
+ * more at the next load, which then saves its cache. */
+static int upgrade_v1(struct fetch_store *s, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"BEGIN IMMEDIATE;"
+		"ALTER TABLE site RENAME TO site_v1;"
+		SITE_TABLE
+		"INSERT INTO site(name, hw_serial, hw_content, owner, rtype, rdata)"
+		" SELECT name, hw_serial, hw_content, owner, rtype, rdata"
+		" FROM site_v1 ORDER BY name;"
+		"DROP TABLE site_v1;"
+		"PRAGMA user_version=2;"
+		"COMMIT;";
+
+	if (exec(s, sql, err, errlen) != 0) {
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* Schema and version are written only into a new store: opening an
  * existing one changes none of its bytes. */
 static int setup(struct fetch_store *s, char *err, size_t errlen)
@@ -262,6 +295,8 @@ static int setup(struct fetch_store *s, char *err, size_t errlen)
 	v = user_version(s);
 	if (v == SCHEMA_VERSION)
 		return 0;
+	if (v == 1)
+		return upgrade_v1(s, err, errlen);
 	if (v != 0)
 		return rr_fail(err, errlen, "%s: schema version %d, this "
 			    "vpnrr-fetch knows %d", s->path, v,

@@ -232,11 +232,13 @@ static void test_round_trip(void **state)
 	assert_int_equal(save(f), 1);
 	if (reload(f, T_NOW, &st2) != 0)
 		fail_msg("load: %s", f->err);
-	/* Every record was verified again, none trusted from the store. */
-	assert_int_equal(f->rep.stats.heads_verified, 1);
+	/* No signature is checked again: the store's bytes are checked
+	 * against the content and keys they verified as. */
+	assert_int_equal(f->rep.stats.heads_verified, 0);
+	assert_int_equal(f->rep.stats.heads_stored, 1);
 	assert_int_equal(f->rep.stats.pages_hashed, 3);
-	assert_int_equal(f->rep.stats.sites_verified, NSITES);
-	assert_int_equal(f->rep.stats.sites_cached, 0);
+	assert_int_equal(f->rep.stats.sites_verified, 0);
+	assert_int_equal(f->rep.stats.sites_cached, NSITES);
 	assert_int_equal(count_events(&f->rep, FETCH_EV_HEAD_DROPPED), 0);
 	assert_int_equal(count_events(&f->rep, FETCH_EV_SITE_DROPPED), 0);
 	assert_same_state(f->st, st2, &f->w);
@@ -398,7 +400,8 @@ static void check_forms(size_t n, const enum wform *forms, size_t nforms)
 					      FETCH_EV_HEAD_DROPPED), 0);
 		assert_int_equal(count_events(&f->rep,
 					      FETCH_EV_SITE_DROPPED), 0);
-		assert_int_equal(f->rep.stats.sites_verified, n);
+		assert_int_equal(f->rep.stats.sites_verified, 0);
+		assert_int_equal(f->rep.stats.sites_cached, n);
 		if (n <= 64)
 			assert_same_state(f->st, st2, &f->w);
 		fetch_state_free(f->st);
@@ -466,10 +469,52 @@ static void test_unchanged_save(void **state)
 	assert_int_equal(refresh(f, f->st), RRCHAIN_OK);
 	assert_int_equal(f->rep.updated, 1);
 	assert_int_equal(save(f), 1);
-	assert_true(sqlite3_total_changes(db) > before);
+	/* Exactly its row: the state is written in proportion to change. */
+	assert_int_equal(sqlite3_total_changes(db) - before, 1);
 	assert_int_equal(query_int(f->store, "SELECT hw_serial FROM site "
 				   "WHERE name = 'loc0/s3'"), 2);
 	assert_int_equal(save(f), 0);
+}
+
+/* A store of schema 1 (sites in a WITHOUT ROWID table, no verification
+ * cache) is upgraded in place: every record is verified once more, then
+ * saved with what it verified as, and the next load verifies none. */
+static void test_upgrade_v1(void **state)
+{
+	struct fx *f = *state;
+	struct fetch_state *st2;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(save(f), 1);
+	fetch_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+					 NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"ALTER TABLE site RENAME TO s2;"
+		"CREATE TABLE site(name TEXT PRIMARY KEY, hw_serial INTEGER,"
+		" hw_content BLOB, owner TEXT, rtype INTEGER, rdata BLOB)"
+		" WITHOUT ROWID;"
+		"INSERT INTO site SELECT name, hw_serial, hw_content, owner,"
+		" rtype, rdata FROM s2;"
+		"DROP TABLE s2; PRAGMA user_version=1;", NULL, NULL, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	if (reload(f, T_NOW, &st2) != 0)
+		fail_msg("load: %s", f->err);
+	assert_int_equal(query_int(f->store, "PRAGMA user_version"), 2);
+	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
+	assert_int_equal(f->rep.stats.sites_verified, NSITES);
+	assert_int_equal(save_st(f, st2), 1);
+	assert_int_equal(query_int(f->store, "SELECT count(*) FROM site "
+				   "WHERE skey IS NULL"), 0);
+	fetch_state_free(st2);
+	if (reload(f, T_NOW, &st2) != 0)
+		fail_msg("load: %s", f->err);
+	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
+	assert_int_equal(f->rep.stats.sites_verified, 0);
+	assert_int_equal(f->rep.stats.sites_cached, NSITES);
+	fetch_state_free(st2);
 }
 
 /* A state staged in the caller's transaction is saved only if that
@@ -672,7 +717,8 @@ static void test_damaged_site_row(void **state)
 	if (reload(f, T_NOW, &st2) != 0)
 		fail_msg("load: %s", f->err);
 	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
-	assert_int_equal(f->rep.stats.sites_verified, NSITES);
+	assert_int_equal(f->rep.stats.sites_verified, 0);
+	assert_int_equal(f->rep.stats.sites_cached, NSITES);
 	fetch_state_free(st2);
 }
 
@@ -1191,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_page_forms),
 		T(test_unchanged_save),
 		T(test_stage),
+		T(test_upgrade_v1),
 		T(test_rollback_after_reload),
 		T(test_expired_at_load),
 		T(test_anchor_removed),
