@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -90,14 +91,68 @@ static uint64_t wall_now(const struct app *a)
 	return a->fixed_now ? a->fixed_now : (uint64_t)time(NULL);
 }
 
-/* The report of the last refresh, in STATE-DIR/status.json: a file of
- * its own, so that a refresh that changed nothing leaves the store as it
- * was.  The temporary name is fixed: a killed run's leftover is simply
- * replaced by the next one. */
+/* What a report says, leaving out what every refresh counts anew (time
+ * taken, queries, checks, files, events): hex of its hash in OUT, or ""
+ * (out of memory). */
+static void report_substance(json_t *report, char out[2 * RR_HASH_LEN + 1])
+{
+	static const char *const counted[] = {
+		"now", "duration_ms", "dns", "verify", "pages", "files",
+		"sites", "head_age", "events", "secnet", "substance",
+	};
+	json_t *copy = json_copy(report);
+	uint8_t h[RR_HASH_LEN];
+	char *text = NULL;
+
+	out[0] = '\0';
+	if (!copy)
+		return;
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		(void)json_object_del(copy, counted[i]);
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text) {
+		crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
+		sodium_bin2hex(out, 2 * RR_HASH_LEN + 1, h, RR_HASH_LEN);
+	}
+	free(text);
+	json_decref(copy);
+}
+
+/* The substance recorded in the status file at PATH, or false. */
+static bool status_substance(const char *path, const char *want)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char err[512];
+	json_t *old = NULL;
+	bool same = false;
+
+	if (fetch_file_read(path, 256 * 1024 * 1024, &data, &len, err,
+			    sizeof(err)) == 1 &&
+	    (old = json_loadb((const char *)data, len, 0, NULL)) != NULL) {
+		const char *s = json_string_value(json_object_get(old,
+							      "substance"));
+		same = s && strcmp(s, want) == 0;
+	}
+	json_decref(old);
+	free(data);
+	return same;
+}
+
+/*
+ * The report of the last refresh that said something new, in
+ * STATE-DIR/status.json: a file of its own, so that a refresh that
+ * changed nothing leaves the store as it was.  A refresh that says
+ * nothing new (the same verdicts, state and owed actions) writes no
+ * bytes: it only sets the file's time, which --status shows as
+ * "checked_at".  The temporary name is fixed: a killed run's leftover
+ * is simply replaced by the next one.
+ */
 static void save_status(struct app *a, json_t *report)
 {
-	char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
-	char path[4096], err[512];
+	char path[4096], err[512], sub[2 * RR_HASH_LEN + 1];
+	char *text = NULL;
+	json_t *saved = NULL;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir,
 			     STATUS_FILE) >= sizeof(path)) {
@@ -105,6 +160,16 @@ static void save_status(struct app *a, json_t *report)
 			  a->cfg.state_dir);
 		goto out;
 	}
+	report_substance(report, sub);
+	if (sub[0] && status_substance(path, sub) &&
+	    utimensat(AT_FDCWD, path, NULL, 0) == 0)
+		goto out;
+	/* A shallow copy: the report printed by --json stays as it is. */
+	saved = json_copy(report);
+	if (saved && sub[0])
+		json_object_set_new(saved, "substance", json_string(sub));
+	text = saved ? json_dumps(saved, JSON_INDENT(2) | JSON_SORT_KEYS)
+		     : NULL;
 	/* Monitoring reads it at any time: old or new, never half. */
 	if (!text)
 		fetch_log(&a->log, FETCH_LOG_ERR, "%s: cannot write: out of "
@@ -114,6 +179,7 @@ static void save_status(struct app *a, json_t *report)
 				    sizeof(err)) != 0)
 		fetch_log(&a->log, FETCH_LOG_ERR, "%s", err);
 out:
+	json_decref(saved);
 	free(text);
 }
 
@@ -427,6 +493,7 @@ static int print_status(struct app *a)
 	struct fetch_owed *v = NULL;
 	char err[FETCH_STATE_ERRLEN], *aside = NULL, *text = NULL;
 	char path[4096];
+	struct stat sb;
 	uint8_t *rep = NULL;
 	json_t *root = NULL;
 	size_t len, n = 0;
@@ -450,6 +517,9 @@ static int print_status(struct app *a)
 		      : json_object();
 	if (!root)
 		root = json_object();
+	if (r == 1 && stat(path, &sb) == 0)
+		json_object_set_new(root, "checked_at",
+				    json_integer((json_int_t)sb.st_mtime));
 	json_object_set_new(root, "owed", owed_json(v, n));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text) {
