@@ -18,6 +18,7 @@
 #include "atomicfile.h"
 #include "cli.h"
 #include "filebatch.h"
+#include "hostcache.h"
 #include "cmd.h"
 #include "index.h"
 #include "jsonout.h"
@@ -308,6 +309,11 @@ static int build_site(struct job *j, const struct pub_sf_location *l,
 	if (rc == 0 && rr_sign(&is->rec, is->owner, &is->key, &err) != RR_OK)
 		rc = pub_errf(e, PUB_EXIT_INVALID, j->sitesfile, s->line,
 			      "site", "%s", err.msg);
+	/* What "vpnrr index" would warn about, had it to verify the record
+	 * (admin/verified spares it that). */
+	if (rc == 0 && rr_site_check(&is->rec, &err) != RR_OK)
+		add_note(j, "%s:%u: site: %s: %s", j->sitesfile, s->line,
+			 is->site, err.msg);
 	memset(&is->m, 0, sizeof(is->m));
 	snprintf(is->m.file, sizeof(is->m.file), "%s:%u", j->sitesfile,
 		 s->line);
@@ -524,6 +530,44 @@ static int sync_dirs(const char *dir, struct pub_err *e)
 	return rc;
 }
 
+/* admin/verified: the records just signed, under the memberships just
+ * made, need no second check by "vpnrr index" (hostcache.h); the entries
+ * bind the exact bytes and member entries, so any later edit is checked
+ * in full. */
+static int queue_verified(struct job *j, struct pub_batch *fb,
+			  struct pub_err *e)
+{
+	struct pub_hostcache hc = { 0 };
+	struct rrchain_site_cache c;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct rr_record mr;
+		int r;
+
+		if (pub_member_record(&j->a, &j->s[i].m, &mr, e) != 0)
+			goto out;
+		r = pub_hostcache_entry(&mr, &j->s[i].rec, &c, e);
+		rr_record_free(&mr);
+		if (r != 0 || pub_hostcache_add(&hc, j->s[i].site, &c, e) != 0)
+			goto out;
+	}
+	text = pub_hostcache_text(&hc, &len);
+	if (!text) {
+		pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "import",
+			 "out of memory");
+		goto out;
+	}
+	rc = queue_text(fb, j->o->dir, "admin/verified", NULL, text, len,
+			0644, e);
+out:
+	free(text);
+	pub_hostcache_free(&hc);
+	return rc;
+}
+
 /* Every file is queued first (each refused if it exists), then written
  * in one batch: a few syncs for the whole VPN instead of three per
  * file. */
@@ -560,7 +604,7 @@ static int queue_all(struct job *j, struct pub_batch *fb, struct pub_err *e)
 		    queue_key(fb, d, "keys", name, &is->key, e) != 0)
 			goto out;
 	}
-	rc = 0;
+	rc = queue_verified(j, fb, e);
 out:
 	free(conf);
 	pub_out_free(&recs);
