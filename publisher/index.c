@@ -528,10 +528,29 @@ static int fingerprint(const struct pub_admin *a, const struct rr_seckey *sk,
 	return 0;
 }
 
+/* A head this old is signed again even when nothing changed: well
+ * inside vpnrr-fetch's default max-head-age (7 days), past which nodes
+ * call a head stale. */
+#define HEAD_MAX_AGE (3 * 86400ULL)
+
+/* The head written last is due for re-signing: half its lifetime or
+ * HEAD_MAX_AGE has passed since it was signed (the lifetime is part of
+ * the fingerprint, so it is the one it was signed with). */
+static bool head_due(const struct pub_admin *a, const struct state *st,
+		     uint64_t now)
+{
+	uint64_t age = a->head_lifetime / 2;
+
+	if (age > HEAD_MAX_AGE)
+		age = HEAD_MAX_AGE;
+	return st->head_expires < a->head_lifetime ||
+	       now >= st->head_expires - a->head_lifetime + age;
+}
+
 /* Nothing to publish: the same signed content as the zone already there,
- * untouched since, under a head that is not yet half way through its
- * lifetime (nodes re-fetch every page when the head changes, so it is
- * re-signed only when due; vpnrr resign and --force re-sign anyway). */
+ * untouched since, under a head that is not due (nodes re-fetch every
+ * page when the head changes, so it is re-signed only when due; vpnrr
+ * resign and --force re-sign anyway). */
 static bool unchanged(const struct pub_admin *a, const struct state *st,
 		      const uint8_t fp[RR_HASH_LEN], uint64_t now)
 {
@@ -540,8 +559,7 @@ static bool unchanged(const struct pub_admin *a, const struct state *st,
 	return st->has_serial && st->has_fp && st->has_zone &&
 	       sodium_memcmp(st->fp, fp, RR_HASH_LEN) == 0 &&
 	       zone_stat(a->output, &z) &&
-	       memcmp(&z, &st->zone, sizeof(z)) == 0 &&
-	       st->head_expires > now + a->head_lifetime / 2;
+	       memcmp(&z, &st->zone, sizeof(z)) == 0 && !head_due(a, st, now);
 }
 
 static int write_zone(const struct pub_admin *a, const struct built *b,

@@ -21,9 +21,9 @@ struct pub_index_info {
 /* Signs the zone and writes it to a->output; saves the zone serial, the
  * head's expiry and a fingerprint of the signed content in DIR/state.
  * When the content is the same as the last zone's, that zone file is
- * still as written and its head does not expire within half the head
- * lifetime, nothing is written (INFO->changed false; the serial and head
- * stay), unless FORCE.  INFO may be NULL. */
+ * still as written and its head is younger than half the head lifetime
+ * and than 3 days, nothing is written (INFO->changed false; the serial
+ * and head stay), unless FORCE.  INFO may be NULL. */
 int pub_index_run(const struct pub_admin *a, uint64_t now, bool force,
 		  struct pub_index_info *info, struct pub_err *e);
 /* Expiry of the head written by the last run (0 when unknown). */
