@@ -18,7 +18,7 @@
 #include "timefmt.h"
 
 static const char help_index[] =
-"Usage: vpnrr index [--json] [--now TIME] ADMINDIR\n"
+"Usage: vpnrr index [--force] [--json] [--now TIME] ADMINDIR\n"
 "\n"
 "Builds the VPN's admin zone from ADMINDIR/vpnrr.conf and the membership\n"
 "descriptions in ADMINDIR/members/: the head (at _vpnrr.ZONE, signed by\n"
@@ -27,15 +27,24 @@ static const char help_index[] =
 "record per site (at SITE.LOCATION.m._vpnrr.ZONE), SOA and NS, and any\n"
 "site records listed by site-records (each checked against its\n"
 "membership). The zone goes to the config's output file (default\n"
-"ADMINDIR/ZONE.zone), written atomically; the SOA serial increases on\n"
-"every run (saved in ADMINDIR/state).\n"
+"ADMINDIR/ZONE.zone), written atomically, with a higher SOA and head\n"
+"serial (saved in ADMINDIR/state).\n"
+"\n"
+"An unchanged VPN is not re-published: when the signed content (config,\n"
+"memberships, pages, hosted records, anchor key) is the same as the last\n"
+"zone's, that zone file is untouched since and its head is younger than\n"
+"half of head-lifetime and than 3 days, nothing is written, the serials\n"
+"stay (nodes fetch nothing new) and \"vpnrr: index: unchanged\" goes to\n"
+"standard error. An older head is re-signed (nodes call one older than 7\n"
+"days stale).\n"
 "\n"
 "Memberships are checked first: networks inside restrict-nets, no\n"
 "overlaps, unique names. Expired memberships are left out with a\n"
 "warning.\n"
 "\n"
+"  --force     sign and write a new zone (new serial) even when unchanged\n"
 "  --json      print {\"zone\", \"output\", \"serial\", \"members\", \"pages\",\n"
-"              \"head_expires\"}\n"
+"              \"head_expires\", \"changed\"}\n"
 "  --now TIME  pretend the time is TIME (tests)\n"
 "  --help      this text\n";
 
@@ -68,7 +77,7 @@ static int index_json(const struct pub_admin *a,
 
 	pub_time_format(info->head_expires, t);
 	return pub_json_print(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, "
-					"s:s, s:I, s:I}",
+					"s:s, s:I, s:I, s:b}",
 					"vpn", a->vpn, "zone", a->zone,
 					"output", a->output,
 					"serial", (json_int_t)info->zone_serial,
@@ -79,12 +88,14 @@ static int index_json(const struct pub_admin *a,
 					"head_txt_bytes",
 					(json_int_t)info->head_txt_len,
 					"max_page_txt_bytes",
-					(json_int_t)info->max_page_bytes), e);
+					(json_int_t)info->max_page_bytes,
+					"changed", info->changed), e);
 }
 
 int pub_cmd_index(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
@@ -93,11 +104,12 @@ int pub_cmd_index(int argc, char **argv)
 	struct pub_index_info info;
 	struct pub_admin a;
 	struct pub_err e;
-	bool json = false;
+	bool json = false, force = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f': force = true; break;
 		case PUB_OPT_JSON: json = true; break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
@@ -110,9 +122,12 @@ int pub_cmd_index(int argc, char **argv)
 	if (argc - optind != 1)
 		return pub_usage_error("index", "need one ADMINDIR");
 	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
-	    pub_index_run(&a, pub_now(), &info, &e) != 0 ||
+	    pub_index_run(&a, pub_now(), force, &info, &e) != 0 ||
 	    (json && index_json(&a, &info, &e) != 0))
 		return pub_fail(&e);
+	if (!info.changed)
+		fputs("vpnrr: index: unchanged; zone and serial kept (--force "
+		      "re-signs)\n", stderr);
 	return 0;
 }
 
@@ -185,7 +200,7 @@ int pub_cmd_revoke(int argc, char **argv)
 				       argv[optind + 1]);
 	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
 	    move_to_revoked(&a, argv[optind + 1], &e) != 0 ||
-	    pub_index_run(&a, pub_now(), NULL, &e) != 0)
+	    pub_index_run(&a, pub_now(), false, NULL, &e) != 0)
 		return pub_fail(&e);
 	return 0;
 }
@@ -225,7 +240,10 @@ static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
 	hx = pub_index_head_expires(&a);
 	if (renewed == 0 && hx > now + within)
 		return 0;
-	return pub_index_run(&a, now, NULL, e);
+	/* Due: a renewed membership changes the content anyway, and a head
+	 * within DURATION of its expiry must be re-signed even when the
+	 * content is the same. */
+	return pub_index_run(&a, now, true, NULL, e);
 }
 
 static int resign_site(const char *desc, const char *key, const char *out,

@@ -2,9 +2,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
+#include "hostcache.h"
 #include "index.h"
 #include "keyfile.h"
 #include "lines.h"
@@ -18,11 +20,56 @@ struct state {
 	uint32_t serial;
 	bool has_serial;
 	uint64_t head_expires;
+	/* What the last zone written signed (fingerprint) and the file it
+	 * went to, to tell an unchanged run (index.h). */
+	bool has_fp, has_zone;
+	uint8_t fp[RR_HASH_LEN];
+	struct zone_id {
+		uint64_t ino, size, mtime_s, mtime_ns;
+	} zone;
 };
 
 static char *state_path(const struct pub_admin *a)
 {
 	return pub_path_join(a->dir, "state");
+}
+
+static bool zone_id_parse(const struct pub_line *l, struct zone_id *z)
+{
+	char *end;
+	uint64_t *v[4] = { &z->ino, &z->size, &z->mtime_s, &z->mtime_ns };
+
+	if (l->nw != 5)
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		*v[i] = strtoull(l->w[i + 1], &end, 10);
+		if (*end)
+			return false;
+	}
+	return true;
+}
+
+static void state_line(struct state *st, const struct pub_line *l)
+{
+	size_t got = 0;
+
+	if (strcmp(l->w[0], "zone-file") == 0) {
+		st->has_zone = zone_id_parse(l, &st->zone);
+		return;
+	}
+	if (l->nw != 2)
+		return;
+	if (strcmp(l->w[0], "zone-serial") == 0) {
+		st->serial = (uint32_t)strtoul(l->w[1], NULL, 10);
+		st->has_serial = true;
+	} else if (strcmp(l->w[0], "head-expires") == 0) {
+		pub_time_parse(l->w[1], &st->head_expires);
+	} else if (strcmp(l->w[0], "fingerprint") == 0) {
+		st->has_fp = sodium_hex2bin(st->fp, sizeof(st->fp), l->w[1],
+					    strlen(l->w[1]), NULL, &got,
+					    NULL) == 0 &&
+			     got == sizeof(st->fp);
+	}
 }
 
 static void state_read(const struct pub_admin *a, struct state *st)
@@ -36,17 +83,8 @@ static void state_read(const struct pub_admin *a, struct state *st)
 		free(path);
 		return;
 	}
-	for (size_t i = 0; i < f.n; i++) {
-		const struct pub_line *l = &f.v[i];
-		if (l->nw != 2)
-			continue;
-		if (strcmp(l->w[0], "zone-serial") == 0) {
-			st->serial = (uint32_t)strtoul(l->w[1], NULL, 10);
-			st->has_serial = true;
-		} else if (strcmp(l->w[0], "head-expires") == 0) {
-			pub_time_parse(l->w[1], &st->head_expires);
-		}
-	}
+	for (size_t i = 0; i < f.n; i++)
+		state_line(st, &f.v[i]);
 	pub_lines_free(&f);
 	free(path);
 }
@@ -54,7 +92,7 @@ static void state_read(const struct pub_admin *a, struct state *st)
 static int state_write(const struct pub_admin *a, const struct state *st,
 		       struct pub_err *e)
 {
-	char buf[128], t[PUB_TIMESTRLEN];
+	char buf[512], t[PUB_TIMESTRLEN], fp[2 * RR_HASH_LEN + 1];
 	char *path = state_path(a);
 	int rc;
 
@@ -62,11 +100,30 @@ static int state_write(const struct pub_admin *a, const struct state *st,
 		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "state",
 				"out of memory");
 	pub_time_format(st->head_expires, t);
+	sodium_bin2hex(fp, sizeof(fp), st->fp, sizeof(st->fp));
 	snprintf(buf, sizeof(buf), "# written by vpnrr index\n"
-		 "zone-serial %" PRIu32 "\nhead-expires %s\n", st->serial, t);
+		 "zone-serial %" PRIu32 "\nhead-expires %s\n"
+		 "fingerprint %s\n"
+		 "zone-file %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		 st->serial, t, fp, st->zone.ino, st->zone.size,
+		 st->zone.mtime_s, st->zone.mtime_ns);
 	rc = pub_write_file(path, buf, strlen(buf), 0644, false, e);
 	free(path);
 	return rc;
+}
+
+/* The identity of the zone file as it is now; false when absent. */
+static bool zone_stat(const char *path, struct zone_id *z)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return false;
+	z->ino = (uint64_t)sb.st_ino;
+	z->size = (uint64_t)sb.st_size;
+	z->mtime_s = (uint64_t)sb.st_mtim.tv_sec;
+	z->mtime_ns = (uint64_t)sb.st_mtim.tv_nsec;
+	return true;
 }
 
 uint64_t pub_index_head_expires(const struct pub_admin *a)
@@ -299,14 +356,23 @@ static size_t find_built(const struct built *b, const char *site)
 	return b->n;
 }
 
+/* The hosted records' verification cache: OLD as loaded, NEXT what this
+ * run verified (hostcache.h). */
+struct hosted {
+	struct pub_hostcache old, next;
+};
+
 /* The site record as a fetcher would take it from this zone: the chain
- * library's verdict under the member entry being published. */
+ * library's verdict under the member entry being published.  Bytes it
+ * verified before under the same entry only have their dates checked. */
 static int hosted_verify(const struct pub_admin *a, const struct built *b,
 			 size_t i, const char *file, const struct pub_rec *rec,
-			 uint64_t now, struct pub_err *e)
+			 uint64_t now, struct hosted *h, struct pub_err *e)
 {
+	const struct rrchain_site_cache *cache;
 	struct rrchain_policy pol = { 0 };
 	struct rrchain_site_result res;
+	struct rrchain_site_cache next;
 	struct rrchain_stats st = { 0 };
 	struct rrchain_error err = { 0 };
 	struct rrchain_rdata rd;
@@ -314,6 +380,7 @@ static int hosted_verify(const struct pub_admin *a, const struct built *b,
 	enum rrchain_reason r;
 	uint8_t *txt = NULL;
 	size_t len = 0;
+	int rc = 0;
 
 	if (rr_encode_txt_rdata(&rec->r, &txt, &len, &rerr) != RR_OK)
 		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
@@ -321,23 +388,35 @@ static int hosted_verify(const struct pub_admin *a, const struct built *b,
 	pol.zone = a->zone;
 	pol.vpn = a->vpn;
 	rd = (struct rrchain_rdata){ 16, txt, len };
-	r = rrchain_verify_site(&pol, &b->m[i], &rd, 1, now, NULL, &res, &st,
+	cache = pub_hostcache_find(&h->old, rec->r.site);
+	r = rrchain_verify_site(&pol, &b->m[i], &rd, 1, now, cache, &res, &st,
 				&err);
 	free(txt);
 	if (r == RRCHAIN_OK && res.warning[0])
 		pub_warn("%s:%u: site record: %s", file, rec->line,
 			 res.warning);
+	if (r == RRCHAIN_OK) {
+		next = (struct rrchain_site_cache){
+			.has_key = true, .serial = res.serial,
+			.not_before = res.rec ? res.rec->not_before
+					      : cache->not_before,
+			.expires = res.rec ? res.rec->expires : cache->expires,
+		};
+		memcpy(next.key, res.key, RR_HASH_LEN);
+		memcpy(next.content, res.content, RR_HASH_LEN);
+		rc = pub_hostcache_add(&h->next, rec->r.site, &next, e);
+	}
 	rrchain_site_result_free(&res);
 	if (r != RRCHAIN_OK)
 		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
 				"site record", "%s: %s", rrchain_reason_name(r),
 				err.msg);
-	return 0;
+	return rc;
 }
 
 static int hosted_check(const struct pub_admin *a, const struct built *b,
 			const char *file, const struct pub_rec *rec,
-			uint64_t now, struct pub_err *e)
+			uint64_t now, struct hosted *h, struct pub_err *e)
 {
 	const struct pub_member *m;
 	size_t i;
@@ -356,11 +435,12 @@ static int hosted_check(const struct pub_admin *a, const struct built *b,
 		return pub_errf(e, PUB_EXIT_INVALID, file, rec->line,
 				"site record", "%s publishes at %s, not %s",
 				m->site, m->publish, rec->owner);
-	return hosted_verify(a, b, i, file, rec, now, e);
+	return hosted_verify(a, b, i, file, rec, now, h, e);
 }
 
 static int hosted_out(FILE *f, const struct pub_admin *a,
-		      const struct built *b, uint64_t now, struct pub_err *e)
+		      const struct built *b, uint64_t now, struct hosted *h,
+		      struct pub_err *e)
 {
 	for (size_t k = 0; k < a->nsite_records; k++) {
 		struct pub_recs rs;
@@ -370,7 +450,7 @@ static int hosted_out(FILE *f, const struct pub_admin *a,
 		fprintf(f, "; site records from %s\n", a->site_records[k]);
 		for (size_t i = 0; i < rs.n && rc == 0; i++) {
 			rc = hosted_check(a, b, a->site_records[k], &rs.v[i], now,
-					  e);
+					  h, e);
 			if (rc == 0)
 				rc = pub_zone_record(f, rs.v[i].owner, a->ttl,
 						     &rs.v[i].r, a->types, e);
@@ -391,10 +471,101 @@ static uint32_t next_serial(const struct state *st, uint64_t now)
 	return st->serial + 1;
 }
 
+/* Everything after the head: pages, signed member records, hosted site
+ * records.  Signatures are deterministic (Ed25519), so the same input
+ * gives the same bytes. */
+static int zone_body(const struct pub_admin *a, const struct built *b,
+		     const struct rr_seckey *sk, uint64_t now, struct hosted *h,
+		     struct pub_index_info *info, struct pub_out *body,
+		     struct pub_err *e)
+{
+	if (pub_out_open(body, e) != 0)
+		return -1;
+	if (pages_out(body->f, a, b, info, e) == 0 &&
+	    members_out(body->f, a, b, sk, e) == 0 &&
+	    hosted_out(body->f, a, b, now, h, e) == 0 &&
+	    pub_out_close(body, e) == 0)
+		return 0;
+	pub_out_free(body);
+	return -1;
+}
+
+/* What the zone signs but for the head's serial and dates: the anchor,
+ * the head's lifetime, SOA/NS/glue without the serial, and the body. */
+static int fingerprint(const struct pub_admin *a, const struct rr_seckey *sk,
+		       const struct pub_out *body, uint8_t out[RR_HASH_LEN],
+		       struct pub_err *e)
+{
+	static const char ctx[] = "vpnrr-index-1";
+	crypto_generichash_state h; /* BLAKE2b: tens of MB at 10,000 sites */
+	struct pub_out top;
+	uint8_t life[8];
+
+	if (pub_out_open(&top, e) != 0)
+		return -1;
+	soa_ns(top.f, a, 0);
+	if (pub_out_close(&top, e) != 0) {
+		pub_out_free(&top);
+		return -1;
+	}
+	for (size_t i = 0; i < 8; i++)
+		life[i] = (uint8_t)(a->head_lifetime >> (8 * i));
+	if (crypto_generichash_init(&h, NULL, 0, RR_HASH_LEN) != 0 ||
+	    crypto_generichash_update(&h, (const uint8_t *)ctx,
+				      sizeof(ctx)) != 0 ||
+	    crypto_generichash_update(&h, sk->pub.key, RR_PUBKEY_LEN) != 0 ||
+	    crypto_generichash_update(&h, life, sizeof(life)) != 0 ||
+	    crypto_generichash_update(&h, (const uint8_t *)top.buf,
+				      top.len + 1) != 0 ||
+	    crypto_generichash_update(&h, (const uint8_t *)body->buf,
+				      body->len) != 0 ||
+	    crypto_generichash_final(&h, out, RR_HASH_LEN) != 0) {
+		pub_out_free(&top);
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "index",
+				"hash failed");
+	}
+	pub_out_free(&top);
+	return 0;
+}
+
+/* A head this old is signed again even when nothing changed: well
+ * inside vpnrr-fetch's default max-head-age (7 days), past which nodes
+ * call a head stale. */
+#define HEAD_MAX_AGE (3 * 86400ULL)
+
+/* The head written last is due for re-signing: half its lifetime or
+ * HEAD_MAX_AGE has passed since it was signed (the lifetime is part of
+ * the fingerprint, so it is the one it was signed with). */
+static bool head_due(const struct pub_admin *a, const struct state *st,
+		     uint64_t now)
+{
+	uint64_t age = a->head_lifetime / 2;
+
+	if (age > HEAD_MAX_AGE)
+		age = HEAD_MAX_AGE;
+	return st->head_expires < a->head_lifetime ||
+	       now >= st->head_expires - a->head_lifetime + age;
+}
+
+/* Nothing to publish: the same signed content as the zone already there,
+ * untouched since, under a head that is not due (nodes re-fetch every
+ * page when the head changes, so it is re-signed only when due; vpnrr
+ * resign and --force re-sign anyway). */
+static bool unchanged(const struct pub_admin *a, const struct state *st,
+		      const uint8_t fp[RR_HASH_LEN], uint64_t now)
+{
+	struct zone_id z;
+
+	return st->has_serial && st->has_fp && st->has_zone &&
+	       sodium_memcmp(st->fp, fp, RR_HASH_LEN) == 0 &&
+	       zone_stat(a->output, &z) &&
+	       memcmp(&z, &st->zone, sizeof(z)) == 0 && !head_due(a, st, now);
+}
+
 static int write_zone(const struct pub_admin *a, const struct built *b,
 		      const struct rr_seckey *sk, uint64_t now,
-		      struct state *st, struct pub_index_info *info,
-		      struct pub_err *e)
+		      const struct pub_out *body, struct state *st,
+		      struct pub_index_info *info, struct pub_err *e)
 {
 	struct rr_record head;
 	char owner[RR_MAX_NAME + 1], *t = NULL;
@@ -418,23 +589,57 @@ static int write_zone(const struct pub_admin *a, const struct built *b,
 	soa_ns(o.f, a, st->serial);
 	fprintf(o.f, "; head\n");
 	if (pub_zone_record(o.f, owner, a->ttl, &head, a->types, e) == 0 &&
-	    pages_out(o.f, a, b, info, e) == 0 &&
-	    members_out(o.f, a, b, sk, e) == 0 &&
-	    hosted_out(o.f, a, b, now, e) == 0 && pub_out_close(&o, e) == 0)
-		rc = pub_write_file(a->output, o.buf, o.len, 0644, false, e);
+	    fwrite(body->buf, 1, body->len, o.f) == body->len &&
+	    pub_out_close(&o, e) == 0 &&
+	    pub_write_file(a->output, o.buf, o.len, 0644, false, e) == 0) {
+		st->has_zone = zone_stat(a->output, &st->zone);
+		rc = 0;
+	}
 	pub_out_free(&o);
 	rr_record_free(&head);
 	return rc;
 }
 
-int pub_index_run(const struct pub_admin *a, uint64_t now,
+static int publish(const struct pub_admin *a, const struct built *b,
+		   const struct rr_seckey *sk, uint64_t now, bool force,
+		   struct pub_index_info *info, struct pub_err *e)
+{
+	struct hosted h = { 0 };
+	struct pub_out body = { 0 };
+	uint8_t fp[RR_HASH_LEN];
+	struct state st;
+	int rc = -1;
+
+	state_read(a, &st);
+	pub_hostcache_load(a->dir, &h.old);
+	if (zone_body(a, b, sk, now, &h, info, &body, e) != 0 ||
+	    fingerprint(a, sk, &body, fp, e) != 0)
+		goto out;
+	info->changed = force || !unchanged(a, &st, fp, now);
+	memcpy(st.fp, fp, sizeof(fp));
+	if (info->changed &&
+	    (write_zone(a, b, sk, now, &body, &st, info, e) != 0 ||
+	     state_write(a, &st, e) != 0))
+		goto out;
+	if (pub_hostcache_save(a->dir, &h.next, e) != 0)
+		goto out;
+	info->zone_serial = st.serial;
+	info->head_expires = st.head_expires;
+	rc = 0;
+out:
+	pub_out_free(&body);
+	pub_hostcache_free(&h.old);
+	pub_hostcache_free(&h.next);
+	return rc;
+}
+
+int pub_index_run(const struct pub_admin *a, uint64_t now, bool force,
 		  struct pub_index_info *info, struct pub_err *e)
 {
 	struct pub_index_info dummy;
 	struct pub_members ms = { 0 };
 	struct built b = { 0 };
 	struct rr_seckey sk;
-	struct state st;
 	int rc = -1;
 
 	if (!info)
@@ -445,16 +650,11 @@ int pub_index_run(const struct pub_admin *a, uint64_t now,
 	if (pub_members_load(a, &ms, e) != 0 ||
 	    pub_policy_all(a, &ms, e) != 0 ||
 	    build_members(a, &ms, now, &b, &info->nexpired, e) != 0 ||
-	    hash_pages(a, &b, e) != 0)
+	    hash_pages(a, &b, e) != 0 ||
+	    publish(a, &b, &sk, now, force, info, e) != 0)
 		goto out;
-	state_read(a, &st);
-	if (write_zone(a, &b, &sk, now, &st, info, e) != 0 ||
-	    state_write(a, &st, e) != 0)
-		goto out;
-	info->zone_serial = st.serial;
 	info->nmembers = b.n;
 	info->npages = b.npages;
-	info->head_expires = st.head_expires;
 	rc = 0;
 out:
 	rr_seckey_wipe(&sk);

@@ -304,7 +304,10 @@ static int batch_install(const struct fetch_atomic_op *ops, size_t n,
 		int r;
 
 		if (made[i]) {
-			if (install(o->tmp, o->path, 0, err, errlen) < 0)
+			unsigned fl = o->kind == FETCH_ATOMIC_OP_CREATE
+					      ? FETCH_ATOMIC_EXCL : 0;
+
+			if (install(o->tmp, o->path, fl, err, errlen) < 0)
 				return -1;
 			made[i] = false;
 			st->written++;
@@ -332,7 +335,7 @@ int fetch_atomic_batch(const struct fetch_atomic_op *ops, size_t n,
 	bool *made = calloc(n ? n : 1, sizeof(*made));
 	char **dirs = NULL;
 	size_t ndirs = 0;
-	int rc = -1;
+	int rc = -1, saved;
 
 	for (size_t i = 0; i < n; i++)
 		done[i] = false;
@@ -343,7 +346,7 @@ int fetch_atomic_batch(const struct fetch_atomic_op *ops, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct fetch_atomic_op *o = &ops[i];
 
-		if (o->kind != FETCH_ATOMIC_OP_WRITE)
+		if (o->kind == FETCH_ATOMIC_OP_REMOVE)
 			continue;
 		if (write_tmp(o->tmp, o->data, o->len, o->mode ? o->mode : 0644,
 			      false, err, errlen) < 0)
@@ -358,6 +361,7 @@ int fetch_atomic_batch(const struct fetch_atomic_op *ops, size_t n,
 			goto out;
 	rc = 0;
 out:
+	saved = errno; /* the failure's, for callers telling EEXIST apart */
 	for (size_t i = 0; made && i < n; i++)
 		if (made[i])
 			(void)unlink(ops[i].tmp);
@@ -371,6 +375,7 @@ out:
 		free(dirs[i]);
 	free(dirs);
 	free(made);
+	errno = saved;
 	return rc;
 }
 

@@ -53,15 +53,19 @@ int fetch_atomic_move(const char *from, const char *to, char *err,
 enum fetch_atomic_kind {
 	FETCH_ATOMIC_OP_WRITE,  /* PATH becomes DATA (via TMP) */
 	FETCH_ATOMIC_OP_REMOVE, /* PATH goes; a missing PATH is fine */
+	FETCH_ATOMIC_OP_CREATE, /* as WRITE, but PATH must not exist yet:
+				 * installed with link(2), EEXIST (errno)
+				 * otherwise, like FETCH_ATOMIC_EXCL */
 };
 
 struct fetch_atomic_op {
 	enum fetch_atomic_kind kind;
 	const char *path;
-	const char *tmp;     /* WRITE: in PATH's directory, fixed per PATH */
-	const uint8_t *data; /* WRITE */
+	const char *tmp;     /* WRITE, CREATE: in PATH's directory, fixed
+			      * per PATH */
+	const uint8_t *data; /* WRITE, CREATE */
 	size_t len;
-	mode_t mode;         /* WRITE; 0 means 0644 */
+	mode_t mode;         /* WRITE, CREATE; 0 means 0644 */
 };
 
 struct fetch_atomic_stats {
@@ -74,7 +78,8 @@ struct fetch_atomic_stats {
  * fsync per directory.  DONE[i] is set for each op that is complete and
  * durable; STATS (may be NULL) is added to.  On failure the temporary
  * files made so far are removed, each target is old or new, DONE is all
- * false, and -1 is returned with ERR set.
+ * false, and -1 is returned with ERR set (a CREATE whose PATH exists
+ * fails the batch there, errno EEXIST: the ops before it are in place).
  */
 int fetch_atomic_batch(const struct fetch_atomic_op *ops, size_t n,
 		       bool *done, struct fetch_atomic_stats *stats,

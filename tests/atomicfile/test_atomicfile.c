@@ -206,6 +206,40 @@ static void test_excl(void **state)
 	assert_false(exists(f->tmp));
 }
 
+/* A batch's CREATE never replaces a file: the existing target stays,
+ * the failure says EEXIST, and no temporary file is left. */
+static void test_batch_create(void **state)
+{
+	struct fixture *f = *state;
+	char err[512], tmp2[200];
+	struct fetch_atomic_op ops[2];
+	bool done[2];
+
+	(void)snprintf(tmp2, sizeof(tmp2), "%s~tmp", f->path2);
+	memset(ops, 0, sizeof(ops));
+	ops[0] = (struct fetch_atomic_op){ FETCH_ATOMIC_OP_CREATE, f->path,
+					   f->tmp, (const uint8_t *)"new1\n",
+					   5, 0600 };
+	ops[1] = (struct fetch_atomic_op){ FETCH_ATOMIC_OP_CREATE, f->path2,
+					   tmp2, (const uint8_t *)"new2\n", 5,
+					   0 };
+	assert_int_equal(fetch_atomic_batch(ops, 2, done, NULL, err,
+					    sizeof(err)), 0);
+	assert_true(done[0] && done[1]);
+	assert_string_equal(content(f->path), "new1\n");
+	assert_false(exists(f->tmp) || exists(tmp2));
+
+	put(f->path2, "mine\n");
+	ops[1].data = (const uint8_t *)"again";
+	assert_int_equal(fetch_atomic_batch(&ops[1], 1, done, NULL, err,
+					    sizeof(err)), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(err, "exists already"));
+	assert_string_equal(content(f->path2), "mine\n");
+	assert_false(done[0]);
+	assert_false(exists(tmp2));
+}
+
 static void test_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -318,6 +352,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_excl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_create, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_read_compare_move, setup,
 						teardown),
 	};

@@ -181,11 +181,55 @@ expect 1 "admit twice: name taken" "$V" admit adm req
 has err "site london/alpha is listed twice" "name-taken message"
 expect 0 "index" "$V" index --json adm
 has out '"members": 1' "index counts the member"
-s1=$(awk '/SOA/ { print $7 }' adm/vpn.example.org.zone)
-expect 0 "index again" "$V" index adm
-s2=$(awk '/SOA/ { print $7 }' adm/vpn.example.org.zone)
-[ "$s2" -gt "$s1" ] && ok "SOA serial increases ($s1 -> $s2)" ||
-	fail "SOA serial did not increase ($s1 -> $s2)"
+has out '"changed": true' "a first index is a change"
+# Idempotent: the same content again writes nothing (same bytes, inode
+# and mtime, so nodes fetch nothing new); --force, a head half way
+# through its lifetime and a change each publish a new serial.
+soa() { awk '/SOA/ { print $7 }' adm/vpn.example.org.zone; }
+head_s() { grep '^_vpnrr.vpn.example.org.*TXT' adm/vpn.example.org.zone |
+	sed 's/.*; s=\([0-9]*\);.*/\1/'; }
+zid() { stat -c '%i %y %s' adm/vpn.example.org.zone; }
+s1=$(soa); h1=$(head_s); id1=$(zid)
+cp adm/vpn.example.org.zone zone.1
+cp adm/state state.1
+expect 0 "index again, nothing changed" "$V" index --json adm
+has out '"changed": false' "unchanged run says so in --json"
+has out "\"serial\": $s1," "unchanged run reports the kept serial"
+expect 0 "index again, plain" "$V" index adm
+has err "index: unchanged" "unchanged run says so on stderr"
+cmp -s adm/vpn.example.org.zone zone.1 && [ "$(zid)" = "$id1" ] &&
+	ok "zone file untouched (bytes, inode, mtime)" ||
+	fail "unchanged index rewrote the zone ($id1 -> $(zid))"
+cmp -s adm/state state.1 && ok "state untouched" || fail "state rewritten"
+[ "$(soa)" = "$s1" ] && [ "$(head_s)" = "$h1" ] && [ -n "$h1" ] &&
+	ok "SOA and head serial kept ($s1, head $h1)" ||
+	fail "serials changed ($s1 -> $(soa), head $h1 -> $(head_s))"
+expect 0 "index 2 days later, head still fresh" "$V" index \
+	--now "$(( $(date +%s) + 2 * 86400 ))" adm
+[ "$(soa)" = "$s1" ] && ok "a 2-day-old head is kept" ||
+	fail "re-signed a fresh head ($s1 -> $(soa))"
+expect 0 "index --force" "$V" index --force adm
+s2=$(soa)
+[ "$s2" -gt "$s1" ] && [ "$(head_s)" -gt "$h1" ] &&
+	ok "--force re-signs: SOA serial increases ($s1 -> $s2)" ||
+	fail "--force: serial did not increase ($s1 -> $s2)"
+expect 0 "index 4 days later" "$V" index \
+	--now "$(( $(date +%s) + 4 * 86400 ))" adm
+s3=$(soa)
+[ "$s3" -gt "$s2" ] && ok "a head older than 3 days is re-signed ($s2 -> $s3)" ||
+	fail "old head kept ($s2 -> $s3)"
+echo '# touched by hand' >> adm/vpn.example.org.zone
+expect 0 "index after the zone file was edited" "$V" index adm
+hasnt adm/vpn.example.org.zone "touched by hand" "edited zone file replaced"
+s4=$(soa)
+m="adm/members/london,alpha.member"
+grep -v '^contact ' "$m" > m.new && echo 'contact noc@example.net' >> m.new &&
+	mv m.new "$m"
+expect 0 "index after a membership change" "$V" index adm
+s5=$(soa)
+[ "$s5" -gt "$s4" ] && ok "a change bumps the serial ($s4 -> $s5)" ||
+	fail "change not published ($s4 -> $s5)"
+has adm/vpn.example.org.zone "contact=noc@example.net" "the change is in the zone"
 expect 0 "nsd-checkzone accepts the admin zone" nsd-checkzone \
 	vpn.example.org adm/vpn.example.org.zone
 expect 0 "admin zone + site zone verify" "$V" verify -a anchor.pub \

@@ -53,6 +53,13 @@ has imp/admin/vpnrr.conf "^restrict-nets 10.0.0.0/8 fd00::/16$" \
 has imp/admin/sites.rec "keys=00000000:rsa1:MTAyNCA2NTUzNyAxMjM0NTY3ODkx" \
 	"alpha's rsa1 key in its record"
 
+# The records import signed are not verified again by index (their
+# cache entries are in admin/verified); the tampering checks below show
+# that any other bytes still are.
+[ "$(grep -c '^[a-z]' imp/admin/verified)" = \
+  "$(grep -c '^[a-z_]' imp/admin/sites.rec)" ] &&
+	ok "import notes every record it signed in admin/verified" ||
+	fail "admin/verified does not list every signed record"
 expect 0 "index the imported VPN" "$V" index imp/admin
 expect 0 "nsd-checkzone accepts it" nsd-checkzone vpn.example.org \
 	imp/admin/vpn.example.org.zone
