@@ -100,21 +100,33 @@ static void report_substance(json_t *report, char out[2 * RR_HASH_LEN + 1])
 		"now", "duration_ms", "dns", "verify", "pages", "files",
 		"sites", "head_age", "events", "secnet", "substance",
 	};
-	json_t *copy = json_copy(report);
+	json_t *copy = json_copy(report), *byname = json_object(), *v;
 	uint8_t h[RR_HASH_LEN];
-	char *text = NULL;
+	char *text = NULL, key[2 * RR_MAX_NAME + 8];
+	size_t i;
 
 	out[0] = '\0';
-	if (!copy)
-		return;
-	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+	if (!copy || !byname)
+		goto out;
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
 		(void)json_object_del(copy, counted[i]);
+	/* Verdicts come in the order the answers did: keyed, they sort. */
+	json_array_foreach(json_object_get(copy, "verdicts"), i, v) {
+		const char *o = json_string_value(json_object_get(v, "object"));
+		const char *n = json_string_value(json_object_get(v, "name"));
+		(void)snprintf(key, sizeof(key), "%s %s", o ? o : "",
+			       n ? n : "");
+		json_object_set(byname, key, v);
+	}
+	json_object_set(copy, "verdicts", byname);
 	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text) {
 		crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
 		sodium_bin2hex(out, 2 * RR_HASH_LEN + 1, h, RR_HASH_LEN);
 	}
+out:
 	free(text);
+	json_decref(byname);
 	json_decref(copy);
 }
 
