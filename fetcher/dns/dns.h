@@ -73,7 +73,10 @@ struct fetch_dns_server {
  * (unique on the connection) and question.  A try that needs TCP while
  * every connection is full waits for room, on its own clock.  A
  * connection idle for TCP_IDLE_MS is closed; one that fails or that the
- * server closes fails the tries on it (they retry as above); a try that
+ * server closes fails the tries on it (they retry as above); while a
+ * connection to a server is open (it truncated an answer lately), new
+ * tries to it go straight to TCP, sparing the UDP round trip and the
+ * server's UDP rate limits, which also count truncated answers; a try that
  * times out leaves its connection serving the others, unless the server
  * stalled inside that try's answer, which would hold up everything behind
  * it: then no new try joins that connection.

@@ -154,6 +154,9 @@ void fetch_dns_tcp_shutdown(struct fetch_dns *d);
  * if the pool has room, or else on the wait list until one has room.
  * Returns 0, or a negative errno with Q left to detach. */
 int fetch_dns_tcp_start(struct fetch_dns_query *q);
+/* True while D has a connection to SERVER that takes queries: the server
+ * truncated an answer lately. */
+bool fetch_dns_tcp_warm(const struct fetch_dns *d, size_t server);
 /* Takes Q off its connection or the wait list. */
 void fetch_dns_tcp_detach(struct fetch_dns_query *q);
 /* True when Q's answer is the one being read, incomplete: *GOT bytes of

@@ -333,7 +333,16 @@ static void start_try(query_t *q)
 	q->wait = try_timeout(d, q->attempt);
 	q->attempt++;
 	q->id = (uint16_t)randombytes_uniform(UINT16_MAX + 1U);
-	arm_try(q, fetch_dns_udp_start, "UDP");
+	/*
+	 * A server that truncated lately likely will again (big records come
+	 * in numbers), and servers rate-limit UDP answers, truncated ones
+	 * too, but not TCP: while a connection to it is open, the try skips
+	 * the UDP round trip.  RFC 7766 allows TCP for any query.
+	 */
+	if (fetch_dns_tcp_warm(d, q->server))
+		arm_try(q, fetch_dns_tcp_start, "TCP");
+	else
+		arm_try(q, fetch_dns_udp_start, "UDP");
 }
 
 /* The try's time is up with its transfer still open: say what it got. */

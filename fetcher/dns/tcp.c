@@ -500,6 +500,14 @@ static int pick_conn(struct fetch_dns *d, size_t server, conn_t **out)
 	return 0;
 }
 
+bool fetch_dns_tcp_warm(const struct fetch_dns *d, size_t server)
+{
+	for (const conn_t *c = d->conns; c; c = c->next)
+		if (c->server == server && !c->draining)
+			return true;
+	return false;
+}
+
 /* Puts Q on C and, once C is connected, writes its query. */
 static int attach(conn_t *c, query_t *q)
 {
