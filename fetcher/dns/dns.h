@@ -35,11 +35,16 @@
 #define FETCH_DNS_DEFAULT_MAX_INFLIGHT 64
 #define FETCH_DNS_DEFAULT_EDNS_SIZE 1232 /* DNS flag day 2020 */
 #define FETCH_DNS_DEFAULT_MAX_CNAME 8
+#define FETCH_DNS_DEFAULT_TCP_CONNS 4     /* per server */
+#define FETCH_DNS_DEFAULT_TCP_PIPELINE 32 /* queries per connection */
+#define FETCH_DNS_DEFAULT_TCP_IDLE_MS 1000
 
 /* Limits checked by fetch_dns_new(). */
 #define FETCH_DNS_MAX_SERVERS 32
 #define FETCH_DNS_MAX_ATTEMPTS 64
 #define FETCH_DNS_MAX_CNAME 64
+#define FETCH_DNS_MAX_TCP_CONNS 64
+#define FETCH_DNS_MAX_TCP_PIPELINE 1024
 
 #define FETCH_DNS_ERRLEN 320 /* room for a server, a full name and a reason */
 
@@ -61,6 +66,20 @@ struct fetch_dns_server {
  * asked again for that name.  A TCP retry after TC=1 belongs to the same
  * try and gets a fresh wait.  Each name of a CNAME chain that has to be
  * asked for anew gets its own ATTEMPTS tries.
+ *
+ * TCP (RFC 7766 6.2.1): each server gets a pool of at most TCP_CONNS
+ * connections, opened when needed, each carrying up to TCP_PIPELINE
+ * queries at once; answers may come in any order and are matched by ID
+ * (unique on the connection) and question.  A try that needs TCP while
+ * every connection is full waits for room, on its own clock.  A
+ * connection idle for TCP_IDLE_MS is closed; one that fails or that the
+ * server closes fails the tries on it (they retry as above); while a
+ * connection to a server is open (it truncated an answer lately), new
+ * tries to it go straight to TCP, sparing the UDP round trip and the
+ * server's UDP rate limits, which also count truncated answers; a try that
+ * times out leaves its connection serving the others, unless the server
+ * stalled inside that try's answer, which would hold up everything behind
+ * it: then no new try joins that connection.
  */
 struct fetch_dns_config {
 	const struct fetch_dns_server *servers; /* copied by fetch_dns_new */
@@ -71,6 +90,9 @@ struct fetch_dns_config {
 	uint16_t edns_size;    /* advertised UDP size; 0 = no EDNS0 (512) */
 	unsigned max_cname;    /* CNAMEs followed per query (<= FETCH_DNS_MAX_CNAME) */
 	bool rd;               /* set RD in queries */
+	unsigned tcp_conns;    /* TCP connections per server (1..64) */
+	unsigned tcp_pipeline; /* queries at once on one (1..1024) */
+	uint32_t tcp_idle_ms;  /* an idle connection is closed after (>= 1) */
 };
 
 /* Fills CFG with the defaults above and RD on, for the given servers. */
@@ -172,6 +194,7 @@ struct fetch_dns_stats {
 	uint64_t cname_followed;   /* CNAME RRs followed */
 	uint64_t answered;         /* answers accepted (any rcode, TC too) */
 	uint64_t max_inflight_seen;/* most queries started at one time */
+	uint64_t tcp_connections;  /* TCP connections opened */
 };
 
 /*

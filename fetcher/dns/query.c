@@ -333,7 +333,16 @@ static void start_try(query_t *q)
 	q->wait = try_timeout(d, q->attempt);
 	q->attempt++;
 	q->id = (uint16_t)randombytes_uniform(UINT16_MAX + 1U);
-	arm_try(q, fetch_dns_udp_start, "UDP");
+	/*
+	 * A server that truncated lately likely will again (big records come
+	 * in numbers), and servers rate-limit UDP answers, truncated ones
+	 * too, but not TCP: while a connection to it is open, the try skips
+	 * the UDP round trip.  RFC 7766 allows TCP for any query.
+	 */
+	if (fetch_dns_tcp_warm(d, q->server))
+		arm_try(q, fetch_dns_tcp_start, "TCP");
+	else
+		arm_try(q, fetch_dns_udp_start, "UDP");
 }
 
 /* The try's time is up with its transfer still open: say what it got. */
@@ -360,7 +369,11 @@ static void try_expired(query_t *q)
 	}
 	d->st.timeouts++;
 	q->last = FETCH_DNS_TIMEOUT;
-	if (fetch_dns_xfer_partial(q->x, &got, &want))
+	if (q->tcp_wait)
+		query_seterr(q, true, "no room on a TCP connection within "
+			     "%llu ms (try %u of %u)", ms, q->attempt,
+			     d->cfg.attempts);
+	else if (fetch_dns_tcp_partial(q, &got, &want))
 		query_seterr(q, true, "TCP answer incomplete within %llu ms "
 			     "(%zu of %zu bytes; try %u of %u)", ms, got, want,
 			     q->attempt, d->cfg.attempts);
@@ -373,7 +386,7 @@ static void on_timer(uv_timer_t *t)
 {
 	query_t *q = t->data;
 
-	if (q->x) {
+	if (fetch_dns_xfer_busy(q)) {
 		try_expired(q);
 		fetch_dns_xfer_detach(q);
 	}
@@ -423,6 +436,9 @@ void fetch_dns_config_init(struct fetch_dns_config *cfg,
 	cfg->max_inflight = FETCH_DNS_DEFAULT_MAX_INFLIGHT;
 	cfg->edns_size = FETCH_DNS_DEFAULT_EDNS_SIZE;
 	cfg->max_cname = FETCH_DNS_DEFAULT_MAX_CNAME;
+	cfg->tcp_conns = FETCH_DNS_DEFAULT_TCP_CONNS;
+	cfg->tcp_pipeline = FETCH_DNS_DEFAULT_TCP_PIPELINE;
+	cfg->tcp_idle_ms = FETCH_DNS_DEFAULT_TCP_IDLE_MS;
 	cfg->rd = true;
 }
 
@@ -445,6 +461,11 @@ static bool config_valid(const struct fetch_dns_config *cfg)
 	    cfg->max_cname > FETCH_DNS_MAX_CNAME)
 		return false;
 	if (cfg->edns_size != 0 && cfg->edns_size < 512)
+		return false;
+	if (cfg->tcp_conns == 0 || cfg->tcp_conns > FETCH_DNS_MAX_TCP_CONNS ||
+	    cfg->tcp_pipeline == 0 ||
+	    cfg->tcp_pipeline > FETCH_DNS_MAX_TCP_PIPELINE ||
+	    cfg->tcp_idle_ms == 0)
 		return false;
 	for (size_t i = 0; i < cfg->nservers; i++)
 		if (!server_valid(&cfg->servers[i]))
@@ -479,6 +500,14 @@ int fetch_dns_new(uv_loop_t *loop, const struct fetch_dns_config *cfg,
 		goto out;
 	d->pump.data = d;
 	d->open_handles = 1;
+	rc = fetch_dns_tcp_init(d);
+	if (rc < 0) {
+		/* The pump is a handle now: the loop frees D. */
+		d->closing = true;
+		uv_close((uv_handle_t *)&d->pump, on_pump_closed);
+		d = NULL;
+		goto out;
+	}
 	*out = d;
 	d = NULL;
 	rc = 0;
@@ -551,5 +580,6 @@ void fetch_dns_close(struct fetch_dns *d, void (*done)(void *), void *arg)
 		query_seterr(q, false, "cancelled");
 		finish(q, FETCH_DNS_CANCELLED, 0);
 	}
+	fetch_dns_tcp_shutdown(d);
 	uv_close((uv_handle_t *)&d->pump, on_pump_closed);
 }

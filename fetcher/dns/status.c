@@ -71,17 +71,27 @@ bool fetch_dns_drop_is_parse(enum fetch_dns_drop why)
 	       why == FETCH_DNS_DROP_TCP_LENGTH;
 }
 
-void fetch_dns_count_drop(struct fetch_dns_query *q, enum fetch_dns_drop why)
+void fetch_dns_count_drop_stats(struct fetch_dns *d, enum fetch_dns_drop why)
 {
-	struct fetch_dns_stats *st = &q->d->st;
+	struct fetch_dns_stats *st = &d->st;
 
 	st->dropped[why]++;
 	if (fetch_dns_drop_is_parse(why))
 		st->dropped_malformed++;
 	else
 		st->dropped_mismatch++;
+}
+
+void fetch_dns_note_drop(struct fetch_dns_query *q, enum fetch_dns_drop why)
+{
 	q->try_drop = (int)why;
 	q->try_drops++;
+}
+
+void fetch_dns_count_drop(struct fetch_dns_query *q, enum fetch_dns_drop why)
+{
+	fetch_dns_count_drop_stats(q->d, why);
+	fetch_dns_note_drop(q, why);
 }
 
 void fetch_dns_stats(const struct fetch_dns *d, struct fetch_dns_stats *out)

@@ -1,8 +1,8 @@
 /*
- * transport.c - one try of a query over UDP, or over TCP after a
- * truncated answer (engine.h).  Every message that arrives goes to the
- * engine (fetch_dns_on_message); every failure ends the try through
- * fetch_dns_try_error.
+ * transport.c - one try of a query over UDP (engine.h), and the switch
+ * between a try's transports: UDP here, TCP in tcp.c.  Every message that
+ * arrives goes to the engine (fetch_dns_on_message); every failure ends
+ * the try through fetch_dns_try_error.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,7 +51,6 @@ static void on_xfer_closed(uv_handle_t *h)
 	struct fetch_dns *d = x->d;
 
 	free(x->wire);
-	free(x->msg);
 	free(x);
 	fetch_dns_handle_closed(d);
 }
@@ -60,11 +59,17 @@ void fetch_dns_xfer_detach(struct fetch_dns_query *q)
 {
 	struct fetch_dns_xfer *x = q->x;
 
+	fetch_dns_tcp_detach(q);
 	if (!x)
 		return;
 	q->x = NULL;
 	x->q = NULL;
-	uv_close((uv_handle_t *)&x->h, on_xfer_closed);
+	uv_close((uv_handle_t *)&x->udp, on_xfer_closed);
+}
+
+bool fetch_dns_xfer_busy(const struct fetch_dns_query *q)
+{
+	return q->x || q->conn || q->tcp_wait;
 }
 
 static struct fetch_dns_xfer *xfer_new(struct fetch_dns_query *q)
@@ -153,7 +158,7 @@ static int udp_bind_any(struct fetch_dns_xfer *x, int family)
 	 * ephemeral port (Linux and the BSDs randomize, RFC 6056), so the
 	 * source port adds to the 16 random bits of the ID.
 	 */
-	return uv_udp_bind(&x->h.udp, (const struct sockaddr *)&any, 0);
+	return uv_udp_bind(&x->udp, (const struct sockaddr *)&any, 0);
 }
 
 int fetch_dns_udp_start(struct fetch_dns_query *q)
@@ -165,199 +170,27 @@ int fetch_dns_udp_start(struct fetch_dns_query *q)
 
 	if (!x)
 		return UV_ENOMEM;
-	rc = uv_udp_init(d->loop, &x->h.udp);
+	rc = uv_udp_init(d->loop, &x->udp);
 	if (rc < 0) {
 		xfer_free_unopened(x);
 		return rc;
 	}
 	d->open_handles++;
-	x->h.udp.data = x;
+	x->udp.data = x;
 	x->send.data = x;
 	x->q = q;
 	q->x = x;
 	rc = udp_bind_any(x, server_sa(q)->sa_family);
 	if (rc < 0)
 		return rc;
-	rc = uv_udp_recv_start(&x->h.udp, on_udp_alloc, on_udp_recv);
+	rc = uv_udp_recv_start(&x->udp, on_udp_alloc, on_udp_recv);
 	if (rc < 0)
 		return rc;
 	buf = uv_buf_init((char *)x->wire, (unsigned)x->wirelen);
-	rc = uv_udp_send(&x->send, &x->h.udp, &buf, 1, server_sa(q),
+	rc = uv_udp_send(&x->send, &x->udp, &buf, 1, server_sa(q),
 			 on_udp_sent);
 	if (rc < 0)
 		return rc;
 	d->st.sent_udp++;
 	return 0;
-}
-
-/* ---- TCP ---------------------------------------------------------------- */
-
-static void tcp_reset_message(struct fetch_dns_xfer *x)
-{
-	free(x->msg);
-	x->msg = NULL;
-	x->msglen = x->msggot = 0;
-	x->hdrgot = 0;
-}
-
-/* Bytes still missing from the length prefix, or else from the message. */
-static size_t tcp_missing(const struct fetch_dns_xfer *x)
-{
-	if (x->hdrgot < sizeof(x->hdr))
-		return sizeof(x->hdr) - x->hdrgot;
-	if (x->msg && x->msggot < x->msglen)
-		return x->msglen - x->msggot;
-	return 0;
-}
-
-/* Hands libuv exactly the bytes still missing, so partial reads simply
- * continue where they stopped and nothing past one message is read. */
-static void on_tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct fetch_dns_xfer *x = h->data;
-	size_t n = tcp_missing(x);
-
-	(void)suggested;
-	if (x->hdrgot < sizeof(x->hdr))
-		*buf = uv_buf_init((char *)x->hdr + x->hdrgot, (unsigned)n);
-	else if (n > 0)
-		*buf = uv_buf_init((char *)x->msg + x->msggot, (unsigned)n);
-	else
-		*buf = uv_buf_init(NULL, 0);
-}
-
-/* Returns -1 after failing the try. */
-static int tcp_got_header(struct fetch_dns_query *q, struct fetch_dns_xfer *x)
-{
-	x->msglen = (size_t)x->hdr[0] << 8 | x->hdr[1];
-	if (x->msglen < FETCH_DNS_HDR_LEN) {
-		/* Nothing after it can be framed: the stream is useless. */
-		fetch_dns_count_drop(q, FETCH_DNS_DROP_TCP_LENGTH);
-		fetch_dns_try_error(q, FETCH_DNS_MALFORMED,
-				    "TCP length prefix of %zu bytes, below "
-				    "a DNS header (%s)", x->msglen,
-				    fetch_dns_drop_name(FETCH_DNS_DROP_TCP_LENGTH));
-		return -1;
-	}
-	/* The 16-bit length bounds this to 65535 bytes. */
-	x->msg = malloc(x->msglen);
-	if (!x->msg) {
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-	struct fetch_dns_xfer *x = s->data;
-	struct fetch_dns_query *q = x->q;
-
-	(void)buf;
-	if (!q || nread == 0)
-		return;
-	if (nread < 0) {
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "TCP: %s",
-				    nread == UV_EOF ? "closed before the answer"
-						    : uv_strerror((int)nread));
-		return;
-	}
-	/* on_tcp_alloc never offers more than is missing; check anyway. */
-	if ((size_t)nread > tcp_missing(x)) {
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK,
-				    "TCP: read past the message");
-		return;
-	}
-	if (x->hdrgot < sizeof(x->hdr)) {
-		x->hdrgot += (size_t)nread;
-		if (x->hdrgot == sizeof(x->hdr))
-			(void)tcp_got_header(q, x);
-		return;
-	}
-	x->msggot += (size_t)nread;
-	if (x->msggot < x->msglen)
-		return;
-	fetch_dns_on_message(q, x->msg, x->msglen, true);
-	if (x->q) /* dropped as a mismatch: keep reading the stream */
-		tcp_reset_message(x);
-}
-
-static void on_tcp_written(uv_write_t *req, int status)
-{
-	struct fetch_dns_xfer *x = req->data;
-	struct fetch_dns_query *q = x->q;
-
-	if (!q || status == 0)
-		return;
-	fetch_dns_try_error(q, FETCH_DNS_NETWORK, "TCP write: %s",
-			    uv_strerror(status));
-}
-
-static void on_tcp_connect(uv_connect_t *req, int status)
-{
-	struct fetch_dns_xfer *x = req->data;
-	struct fetch_dns_query *q = x->q;
-	uv_buf_t bufs[2];
-	int rc;
-
-	if (!q)
-		return;
-	if (status < 0) {
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "TCP connect: %s",
-				    uv_strerror(status));
-		return;
-	}
-	x->lenpfx[0] = (uint8_t)(x->wirelen >> 8);
-	x->lenpfx[1] = (uint8_t)x->wirelen;
-	bufs[0] = uv_buf_init((char *)x->lenpfx, sizeof(x->lenpfx));
-	bufs[1] = uv_buf_init((char *)x->wire, (unsigned)x->wirelen);
-	rc = uv_write(&x->write, (uv_stream_t *)&x->h.tcp, bufs, 2,
-		      on_tcp_written);
-	if (rc == 0)
-		rc = uv_read_start((uv_stream_t *)&x->h.tcp, on_tcp_alloc,
-				   on_tcp_read);
-	if (rc < 0) {
-		fetch_dns_try_error(q, FETCH_DNS_NETWORK, "TCP: %s",
-				    uv_strerror(rc));
-		return;
-	}
-	q->d->st.sent_tcp++;
-}
-
-int fetch_dns_tcp_start(struct fetch_dns_query *q)
-{
-	struct fetch_dns *d = q->d;
-	struct fetch_dns_xfer *x = xfer_new(q);
-	int rc;
-
-	if (!x)
-		return UV_ENOMEM;
-	if (x->wirelen > UINT16_MAX) {
-		xfer_free_unopened(x);
-		return UV_EMSGSIZE;
-	}
-	rc = uv_tcp_init(d->loop, &x->h.tcp);
-	if (rc < 0) {
-		xfer_free_unopened(x);
-		return rc;
-	}
-	d->open_handles++;
-	x->h.tcp.data = x;
-	x->connect.data = x;
-	x->write.data = x;
-	x->q = q;
-	q->x = x;
-	return uv_tcp_connect(&x->connect, &x->h.tcp, server_sa(q),
-			      on_tcp_connect);
-}
-
-bool fetch_dns_xfer_partial(const struct fetch_dns_xfer *x, size_t *got,
-			    size_t *want)
-{
-	if (uv_handle_get_type((const uv_handle_t *)&x->h) != UV_TCP ||
-	    x->hdrgot == 0)
-		return false;
-	*got = x->hdrgot + x->msggot;
-	*want = x->msg ? x->msglen + sizeof(x->hdr) : 0;
-	return true;
 }
