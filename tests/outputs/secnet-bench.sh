@@ -2,8 +2,8 @@
 # secnet-bench.sh BUILDDIR N [WORKDIR] - times `secnet -j' on vpnrr's
 # secnet output and on make-secnet-sites' output for the same N sites
 # (tests/bench/gen.py), each included by the same minimal secnet.conf.
-# Prints one line per side: "SIDE N wall Ws user Us".  vpnrr's side is rendered
-# by render_specs with the VPN-level dh and hash configured (secnet-dh,
+# Prints one line per side: "SIDE N wall Ws user Us".  vpnrr's side is
+# rendered by render_specs with the VPN-level dh and hash configured (secnet-dh,
 # secnet-hash), as a node of that VPN would be set up; VPNRR_NO_SHARED=1
 # renders it without them (every site its own dh), for comparison.
 # Not a test: 10,000 sites take minutes.
@@ -18,6 +18,7 @@ mss=${MAKE_SECNET_SITES:-/usr/sbin/make-secnet-sites}
 . "$src/../lib/secnet.sh"
 
 mkdir -p "$work"
+work=$(cd "$work" && pwd) # the outputs want absolute paths
 python3 "$src/../bench/gen.py" "$n" "$work/gen"
 [ -f "$work/local.key" ] ||
 	python3 "$src/mkrsa1key.py" key "$work/local.key" local@example.net \
