@@ -88,6 +88,10 @@ struct fetch_config {
 	 * needs dh and hash somewhere above each site). */
 	char *sites_dh;       /* "MODULUS GENERATOR" in hex */
 	char *sites_hash;     /* "sha1" or "md5" */
+	/* VPN-level dh and hash of the secnet output: written once, and per
+	 * site only where a site's record differs. */
+	char *secnet_dh;      /* "MODULUS GENERATOR" in hex */
+	char *secnet_hash;    /* "sha1" or "md5" */
 	/* secnet consumer rules (secnet_rules.h): smallest rsa1 modulus */
 	unsigned secnet_min_rsa_bits;
 	bool has_local_site;

@@ -307,34 +307,58 @@ static int kw_record_type(struct parser *p, const char *kw, char **a,
 	return 0;
 }
 
-/* The sites-file output's VPN-level dh: two hex numbers, as
- * make-secnet-sites' dh keyword takes them. */
-static int kw_sites_dh(struct parser *p, const char *kw, char **a, size_t n)
+/* A VPN-level dh: two hex numbers, as make-secnet-sites' dh keyword
+ * takes them, stored as "MODULUS GENERATOR". */
+static int dh_pair(struct parser *p, const char *kw, char **a, char **out)
 {
-	(void)n;
 	for (size_t i = 0; i < 2; i++)
 		if (strlen(a[i]) == 0 || strspn(a[i], "0123456789abcdefABCDEF") !=
 						 strlen(a[i]))
 			return cf_perr(p, kw, "%s: not a hex number", a[i]);
 	size_t len = strlen(a[0]) + strlen(a[1]) + 2;
-	p->cfg->sites_dh = malloc(len);
-	if (!p->cfg->sites_dh)
+	*out = malloc(len);
+	if (!*out)
 		return cf_perr(p, kw, "out of memory");
-	snprintf(p->cfg->sites_dh, len, "%s %s", a[0], a[1]);
+	snprintf(*out, len, "%s %s", a[0], a[1]);
 	return 0;
+}
+
+static int hash_name(struct parser *p, const char *kw, const char *a,
+		     char **out)
+{
+	/* secnet 0.6 has only these hash closures. */
+	if (strcmp(a, "sha1") != 0 && strcmp(a, "md5") != 0)
+		return cf_perr(p, kw, "%s: secnet knows sha1 and md5", a);
+	*out = strdup(a);
+	if (!*out)
+		return cf_perr(p, kw, "out of memory");
+	return 0;
+}
+
+static int kw_sites_dh(struct parser *p, const char *kw, char **a, size_t n)
+{
+	(void)n;
+	return dh_pair(p, kw, a, &p->cfg->sites_dh);
 }
 
 static int kw_sites_hash(struct parser *p, const char *kw, char **a,
 			 size_t n)
 {
 	(void)n;
-	/* secnet 0.6 has only these hash closures. */
-	if (strcmp(a[0], "sha1") != 0 && strcmp(a[0], "md5") != 0)
-		return cf_perr(p, kw, "%s: secnet knows sha1 and md5", a[0]);
-	p->cfg->sites_hash = strdup(a[0]);
-	if (!p->cfg->sites_hash)
-		return cf_perr(p, kw, "out of memory");
-	return 0;
+	return hash_name(p, kw, a[0], &p->cfg->sites_hash);
+}
+
+static int kw_secnet_dh(struct parser *p, const char *kw, char **a, size_t n)
+{
+	(void)n;
+	return dh_pair(p, kw, a, &p->cfg->secnet_dh);
+}
+
+static int kw_secnet_hash(struct parser *p, const char *kw, char **a,
+			  size_t n)
+{
+	(void)n;
+	return hash_name(p, kw, a[0], &p->cfg->secnet_hash);
 }
 
 /* Below 768 bits a signature hash of up to 64 bytes no longer fits
@@ -369,6 +393,8 @@ const struct keyword cf_keywords[] = {
 	{ "record-type", kw_record_type, 1, 1, SLOT_RECORD_TYPE },
 	{ "sites-file-dh", kw_sites_dh, 2, 2, SLOT_SITES_DH },
 	{ "sites-file-hash", kw_sites_hash, 1, 1, SLOT_SITES_HASH },
+	{ "secnet-dh", kw_secnet_dh, 2, 2, SLOT_SECNET_DH },
+	{ "secnet-hash", kw_secnet_hash, 1, 1, SLOT_SECNET_HASH },
 	{ "secnet-config", kw_secnet_config, 1, 1, SLOT_SECNET_CONFIG },
 	{ "secnet-check-command", kw_secnet_check, 1, 1, SLOT_SECNET_CHECK },
 	{ "secnet-min-rsa-bits", kw_secnet_min_rsa, 1, 1,

@@ -114,6 +114,12 @@ static enum rr_errclass get_tkey(struct rr_rd *rd, bool *fallback,
 	uint8_t flags;
 	enum rr_errclass rc;
 
+	/* Defined on every return, so that no caller reads garbage after
+	 * an error (and the compiler need not prove rr_seterr's class). */
+	*fallback = false;
+	*group = 0;
+	*alg = *data = NULL;
+	*al = *dl = 0;
 	if (!rr_rd_u8(rd, &flags) || !rr_rd_u32(rd, group))
 		return rr_seterr(err, RR_E_TRUNCATED, "cut short");
 	if (flags > 1)

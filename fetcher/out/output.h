@@ -61,6 +61,9 @@ struct fetch_output_cfg {
 	const char *secnet_main;   /* main file name; NULL: FETCH_SECNET_MAIN */
 	const char *secnet_prefix; /* make-secnet-sites -P PREFIX; NULL: "" */
 	const char *pubkeys_dir;   /* peer.* files; NULL: FETCH_PUBKEYS_DIR */
+	const char *secnet_dh;     /* "MODHEX GENHEX" written once at VPN
+				    * level; NULL: each site its own */
+	const char *secnet_hash;   /* "sha1" or "md5" likewise */
 	/* sites file for make-secnet-sites */
 	const char *sitesfile_path;
 	const char *vpn_contact;  /* VPN, locations; NULL: FETCH_VPN_CONTACT */

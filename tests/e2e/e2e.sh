@@ -277,6 +277,10 @@ node_setup() {
 		echo "output secnet $d/secnet"
 		echo "output peer-keys $d/pubkeys"
 		echo "output json $d/vpn.json"
+		# The VPN's dh and hash once in sites.conf, as the sites carry
+		# them: the tunnels run on the shared closure.
+		echo "secnet-dh $DH"
+		echo "secnet-hash sha1"
 		# The shipped restart script, for a secnet with a pid file.
 		# The line in reloads.log tells the test it ran; secnet gets a
 		# file size limit and glibc's usual heap (see node.sh).

@@ -155,6 +155,12 @@ static void test_defaults(void **state)
 		fail_msg("%s", c->err);
 	assert_false(c->cfg.query_txt);
 	assert_true(c->cfg.query_private);
+	assert_null(c->cfg.secnet_dh);
+	assert_null(c->cfg.secnet_hash);
+	if (load(c, BASE "secnet-dh 17 2\nsecnet-hash md5\n") != 0)
+		fail_msg("%s", c->err);
+	assert_string_equal(c->cfg.secnet_dh, "17 2");
+	assert_string_equal(c->cfg.secnet_hash, "md5");
 }
 
 static void test_syntax(void **state)
@@ -253,6 +259,14 @@ static void test_errors(void **state)
 		     "text directly after a closing quote");
 	expect_error(c, BASE "state-dir /a\"b\n", 4, "quote inside a word");
 	expect_error(c, BASE "vpn\x01x\n", 4, "control character 0x01");
+	expect_error(c, BASE "secnet-dh 17\n", 4,
+		     "secnet-dh: takes 2 arguments");
+	expect_error(c, BASE "secnet-dh 17 g2\n", 4,
+		     "secnet-dh: g2: not a hex number");
+	expect_error(c, BASE "secnet-hash sha256\n", 4,
+		     "secnet-hash: sha256: secnet knows sha1 and md5");
+	expect_error(c, BASE "secnet-hash md5\nsecnet-hash md5\n", 5,
+		     "secnet-hash: already set on line 4");
 	/* A missing file names itself. */
 	fetch_config_free(&c->cfg);
 	assert_int_equal(fetch_config_load("/nonexistent/vpnrr.conf", &c->cfg,

@@ -435,6 +435,12 @@ static void test_secnet_exact(void **state)
 		 "verified DNS\n"
 		 "# records: do not edit.  Each site is in its own file in\n"
 		 "# %s.\n"
+		 "vpnrr-site-names {\n"
+		 "  Llondon {\n"
+		 "    Salpha 0;\n"
+		 "    Sbeta 0;\n"
+		 "  };\n"
+		 "};\n"
 		 "vpn-data {\n"
 		 "  Vtest {\n"
 		 "    Llondon {\n"
@@ -829,6 +835,74 @@ static void test_install_live(void **state)
 	assert_false(exists(f->pk, "peer.test,london,beta~tmp"));
 }
 
+/* With a VPN-level dh and hash configured, sites.conf carries them once
+ * and a site file only what differs; a site moving to another dh
+ * rewrites its own file alone. */
+static void test_shared_dh(void **state)
+{
+	struct fixture *f = *state;
+	struct example_spec specs[NSPECS];
+	char *main, *alpha, *gamma;
+
+	memcpy(specs, base_specs, sizeof(specs));
+	specs[SPEC_ALPHA].extra[2] = "dh";
+	specs[SPEC_ALPHA].extra[3] = "17 2";
+	specs[SPEC_ALPHA].extra[4] = "hash";
+	specs[SPEC_ALPHA].extra[5] = "sha1";
+	f->cfg.secnet_dh = "17 2";
+	f->cfg.secnet_hash = "sha1";
+	build(f, specs, NSPECS);
+	RUN(f, secnet_ops);
+	main = slurp(f->sdir, "sites.conf");
+	assert_non_null(main);
+	assert_non_null(strstr(main, "  Vtest {\n"
+				     "    dh diffie-hellman(\"17\",\"2\");\n"
+				     "    hash sha1;\n"
+				     "    Llondon {\n"));
+	/* Once: */
+	assert_null(strstr(strstr(main, "diffie-hellman") + 1,
+			   "diffie-hellman"));
+	alpha = slurp(f->sdir, "site.test,london,alpha.conf");
+	assert_non_null(alpha);
+	assert_null(strstr(alpha, "dh "));
+	assert_null(strstr(alpha, "hash "));
+	/* gamma shares the dh but not the hash. */
+	gamma = slurp(f->sdir, "site.test,paris,gamma.conf");
+	assert_non_null(gamma);
+	assert_null(strstr(gamma, "dh "));
+	assert_non_null(strstr(gamma, "        hash md5;\n"));
+	free(gamma);
+
+	specs[SPEC_GAMMA].extra[1] = "1D 2";
+	build(f, specs, NSPECS);
+	RUN(f, secnet_ops);
+	assert_int_equal(f->res.files_written, 1);
+	assert_true(f->res.reload_needed);
+	assert_file(f->sdir, "sites.conf", main);
+	assert_file(f->sdir, "site.test,london,alpha.conf", alpha);
+	gamma = slurp(f->sdir, "site.test,paris,gamma.conf");
+	assert_non_null(gamma);
+	assert_non_null(strstr(gamma, "        dh diffie-hellman(\"1D\","
+				      "\"2\");\n        hash md5;\n"));
+	free(gamma);
+	/* A new VPN-level dh is a whole-VPN change: alpha now differs, and
+	 * gamma agrees (case does not make a dh differ). */
+	f->cfg.secnet_dh = "1d 2";
+	RUN(f, secnet_ops);
+	assert_int_equal(f->res.files_written, 3);
+	free(alpha);
+	alpha = slurp(f->sdir, "site.test,london,alpha.conf");
+	assert_non_null(alpha);
+	assert_non_null(strstr(alpha, "        dh diffie-hellman(\"17\","
+				      "\"2\");\n"));
+	gamma = slurp(f->sdir, "site.test,paris,gamma.conf");
+	assert_non_null(gamma);
+	assert_null(strstr(gamma, "dh "));
+	free(gamma);
+	free(alpha);
+	free(main);
+}
+
 static void test_bad_cfg(void **state)
 {
 	struct fixture *f = *state;
@@ -848,6 +922,22 @@ static void test_bad_cfg(void **state)
 	assert_int_equal(fetch_output_secnet.plan(&f->cfg, &f->ex.view,
 						  &f->plan, err, sizeof(err)),
 			 -1);
+	f->cfg.secnet_main = NULL;
+	f->cfg.secnet_dh = "17";
+	assert_int_equal(fetch_output_secnet.plan(&f->cfg, &f->ex.view,
+						  &f->plan, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "secnet dh 17"));
+	f->cfg.secnet_dh = "17 2";
+	f->cfg.secnet_hash = "sha256";
+	assert_int_equal(fetch_output_secnet.plan(&f->cfg, &f->ex.view,
+						  &f->plan, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "secnet hash sha256 unknown"));
+	f->cfg.secnet_hash = "md5";
+	assert_int_equal(fetch_output_secnet.plan(&f->cfg, &f->ex.view,
+						  &f->plan, err, sizeof(err)),
+			 0);
 }
 
 int main(void)
@@ -875,6 +965,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_keys_notice, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_install_live, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shared_dh, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_cfg, setup, teardown),
 	};
