@@ -77,7 +77,7 @@ void rf_summary_json(struct fetch_refresh *rf, json_t *o)
 	json_object_set_new(o, "duration_ms",
 			    json_integer((json_int_t)s->duration_ms));
 	dns = json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"queries", (json_int_t)s->dns.queries,
 		"sent_udp", (json_int_t)s->dns.sent_udp,
 		"sent_tcp", (json_int_t)s->dns.sent_tcp,
@@ -86,7 +86,8 @@ void rf_summary_json(struct fetch_refresh *rf, json_t *o)
 		"truncated", (json_int_t)s->dns.truncated,
 		"dropped_mismatch", (json_int_t)s->dns.dropped_mismatch,
 		"answered", (json_int_t)s->dns.answered,
-		"max_inflight_seen", (json_int_t)s->dns.max_inflight_seen);
+		"max_inflight_seen", (json_int_t)s->dns.max_inflight_seen,
+		"tcp_connections", (json_int_t)s->dns.tcp_connections);
 	if (dns) {
 		json_object_set_new(dns, "dropped_malformed",
 				    json_integer((json_int_t)s->dns.dropped_malformed));
