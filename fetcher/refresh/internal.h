@@ -51,7 +51,7 @@ struct page_job {
 
 struct site_job {
 	struct lookup lk;
-	const struct rr_record *member;
+	const struct rrchain_member *entry; /* its page entry */
 	struct rrchain_site_cache cache;
 	uv_work_t work;
 	enum rrchain_reason reason;

@@ -40,9 +40,10 @@ static void site_work(uv_work_t *w)
 		rr_say(j->err.msg, sizeof(j->err.msg), "out of memory");
 		return;
 	}
-	j->reason = rrchain_verify_site(FETCH_POLICY(rf->cfg), j->member, rd, j->lk.nblobs,
-				     rf->opts.now, &j->cache, &j->result,
-				     &j->stats, &j->err);
+	j->reason = rrchain_verify_entry_site(FETCH_POLICY(rf->cfg), j->entry,
+					      rd, j->lk.nblobs, rf->opts.now,
+					      &j->cache, &j->result,
+					      &j->stats, &j->err);
 	free(rd);
 }
 
@@ -52,18 +53,18 @@ static void site_checked(uv_work_t *w, int status)
 	struct fetch_refresh *rf = j->lk.rf;
 
 	rrchain_stats_add(&rf->sum.chain, &j->stats);
-	rf_verdict(rf, "site", j->member->site,
+	rf_verdict(rf, "site", j->entry->rec.site,
 		status ? RRCHAIN_R_NOMEM : j->reason, j->err.msg);
 	if (status != 0 || j->reason != RRCHAIN_OK) {
 		rf->sum.sites_failed++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
 			  "site %s: rejected (%s): %s; keeping its last good "
-			  "record if it has one", j->member->site,
+			  "record if it has one", j->entry->rec.site,
 			  rrchain_reason_name(j->reason), j->err.msg);
-		rf_site_status(rf, j->member->site, rrchain_reason_name(j->reason),
+		rf_site_status(rf, j->entry->rec.site, rrchain_reason_name(j->reason),
 			    j->err.msg);
 	} else {
-		rf_site_status(rf, j->member->site,
+		rf_site_status(rf, j->entry->rec.site,
 			    j->result.cached ? "unchanged" : "verified", NULL);
 	}
 	rf_lookup_free(&j->lk);
@@ -82,12 +83,12 @@ static void site_resolved(struct lookup *lk)
 		rf->sum.sites_failed++;
 		fetch_log(rf->log, FETCH_LOG_WARN,
 			  "site %s: %s (%s); keeping its last good record if "
-			  "it has one", j->member->site, lk->error,
+			  "it has one", j->entry->rec.site, lk->error,
 			  fetch_dns_status_name(lk->status));
-		rf_site_status(rf, j->member->site,
+		rf_site_status(rf, j->entry->rec.site,
 			    fetch_dns_status_name(lk->status), lk->error);
 		j->reason = RRCHAIN_R_MISSING;
-		rf_verdict(rf, "site", j->member->site, j->reason, lk->error);
+		rf_verdict(rf, "site", j->entry->rec.site, j->reason, lk->error);
 		rf_lookup_free(lk);
 		if (--rf->sites_left == 0)
 			merge_and_write(rf);
@@ -126,7 +127,7 @@ static void start_sites(struct fetch_refresh *rf)
 	pos = 0;
 	for (size_t i = 0; (m = rrchain_membership_next(rf->src, &pos)); i++) {
 		struct site_job *j = &rf->sites[i];
-		j->member = &m->rec;
+		j->entry = m;
 		fetch_state_site_cache(rf->st, m->rec.site, &j->cache);
 		rf->sum.sites_queried++;
 		if (rf_lookup_start(rf, &j->lk, m->rec.at, site_resolved) != 0)

@@ -397,8 +397,8 @@ static enum rrchain_reason recheck_stored(const struct fetch_config *cfg,
 		memcpy(cache.content, e->hw.content, RR_HASH_LEN);
 	}
 	rrchain_rdata_view(&ss->raw, 1, &rd);
-	return rrchain_verify_site(FETCH_POLICY(cfg), &e->entry->rec, &rd, 1,
-				   now, &cache, res, stats, ferr);
+	return rrchain_verify_entry_site(FETCH_POLICY(cfg), e->entry, &rd, 1,
+					 now, &cache, res, stats, ferr);
 }
 
 static int verify_stored_sites(struct fetch_state *st,

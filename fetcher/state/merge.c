@@ -174,8 +174,8 @@ enum rrchain_reason st_recheck(const struct fetch_config *cfg, uint64_t now,
 
 	st_entry_cache(e, use_cache, &cache);
 	rrchain_rdata_view(raw, 1, &rd);
-	return rrchain_verify_site(FETCH_POLICY(cfg), &e->entry->rec, &rd, 1, now, &cache, res,
-				stats, ferr);
+	return rrchain_verify_entry_site(FETCH_POLICY(cfg), e->entry, &rd, 1,
+					 now, &cache, res, stats, ferr);
 }
 
 /* A result computed under another membership entry than the current
@@ -193,7 +193,7 @@ static bool result_current(const struct fetch_config *cfg, uint64_t now,
 	bool same;
 
 	rrchain_rdata_view(&r->raw, 1, &rd);
-	rrchain_site_key(&e->entry->rec, &rd, key);
+	rrchain_entry_site_key(e->entry, &rd, key);
 	same = memcmp(key, r->key, RR_HASH_LEN) == 0 &&
 	       (!e->hw.set || rr_serial_cmp(r->serial, e->hw.serial) >= 0);
 	if (same && (r->rec || (e->rec && memcmp(e->key, r->key,
@@ -330,16 +330,13 @@ static void view_digest(const struct fetch_site *v, size_t n,
 		        uint8_t out[RR_HASH_LEN])
 {
 	crypto_hash_sha256_state h;
-	uint8_t c[RR_HASH_LEN];
 
 	crypto_hash_sha256_init(&h);
 	for (size_t i = 0; i < n; i++) {
 		crypto_hash_sha256_update(&h, (const uint8_t *)v[i].name,
 					  strlen(v[i].name) + 1);
-		rrchain_record_content(v[i].member, c);
-		crypto_hash_sha256_update(&h, c, sizeof(c));
-		rrchain_record_content(v[i].site, c);
-		crypto_hash_sha256_update(&h, c, sizeof(c));
+		crypto_hash_sha256_update(&h, v[i].member_content, RR_HASH_LEN);
+		crypto_hash_sha256_update(&h, v[i].site_content, RR_HASH_LEN);
 	}
 	crypto_hash_sha256_final(&h, out);
 }
@@ -358,6 +355,8 @@ static bool build_view(struct fetch_state *st, struct fetch_site *view)
 			       st->vpn, e->name);
 		view[n].member = &e->entry->rec;
 		view[n].site = e->rec;
+		view[n].member_content = e->entry->content;
+		view[n].site_content = e->content;
 		n++;
 	}
 	qsort(view, n, sizeof(*view), site_cmp);

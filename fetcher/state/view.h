@@ -20,6 +20,8 @@ struct fetch_site {
 	char name[RR_FULLNAMELEN];  /* "vpn/location/site" */
 	const struct rr_record *member; /* the admin's membership */
 	const struct rr_record *site;   /* the site owner's record */
+	/* rrchain_record_content of member and site: what tells a change */
+	const uint8_t *member_content, *site_content;
 };
 
 struct fetch_view {

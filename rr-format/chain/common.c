@@ -202,6 +202,13 @@ void rrc_cache_key(const uint8_t member[RR_HASH_LEN],
 	crypto_hash_sha256_final(&st, out);
 }
 
+void rrchain_entry_site_key(const struct rrchain_member *m,
+			    const struct rrchain_rdata *rd,
+			    uint8_t out[RR_HASH_LEN])
+{
+	rrc_cache_key(m->content, rd, out);
+}
+
 void rrchain_site_key(const struct rr_record *member,
 		    const struct rrchain_rdata *rd, uint8_t out[RR_HASH_LEN])
 {

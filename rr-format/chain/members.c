@@ -53,18 +53,17 @@ static void check_entry(const struct rrchain_policy *pol, uint64_t now,
 		member_reject(m, st, RRCHAIN_R_OUTSIDE, "%s", why);
 }
 
-static bool duplicate_entry(const struct rrchain_page *pg,
-			    const struct rr_record *r)
+/* Whether the entry just parsed (members[nmembers], its content hash
+ * set) repeats one before it. */
+static bool duplicate_entry(const struct rrchain_page *pg)
 {
-	uint8_t a[RR_HASH_LEN], b[RR_HASH_LEN];
+	const struct rrchain_member *m = &pg->members[pg->nmembers];
 
-	rrchain_record_content(r, a);
-	for (size_t i = 0; i < pg->nmembers; i++) {
-		rrchain_record_content(&pg->members[i].rec, b);
-		if (memcmp(a, b, RR_HASH_LEN) == 0 &&
-		    r->nfields == pg->members[i].rec.nfields)
+	for (size_t i = 0; i < pg->nmembers; i++)
+		if (memcmp(m->content, pg->members[i].content,
+			   RR_HASH_LEN) == 0 &&
+		    m->rec.nfields == pg->members[i].rec.nfields)
 			return true;
-	}
 	return false;
 }
 
@@ -106,7 +105,9 @@ static enum rrchain_reason page_parse(const char *owner,
 				      e.msg);
 		/* A page is a set: the same entry in the other encoding is
 		 * the same member, not a second one. */
-		if (duplicate_entry(pg, &pg->members[pg->nmembers].rec)) {
+		rrchain_record_content(&pg->members[pg->nmembers].rec,
+				       pg->members[pg->nmembers].content);
+		if (duplicate_entry(pg)) {
 			rr_record_free(&pg->members[pg->nmembers].rec);
 			continue;
 		}

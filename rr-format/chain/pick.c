@@ -91,17 +91,17 @@ static bool is_duplicate(const struct pick *pk, const struct cand *c)
  * another format version and duplicates. */
 static enum rrchain_reason pick_check(struct pick *pk,
 				    const struct rrchain_rdata *rd,
-				    struct cand *c, bool *ignored,
-				    struct rrchain_error *err)
+				    const uint8_t *key, struct cand *c,
+				    bool *ignored, struct rrchain_error *err)
 {
 	struct rr_error e = { 0 };
 	enum rr_errclass rc;
 
 	*ignored = false;
 	c->rd = rd;
-	if (pk->member)
-		rrc_cache_key(pk->member, rd, c->key);
-	if (cache_hit(pk, c->key)) {
+	if (key)
+		memcpy(c->key, key, RR_HASH_LEN);
+	if (key && cache_hit(pk, c->key)) {
 		(*pk->cached)++;
 		c->cached = true;
 		c->serial = pk->cache->serial;
@@ -157,7 +157,7 @@ static void pick_take(struct pick *pk, struct cand *c)
 }
 
 static enum rrchain_reason pick_one(struct pick *pk, const struct rrchain_rdata *rd,
-				  struct rrchain_stats *st)
+				  const uint8_t *key, struct rrchain_stats *st)
 {
 	struct rrchain_error e;
 	struct cand c;
@@ -169,7 +169,7 @@ static enum rrchain_reason pick_one(struct pick *pk, const struct rrchain_rdata 
 			      "%s: more than %d vpnrr records", pk->ex.owner,
 			      RRCHAIN_MAX_RRSET);
 	memset(&c, 0, sizeof(c));
-	r = pick_check(pk, rd, &c, &ignored, &e);
+	r = pick_check(pk, rd, key, &c, &ignored, &e);
 	if (r != RRCHAIN_OK || ignored) {
 		cand_free(&c);
 		if (ignored) {
@@ -193,27 +193,35 @@ static enum rrchain_reason pick_run(struct pick *pk,
 				  struct rrchain_error *err)
 {
 	const char *owner = pk->ex.owner;
-	uint8_t key[RR_HASH_LEN];
+	uint8_t (*keys)[RR_HASH_LEN] = NULL;
 	enum rrchain_reason r;
 
+	/* Each key once: it hashes the whole RDATA. */
+	if (pk->member && n) {
+		keys = malloc(n * sizeof(*keys));
+		if (!keys)
+			return rrc_seterr(err, RRCHAIN_R_NOMEM, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			if (rrchain_rdata_is_vpnrr(&rrs[i]))
+				rrc_cache_key(pk->member, &rrs[i], keys[i]);
+	}
 	/* Cache hits first: the other encoding of the same record is then
 	 * a duplicate and not verified either. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++) {
-			bool hit;
+			const uint8_t *key = keys ? keys[i] : NULL;
 			if (!rrchain_rdata_is_vpnrr(&rrs[i]))
 				continue;
-			if (pk->member)
-				rrc_cache_key(pk->member, &rrs[i], key);
-			hit = cache_hit(pk, key);
-			if (hit != (pass == 0))
+			if ((key && cache_hit(pk, key)) != (pass == 0))
 				continue;
-			r = pick_one(pk, &rrs[i], st);
+			r = pick_one(pk, &rrs[i], key, st);
 			if (r != RRCHAIN_OK) {
+				free(keys);
 				*err = pk->first;
 				return r;
 			}
 		}
+	free(keys);
 	if (!pk->have_best && pk->nrejected) {
 		/* Already counted per record; report the first failure. */
 		err->reason = pk->first.reason;
@@ -447,6 +455,16 @@ static void site_warning(const struct cand *c, struct rrchain_site_result *out)
 		out->warning[0] = '\0';
 }
 
+static enum rrchain_reason verify_site(const struct rrchain_policy *pol,
+				       const struct rr_record *member,
+				       const uint8_t mcontent[RR_HASH_LEN],
+				       const struct rrchain_rdata *rrs,
+				       size_t n, uint64_t now,
+				       const struct rrchain_site_cache *cache,
+				       struct rrchain_site_result *out,
+				       struct rrchain_stats *stats,
+				       struct rrchain_error *err);
+
 enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 				   const struct rr_record *member,
 				   const struct rrchain_rdata *rrs, size_t n,
@@ -457,6 +475,33 @@ enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 				   struct rrchain_error *err)
 {
 	uint8_t mcontent[RR_HASH_LEN];
+
+	rrchain_record_content(member, mcontent);
+	return verify_site(pol, member, mcontent, rrs, n, now, cache, out,
+			   stats, err);
+}
+
+enum rrchain_reason rrchain_verify_entry_site(
+	const struct rrchain_policy *pol, const struct rrchain_member *m,
+	const struct rrchain_rdata *rrs, size_t n, uint64_t now,
+	const struct rrchain_site_cache *cache,
+	struct rrchain_site_result *out, struct rrchain_stats *stats,
+	struct rrchain_error *err)
+{
+	return verify_site(pol, &m->rec, m->content, rrs, n, now, cache, out,
+			   stats, err);
+}
+
+static enum rrchain_reason verify_site(const struct rrchain_policy *pol,
+				       const struct rr_record *member,
+				       const uint8_t mcontent[RR_HASH_LEN],
+				       const struct rrchain_rdata *rrs,
+				       size_t n, uint64_t now,
+				       const struct rrchain_site_cache *cache,
+				       struct rrchain_site_result *out,
+				       struct rrchain_stats *stats,
+				       struct rrchain_error *err)
+{
 	struct pick pk;
 	enum rrchain_reason r;
 
@@ -469,7 +514,6 @@ enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 	    strlen(member->site) >= sizeof(out->name))
 		return rrc_seterr(err, RRCHAIN_R_NAME, "%.*s: not a member entry",
 			      (int)sizeof(out->name), member->site);
-	rrchain_record_content(member, mcontent);
 	memset(&pk, 0, sizeof(pk));
 	pk.ex = (struct rr_expect){ member->at, pol->vpn, member->site,
 				    RR_KIND_SITE, now, false };

@@ -184,6 +184,7 @@ enum rrchain_reason rrchain_verify_head(const struct rrchain_policy *pol,
 /* One member entry; STATUS says whether it may be used. */
 struct rrchain_member {
 	struct rr_record rec;
+	uint8_t content[RR_HASH_LEN]; /* rrchain_record_content of rec */
 	enum rrchain_reason status;
 	char why[RRCHAIN_ERRLEN]; /* empty when STATUS is RRCHAIN_OK */
 };
@@ -333,5 +334,20 @@ enum rrchain_reason rrchain_verify_site(const struct rrchain_policy *pol,
 					struct rrchain_site_result *out,
 					struct rrchain_stats *stats,
 					struct rrchain_error *err);
+
+/* The same for a page entry M, whose content hash its page check kept:
+ * a reader that checks every site of a VPN on every refresh does not
+ * hash every member entry again. */
+enum rrchain_reason rrchain_verify_entry_site(
+	const struct rrchain_policy *pol, const struct rrchain_member *m,
+	const struct rrchain_rdata *rrs, size_t n, uint64_t now,
+	const struct rrchain_site_cache *cache,
+	struct rrchain_site_result *out, struct rrchain_stats *stats,
+	struct rrchain_error *err);
+
+/* rrchain_site_key for page entry M. */
+void rrchain_entry_site_key(const struct rrchain_member *m,
+			    const struct rrchain_rdata *rd,
+			    uint8_t out[RR_HASH_LEN]);
 
 #endif
