@@ -180,33 +180,54 @@ static bool put_site_fields(json_t *o, const struct fetch_site *s)
 	return true;
 }
 
-static json_t *view_json(const struct fetch_view *view)
+/* Appends V's text (JSON_SORT_KEYS | JSON_INDENT(2)) as if nested
+ * DEPTH levels deep: what json_dumps of the whole tree would give. */
+static bool add_nested(struct fetch_text *t, const json_t *v, int depth)
 {
-	json_t *root = json_object(), *sites = json_array();
+	char *text = json_dumps(v, JSON_SORT_KEYS | JSON_INDENT(2) |
+				       JSON_ENCODE_ANY);
+	const char *p;
 
-	if (!root || !sites)
-		goto fail;
-	for (size_t i = 0; i < view->nsites; i++) {
-		json_t *o = json_object();
-
-		if (!o || !put_site_fields(o, &view->sites[i])) {
-			json_decref(o);
-			goto fail;
+	if (!text)
+		return false;
+	for (p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		if (!nl) {
+			fetch_text_add(t, p);
+			break;
 		}
-		if (!push(sites, o))
-			goto fail;
+		fetch_text_addf(t, "%.*s\n%*s", (int)(nl - p), p, 2 * depth,
+				"");
+		p = nl + 1;
 	}
-	if (!put(root, "vpn", json_string(view->vpn)))
-		goto fail;
-	if (!put(root, "sites", sites)) {
-		sites = NULL; /* consumed even on failure */
-		goto fail;
+	free(text);
+	return true;
+}
+
+/*
+ * The view as {"sites": [...], "vpn": ...}, one site's tree at a time:
+ * the bytes of json_dumps over the whole tree, without holding the tree
+ * of every site at once (at 10,000 sites that tree alone would be a few
+ * hundred bytes of overhead per value).
+ */
+static bool view_text(const struct fetch_view *view, struct fetch_text *t)
+{
+	json_t *vpn = json_string(view->vpn);
+	bool ok = vpn != NULL;
+
+	fetch_text_add(t, "{\n  \"sites\": [");
+	for (size_t i = 0; ok && i < view->nsites; i++) {
+		json_t *o = json_object();
+		ok = o && put_site_fields(o, &view->sites[i]);
+		fetch_text_add(t, i ? ",\n    " : "\n    ");
+		ok = ok && add_nested(t, o, 2);
+		json_decref(o);
 	}
-	return root;
-fail:
-	json_decref(sites);
-	json_decref(root);
-	return NULL;
+	fetch_text_add(t, view->nsites ? "\n  ],\n  \"vpn\": " : "],\n  \"vpn\": ");
+	ok = ok && add_nested(t, vpn, 1);
+	fetch_text_add(t, "\n}\n");
+	json_decref(vpn);
+	return ok && !t->failed;
 }
 
 static int json_plan(const struct fetch_output_cfg *cfg,
@@ -215,8 +236,6 @@ static int json_plan(const struct fetch_output_cfg *cfg,
 {
 	char dir[4096];
 	const char *slash;
-	json_t *root = NULL;
-	char *text = NULL;
 	struct fetch_text t;
 	int rc = -1;
 
@@ -233,14 +252,10 @@ static int json_plan(const struct fetch_output_cfg *cfg,
 		       (int)(slash == cfg->json_path ? 1
 						     : slash - cfg->json_path),
 		       cfg->json_path);
-	root = view_json(view);
-	text = root ? json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
-	if (!text) {
+	if (!view_text(view, &t)) {
 		rr_say(err, errlen, "out of memory");
 		goto out;
 	}
-	fetch_text_add(&t, text);
-	fetch_text_add(&t, "\n");
 	if (fetch_plan_add_file(plan, FETCH_FILE_STATE, dir, slash + 1, &t) <
 	    0) {
 		rr_say(err, errlen, "out of memory");
@@ -249,8 +264,6 @@ static int json_plan(const struct fetch_output_cfg *cfg,
 	rc = 0;
 out:
 	fetch_text_free(&t);
-	free(text);
-	json_decref(root);
 	return rc;
 }
 
