@@ -163,13 +163,17 @@ static int do_line(struct parser *p, char *line, size_t len)
 
 static int read_lines(struct parser *p, FILE *f)
 {
+	crypto_hash_sha256_state h;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int rc = 0;
 
+	crypto_hash_sha256_init(&h);
 	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
+		crypto_hash_sha256_update(&h, (const uint8_t *)line,
+					  (size_t)len);
 		p->line++;
 		rc = do_line(p, line, (size_t)len);
 		if (rc != 0)
@@ -181,6 +185,7 @@ static int read_lines(struct parser *p, FILE *f)
 		rc = cf_perr(p, NULL, "read error: %s",
 			  strerror(errno ? errno : EIO));
 	}
+	crypto_hash_sha256_final(&h, p->cfg->digest);
 out:
 	free(line);
 	return rc;

@@ -96,6 +96,9 @@ struct fetch_config {
 	unsigned secnet_min_rsa_bits;
 	bool has_local_site;
 	char local_site[RR_SITENAMELEN]; /* "location/site" */
+	/* SHA-256 of the file's bytes as parsed: outputs planned under one
+	 * configuration are not taken for another's. */
+	uint8_t digest[RR_HASH_LEN];
 };
 
 /*

@@ -48,6 +48,10 @@ struct app {
 	struct rrchain_stats load_stats;
 	struct fetch_log log;
 	bool once, dry_run, json, daemon_mode;
+	/* The next refresh compares every output with the disk even when
+	 * nothing changed: --check-outputs, a daemon's first refresh and
+	 * the one after SIGHUP. */
+	bool check_outputs;
 	bool busy, stopping, reload_pending;
 	int exit_code;
 	uint64_t fixed_now; /* --now, for tests; 0: the clock */
@@ -68,6 +72,11 @@ static void usage(FILE *f)
 "  -c, --config PATH  configuration file (default " DEFAULT_CONFIG ")\n"
 "      --once         refresh once and exit (for cron or a systemd timer)\n"
 "      --dry-run      refresh once and print what would change; write nothing\n"
+"      --check-outputs\n"
+"                     compare every output file with the disk even when\n"
+"                     nothing changed (puts right files edited or removed\n"
+"                     by hand; a daemon does so when it starts and on\n"
+"                     SIGHUP)\n"
 "      --status       print the JSON report of the last refresh and exit\n"
 "      --json         with --once or --dry-run: print the refresh report\n"
 "                     as JSON on standard output\n"
@@ -250,6 +259,7 @@ static void start_refresh(struct app *a)
 	struct fetch_refresh_opts o = {
 		.dry_run = a->dry_run, .now = wall_now(a), .store = a->store,
 		.state_reset = a->state_reset, .prior = &a->load_stats,
+		.check_outputs = a->check_outputs,
 	};
 	char err[512];
 
@@ -271,6 +281,7 @@ static void start_refresh(struct app *a)
 		return;
 	}
 	memset(&a->load_stats, 0, sizeof(a->load_stats));
+	a->check_outputs = false;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -426,6 +437,7 @@ static void apply_reload(struct app *a)
 	}
 	fetch_config_free(&a->cfg);
 	a->cfg = fresh;
+	a->check_outputs = true;
 	fetch_log(&a->log, FETCH_LOG_NOTICE,
 		  "SIGHUP: configuration reloaded; refreshing");
 	return;
@@ -586,6 +598,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check-outputs", no_argument, NULL, 'k' },
 		{ "status", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "syslog", no_argument, NULL, 'l' },
@@ -607,6 +620,7 @@ int main(int argc, char **argv)
 		case 'c': a.config_path = optarg; break;
 		case 'o': a.once = true; break;
 		case 'n': a.dry_run = a.once = true; break;
+		case 'k': a.check_outputs = true; break;
 		case 's': status = true; break;
 		case 'j': a.json = true; break;
 		case 'l': use_syslog = true; break;
@@ -638,6 +652,8 @@ int main(int argc, char **argv)
 		return EXIT_IO;
 	}
 	a.daemon_mode = !a.once && !status;
+	if (a.daemon_mode)
+		a.check_outputs = true;
 	fetch_log_open(&a.log, use_syslog, level);
 	if (load_config(&a, &a.cfg) != 0) {
 		fetch_log_close(&a.log);

@@ -74,6 +74,12 @@ struct fetch_refresh {
 	struct fetch_refresh_opts opts;
 	fetch_refresh_cb cb;
 	void *arg;
+	/* The outputs of this view under this configuration (the store's
+	 * meta "outputs" names the last that were planned and applied or
+	 * owed): when it is the store's and nothing is owed, planning is
+	 * skipped.  mark_new: planned now, the store's differs. */
+	uint8_t mark[RR_HASH_LEN];
+	bool outputs_skipped, mark_new;
 
 	struct fetch_dns *dns;
 	uint16_t types[2];

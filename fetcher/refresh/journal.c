@@ -193,7 +193,8 @@ void rf_commit(struct fetch_refresh *rf)
 	for (size_t i = 0; i < rf->nold; i++)
 		any_paid |= rf->old_paid[i];
 	/* Nothing new and nothing done: the store is left untouched. */
-	if (rf->nnew == 0 && !any_paid && !fetch_state_dirty(rf->st)) {
+	if (rf->nnew == 0 && !any_paid && !rf->mark_new &&
+	    !fetch_state_dirty(rf->st)) {
 		rf_pay(rf);
 		return;
 	}
@@ -206,6 +207,11 @@ void rf_commit(struct fetch_refresh *rf)
 		if (fetch_store_owe(rf->store, &rf->fresh_owed[i], err,
 				    sizeof(err)) != 0)
 			goto fail;
+	/* What was just planned is on disk or owed, in this transaction. */
+	if (rf->mark_new &&
+	    fetch_store_meta_put(rf->store, "outputs", rf->mark, RR_HASH_LEN,
+				 err, sizeof(err)) != 0)
+		goto fail;
 	for (size_t i = 0; i < rf->nold; i++)
 		if (rf->old_paid[i] &&
 		    fetch_store_paid(rf->store, &rf->old[i].id, 1, err,

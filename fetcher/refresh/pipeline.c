@@ -13,6 +13,8 @@
 
 #include "atomicfile.h"
 #include "candidate.h"
+#include <sodium.h>
+
 #include "internal.h"
 
 static void merge_and_write(struct fetch_refresh *rf);
@@ -489,6 +491,35 @@ static int load_old(struct fetch_refresh *rf)
 	return 0;
 }
 
+/* Whether the outputs on disk (or owed) are those of the current view
+ * under the current configuration: then a refresh that changed nothing
+ * renders, compares and writes nothing.  Sets rf->mark. */
+static bool outputs_current(struct fetch_refresh *rf)
+{
+	static const char ctx[] = "vpnrr-fetch outputs 1";
+	crypto_hash_sha256_state h;
+	uint8_t view[RR_HASH_LEN], *old = NULL;
+	size_t len = 0;
+	char err[FETCH_ERRLEN];
+	bool same;
+
+	fetch_state_view_digest(rf->st, view);
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const uint8_t *)ctx, sizeof(ctx));
+	crypto_hash_sha256_update(&h, view, sizeof(view));
+	crypto_hash_sha256_update(&h, rf->cfg->digest, RR_HASH_LEN);
+	crypto_hash_sha256_final(&h, rf->mark);
+	if (rf->opts.dry_run || !rf->store)
+		return false;
+	same = fetch_store_meta_get(rf->store, "outputs", &old, &len, err,
+				    sizeof(err)) == 1 &&
+	       len == RR_HASH_LEN && memcmp(old, rf->mark, RR_HASH_LEN) == 0;
+	free(old);
+	rf->mark_new = !same;
+	return same && rf->nold == 0 && !rf->opts.state_reset &&
+	       !rf->opts.check_outputs;
+}
+
 static void merge_and_write(struct fetch_refresh *rf)
 {
 	struct rrchain_site_result *results;
@@ -550,6 +581,13 @@ static void merge_and_write(struct fetch_refresh *rf)
 	rf_warn_expiring(rf);
 	if (!rf->opts.dry_run && load_old(rf) != 0) {
 		rf_finish(rf);
+		return;
+	}
+	if (outputs_current(rf)) {
+		/* Nothing to plan, nothing owed: the state (its marks may
+		 * have moved) is all there is to save. */
+		rf->outputs_skipped = true;
+		rf_commit(rf);
 		return;
 	}
 

@@ -50,6 +50,9 @@ struct fetch_refresh_opts {
 	 * its report, so that it counts every check the process made.
 	 * NULL: none. */
 	const struct rrchain_stats *prior;
+	/* Plan every output and compare it with the disk even when the view
+	 * and the configuration are those last applied. */
+	bool check_outputs;
 };
 
 /* What one refresh did; every fetch and verification is counted. */

@@ -286,3 +286,9 @@ const struct fetch_view *fetch_state_view(const struct fetch_state *st)
 {
 	return &st->v;
 }
+
+void fetch_state_view_digest(const struct fetch_state *st,
+			     uint8_t out[RR_HASH_LEN])
+{
+	memcpy(out, st->digest, RR_HASH_LEN);
+}

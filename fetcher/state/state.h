@@ -158,6 +158,11 @@ int fetch_state_merge(struct fetch_state *st, const struct fetch_config *cfg,
 
 const struct fetch_view *fetch_state_view(const struct fetch_state *st);
 
+/* A hash of the view (names, member entries and site records): equal
+ * views, equal digests. */
+void fetch_state_view_digest(const struct fetch_state *st,
+			     uint8_t out[RR_HASH_LEN]);
+
 /* ---- expiry warnings ----------------------------------------------------- */
 
 struct fetch_expiring {

@@ -94,12 +94,15 @@ CONF=$NODE/fetch.conf
 # after it.)
 run() {
 	RC=0
-	rm -f "$TMP/$1.sigs"
+	name=$1
+	shift
+	rm -f "$TMP/$name.sigs"
 	timeout -k 5 300 env LD_PRELOAD="$SIGCOUNT" \
-		SIGCOUNT_FILE="$TMP/$1.sigs" SIGCOUNT_PROGRAM="$(basename "$F")" \
+		SIGCOUNT_FILE="$TMP/$name.sigs" SIGCOUNT_PROGRAM="$(basename "$F")" \
 		ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS-}" \
-		"$F" -c "$CONF" --once --json >"$TMP/$1.json" \
-		2>"$TMP/$1.log" || RC=$?
+		"$F" -c "$CONF" --once --json "$@" >"$TMP/$name.json" \
+		2>"$TMP/$name.log" || RC=$?
+	set -- "$name"
 	[ "$RC" -ne 124 ] || fail "$1: vpnrr-fetch did not finish in 300 s" \
 		"$TMP/$1.log"
 	[ -s "$TMP/$1.json" ] || fail "$1: no JSON report (status $RC)" \
@@ -279,6 +282,20 @@ if [ "$RC" -eq 0 ]; then
 else
 	bad "--status exited $RC" "$TMP/status.log"
 fi
+
+# --- an output removed by hand --------------------------------------
+# Nothing changed: the refresh does not render or compare the outputs,
+# so it does not notice; --check-outputs does, and puts it back.
+HANDRM=$(site_files l000 s00005 | head -n 1)
+rm -f "$HANDRM"
+run handrm
+[ ! -e "$HANDRM" ] && ok "handrm: a refresh with nothing changed leaves the disk alone" ||
+	bad "handrm: a refresh with nothing changed rewrote $HANDRM"
+run handrm-check --check-outputs
+[ -s "$HANDRM" ] && ok "handrm: --check-outputs puts the removed file back" ||
+	bad "handrm: --check-outputs did not put $HANDRM back" "$TMP/handrm-check.log"
+check "handrm: --check-outputs writes exactly that file" \
+	"$TMP/handrm-check.json" files.written=1 files.removed=0
 
 # --- one site changed: its endpoint moves ----------------------------
 LOC=l000 SITE=s00002  # an IPv4 endpoint, one key set
