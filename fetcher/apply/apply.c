@@ -60,6 +60,25 @@ static int push(struct fetch_owed **v, size_t *n, enum fetch_owed_kind k,
 	return 0;
 }
 
+/* As push, with F's data moved into the action and lent back to F. */
+static int push_take(struct fetch_owed **v, size_t *n, enum fetch_owed_kind k,
+		     const char *path, const char *tmp,
+		     struct fetch_plan_file *f, bool config, bool local)
+{
+	struct fetch_owed *o;
+
+	if (f->lent)
+		return push(v, n, k, path, tmp, f->data, f->len, config,
+			    local);
+	if (push(v, n, k, path, tmp, NULL, 0, config, local) < 0)
+		return -1;
+	o = &(*v)[*n - 1];
+	o->data = f->data;
+	o->len = f->len;
+	f->lent = true;
+	return 0;
+}
+
 bool fetch_apply_holds(const char *path, const uint8_t *data, size_t len)
 {
 	char err[64];
@@ -73,7 +92,7 @@ static bool same_path(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-static int owe_peerkeys(const struct fetch_plan_file *f,
+static int owe_peerkeys(struct fetch_plan_file *f,
 			const struct fetch_apply_local *local,
 			struct fetch_owed **v, size_t *n, size_t *nkeys,
 			struct fetch_owed **keys, char *err, size_t errlen)
@@ -95,19 +114,19 @@ static int owe_peerkeys(const struct fetch_plan_file *f,
 	/* No key set at all: a new site, whose keys secnet reads from the
 	 * live file when the reload for its configuration starts it. */
 	if (r == FETCH_CMP_ABSENT)
-		return push(v, n, FETCH_OWED_WRITE, live, tmp, f->data, f->len,
-			    false, false);
+		return push_take(v, n, FETCH_OWED_WRITE, live, tmp, f, false,
+				 false);
 	/* The live file is secnet's: a change goes through ~tmp and a
 	 * rename to ~update, then the hand-over (a KEYS action). */
 	if (push(v, n, FETCH_OWED_WRITE, upd, tmp, f->data, f->len, false,
 		 false) < 0 ||
-	    push(keys, nkeys, FETCH_OWED_KEYS, live, NULL, f->data, f->len,
-		 false, local && same_path(local->keys_path, live)) < 0)
+	    push_take(keys, nkeys, FETCH_OWED_KEYS, live, NULL, f, false,
+		      local && same_path(local->keys_path, live)) < 0)
 		return -1;
 	return 0;
 }
 
-static int owe_file(const struct fetch_plan_file *f,
+static int owe_file(struct fetch_plan_file *f,
 		    const struct fetch_apply_local *local,
 		    struct fetch_owed **v, size_t *n, bool *reload,
 		    char *err, size_t errlen)
@@ -131,8 +150,7 @@ static int owe_file(const struct fetch_plan_file *f,
 	config = f->kind == FETCH_FILE_CONFIG &&
 		 !(local && same_path(local->config_path, path));
 	*reload |= config;
-	if (push(v, n, FETCH_OWED_WRITE, path, tmp, f->data, f->len, config,
-		 false) < 0)
+	if (push_take(v, n, FETCH_OWED_WRITE, path, tmp, f, config, false) < 0)
 		return -1;
 	(*v)[*n - 1].secnet = f->kind == FETCH_FILE_CONFIG;
 	return 0;
@@ -150,7 +168,7 @@ static bool in_config_dir(const struct fetch_plan *plan, const char *path)
 	return false;
 }
 
-int fetch_apply_owe(const struct fetch_plan *plan,
+int fetch_apply_owe(struct fetch_plan *plan,
 		    const struct fetch_apply_local *local,
 		    struct fetch_owed **v, size_t *n, char *err,
 		    size_t errlen)
@@ -167,7 +185,7 @@ int fetch_apply_owe(const struct fetch_plan *plan,
 		return -1;
 	}
 	for (size_t i = 0; i < plan->nfiles; i++) {
-		const struct fetch_plan_file *f = &plan->files[i];
+		struct fetch_plan_file *f = &plan->files[i];
 		int r = f->kind == FETCH_FILE_PEERKEYS
 			? owe_peerkeys(f, local, v, n, &nkeys, &keys, err,
 				       errlen)

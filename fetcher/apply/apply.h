@@ -32,9 +32,11 @@ struct fetch_apply_local {
  * array; free with fetch_owed_free) the actions still needed, in the
  * order they must run: writes in plan order, then removals, then
  * peer-keys hand-overs, then one RELOAD when a secnet configuration file
- * is written or removed.  0, or -1 with ERR.
+ * is written or removed.  The data of a file to write moves into its
+ * action and is lent back to the plan (plan_file.lent): the plan's
+ * bytes stay readable until *V is freed.  0, or -1 with ERR.
  */
-int fetch_apply_owe(const struct fetch_plan *plan,
+int fetch_apply_owe(struct fetch_plan *plan,
 		    const struct fetch_apply_local *local,
 		    struct fetch_owed **v, size_t *n, char *err,
 		    size_t errlen);

@@ -98,9 +98,13 @@ void fetch_text_addf(struct fetch_text *t, const char *fmt, ...)
 struct fetch_plan_file {
 	char *dir;  /* owned */
 	char *name; /* owned; a plain file name inside dir */
-	uint8_t *data; /* owned */
+	uint8_t *data; /* owned, unless lent */
 	size_t len;
 	enum fetch_file_kind kind;
+	/* DATA belongs to an owed action now (fetch_apply_owe): one copy of
+	 * every file to write, not two.  The plan may still read it until
+	 * those actions are freed. */
+	bool lent;
 };
 
 /* Files named PREFIX*SUFFIX in DIR belong to the plan's output: those

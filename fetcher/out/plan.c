@@ -118,7 +118,8 @@ void fetch_plan_free(struct fetch_plan *p)
 	for (size_t i = 0; i < p->nfiles; i++) {
 		free(p->files[i].dir);
 		free(p->files[i].name);
-		free(p->files[i].data);
+		if (!p->files[i].lent)
+			free(p->files[i].data);
 	}
 	for (size_t i = 0; i < p->ndirs; i++) {
 		free(p->dirs[i].dir);
@@ -156,7 +157,7 @@ int fetch_plan_add_file(struct fetch_plan *p, enum fetch_file_kind kind,
 			const char *dir, const char *name,
 			struct fetch_text *text)
 {
-	struct fetch_plan_file f = { NULL, NULL, NULL, 0, kind };
+	struct fetch_plan_file f = { NULL, NULL, NULL, 0, kind, false };
 	int rc = -1;
 
 	if (text->failed || p->oom)

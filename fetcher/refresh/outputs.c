@@ -359,9 +359,9 @@ void rf_out_work(uv_work_t *w)
 					     rf->out_err, sizeof(rf->out_err));
 	if (rf->out_rc != 0)
 		return;
-	dedupe_fresh(rf);
 	rf->out_rc = owe_reset_restart(rf);
-	set_deadlines(rf, view);
+	/* Before dedupe_fresh: the plan's bytes are lent by the actions it
+	 * may free. */
 	if (rf->out_rc == 0 && rf->cfg->secnet_config && owes_config(rf)) {
 		rf->check = true;
 		rf->out_rc = fetch_candidate_write(&rf->plan, &rf->ocfg,
@@ -369,6 +369,8 @@ void rf_out_work(uv_work_t *w)
 						   rf->cand_dir, rf->out_err,
 						   sizeof(rf->out_err));
 	}
+	dedupe_fresh(rf);
+	set_deadlines(rf, view);
 }
 
 void rf_out_done(uv_work_t *w, int status)

@@ -173,7 +173,7 @@ void example_applied_free(struct example_applied *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int example_apply(const struct fetch_plan *plan,
+int example_apply(struct fetch_plan *plan,
 		  struct example_applied *res, char *err, size_t errlen)
 {
 	struct fetch_apply_stats st = { 0, 0, 0 };

@@ -55,7 +55,7 @@ struct example_applied {
 /* Applies PLAN as a refresh does: fetch_apply_owe (nothing local), then
  * fetch_apply_files.  RES is always initialised; free it with
  * example_applied_free.  0, or -1 with ERR. */
-int example_apply(const struct fetch_plan *plan,
+int example_apply(struct fetch_plan *plan,
 		  struct example_applied *res, char *err, size_t errlen);
 void example_applied_free(struct example_applied *res);
 
