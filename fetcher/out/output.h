@@ -128,6 +128,9 @@ struct fetch_plan {
 
 void fetch_plan_init(struct fetch_plan *p);
 void fetch_plan_free(struct fetch_plan *p);
+/* Frees the plan's files (what owed actions lent them too), keeping its
+ * notices. */
+void fetch_plan_drop_files(struct fetch_plan *p);
 /* Adds DIR/NAME with TEXT's bytes; TEXT's buffer moves into the plan and
  * TEXT is left empty.  Returns 0, or -1 when out of memory or when TEXT
  * had failed (the plan is then unusable). */

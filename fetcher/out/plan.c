@@ -113,6 +113,19 @@ void fetch_plan_init(struct fetch_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void fetch_plan_drop_files(struct fetch_plan *p)
+{
+	for (size_t i = 0; i < p->nfiles; i++) {
+		free(p->files[i].dir);
+		free(p->files[i].name);
+		if (!p->files[i].lent)
+			free(p->files[i].data);
+	}
+	free(p->files);
+	p->files = NULL;
+	p->nfiles = p->capfiles = 0;
+}
+
 void fetch_plan_free(struct fetch_plan *p)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {

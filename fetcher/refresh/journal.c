@@ -221,6 +221,12 @@ void rf_commit(struct fetch_refresh *rf)
 		goto fail;
 	fetch_state_staged(rf->st, true);
 	rf->sum.state_saved = staged > 0;
+	/* The actions are the store's now, and rf_pay reads them back from
+	 * it: the planned bytes need not be held twice. */
+	fetch_owed_free(rf->fresh_owed, rf->nnew);
+	rf->fresh_owed = NULL;
+	rf->nnew = 0;
+	fetch_plan_drop_files(&rf->plan);
 	rf_pay(rf);
 	return;
 fail:

@@ -3,10 +3,13 @@
  * good verified data, in the store (store.h, STATE-DIR/state.db), and the
  * view built on it.
  *
- * The state keeps raw bytes, never conclusions: at load everything is
- * verified again (fetch_chain_*) with the current config and time, so an
- * anchor removed from the config or a record that expired while the node
- * was down takes effect at once.  Only high-water marks are taken as
+ * The state keeps the raw bytes that verified and what they verified as
+ * (per site: the cache key over member entry and bytes, the validity
+ * period).  At load every chain rule runs again with the current config
+ * and time, so an anchor removed from the config or a record that
+ * expired while the node was down takes effect at once; only the
+ * signatures of bytes that still hash to what was verified are not
+ * computed again (README.md here).  High-water marks are taken as
  * stored: they are what a rollback attack would have to lower.
  *
  * Not thread-safe: one owner (the loop thread).  The chain functions that
@@ -75,7 +78,8 @@ void fetch_state_free(struct fetch_state *st);
 /*
  * Reads the state tables of STORE (borrowed; it must outlive ST) into ST
  * (which must be fresh from fetch_state_new) and rebuilds the last good
- * view by running the chain checks on the stored bytes with CFG and NOW;
+ * view by running the chain checks on the stored bytes with CFG and NOW
+ * (signatures only where the bytes or the member entry changed);
  * what no longer verifies (expired, an anchor removed, a damaged row) is
  * dropped and reported in REP, and fetched again by the next refresh.
  * STORE may be NULL or empty (first run, or a read-only open of a missing

@@ -113,6 +113,14 @@ static enum rrchain_reason page_parse(const char *owner,
 		}
 		pg->nmembers++;
 	}
+	/* Room was made for both encodings of every entry; a VPN's
+	 * membership is kept for as long as its head is good. */
+	if (pg->nmembers > 0 && pg->nmembers < count) {
+		struct rrchain_member *m = realloc(pg->members,
+						   pg->nmembers * sizeof(*m));
+		if (m)
+			pg->members = m;
+	}
 	return RRCHAIN_OK;
 }
 
