@@ -240,7 +240,7 @@ class Bench:
         runs = []
         for r in range(self.runs):
             pub = self.p('pub.%d' % r)
-            rmtree(pub)
+            self.aside(pub)
             imp = check(measure([self.v, 'import', '--zone', ZONE, '-d', pub,
                                  self.sites_conf],
                                 stderr=self.p('import.log')),
@@ -253,7 +253,7 @@ class Bench:
                          'rss_kib': max(imp['rss_kib'], idx['rss_kib']),
                          'import_wall': imp['wall'], 'index_wall': idx['wall']})
             if r < self.runs - 1:
-                rmtree(pub)
+                self.aside(pub)
         os.rename(self.p('pub.%d' % (self.runs - 1)), self.p('pub'))
         self.admin = self.p('pub', 'admin')
         self.zonefile = os.path.join(self.admin, ZONE + '.zone')
