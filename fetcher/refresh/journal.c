@@ -58,6 +58,8 @@ bool rf_settle(struct fetch_refresh *rf)
 	for (size_t i = 0; i < rf->nowed; i++)
 		if (rf->paid[i])
 			rf->deleted[i] = true;
+	if (n > 0)
+		fetch_store_trim(rf->store);
 	free(ids);
 	return true;
 }

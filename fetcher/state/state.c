@@ -266,6 +266,11 @@ void st_entry_cache(const struct site_entry *e, bool with_key,
 		return;
 	out->has_key = true;
 	memcpy(out->key, e->key, RR_HASH_LEN);
+	/* Every record in the state passed the consumer's rules under the
+	 * configuration the state was loaded with (a new configuration
+	 * loads a new state). */
+	out->rec = e->rec;
+	out->consumer_ok = true;
 	out->serial = e->rec->serial;
 	out->not_before = e->rec->not_before;
 	out->expires = e->rec->expires;

@@ -287,12 +287,18 @@ static int upgrade_v1(struct fetch_store *s, char *err, size_t errlen)
 static int setup(struct fetch_store *s, char *err, size_t errlen)
 {
 	char sql[64];
-	int v;
+	int v = user_version(s);
 
+	/* A big refresh journals every file it writes, with its bytes, and
+	 * deletes the rows once done: the pages they leave are given back
+	 * (fetch_store_trim), or every start would check them again.  Only
+	 * a new file takes the setting, before anything is written. */
+	if (v == 0 &&
+	    exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err, errlen) != 0)
+		return -1;
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) != 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) != 0)
 		return -1;
-	v = user_version(s);
 	if (v == SCHEMA_VERSION)
 		return 0;
 	if (v == 1)
@@ -494,4 +500,35 @@ int fetch_store_meta_get(struct fetch_store *s, const char *key,
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Free pages beyond this many, and beyond a quarter of the file, are
+ * given back to the file system. */
+#define TRIM_MIN_PAGES 256
+
+static int64_t pragma_int(struct fetch_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void fetch_store_trim(struct fetch_store *s)
+{
+	int64_t free_pages, pages;
+
+	if (!s || !s->db || s->in_txn)
+		return;
+	free_pages = pragma_int(s, "PRAGMA freelist_count");
+	pages = pragma_int(s, "PRAGMA page_count");
+	if (free_pages < TRIM_MIN_PAGES || free_pages * 4 < pages)
+		return;
+	/* A store made before auto_vacuum was set ignores this: harmless. */
+	(void)sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL,
+			   NULL);
 }

@@ -82,6 +82,11 @@ int fetch_store_meta_get(struct fetch_store *s, const char *key,
 			 uint8_t **val, size_t *len, char *err,
 			 size_t errlen);
 
+/* Gives free pages back to the file system when many were left by
+ * deleted rows (a big journal paid).  Outside a transaction; failures
+ * are ignored (the pages stay, nothing is lost). */
+void fetch_store_trim(struct fetch_store *s);
+
 /* ---- the journal of owed actions ----------------------------------------- */
 
 enum fetch_owed_kind {

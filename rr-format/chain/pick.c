@@ -384,13 +384,14 @@ static enum rrchain_reason site_nets_within(const struct rr_record *member,
 static enum rrchain_reason site_consumer(const struct rrchain_policy *pol,
 					 const struct rr_record *member,
 					 const struct cand *c,
+					 const struct rr_record *kept,
 					 struct rrchain_stats *st,
 					 struct rrchain_error *err)
 {
 	struct rrchain_error local;
 	struct rrchain_error *e = err ? err : &local;
 	struct rr_record *parsed = NULL;
-	const struct rr_record *rec = c->rec;
+	const struct rr_record *rec = c->rec ? c->rec : kept;
 	struct rr_error re;
 	enum rrchain_reason r;
 
@@ -529,8 +530,11 @@ static enum rrchain_reason verify_site(const struct rrchain_policy *pol,
 	/* A cache hit passed this check under the same member entry. */
 	if (r == RRCHAIN_OK && !pk.best.cached)
 		r = site_nets_within(member, pk.best.rec, stats, err);
-	if (r == RRCHAIN_OK && pol->consumer)
-		r = site_consumer(pol, member, &pk.best, stats, err);
+	if (r == RRCHAIN_OK && pol->consumer &&
+	    !(pk.best.cached && cache->consumer_ok))
+		r = site_consumer(pol, member, &pk.best,
+				  pk.best.cached ? cache->rec : NULL, stats,
+				  err);
 	if (r == RRCHAIN_OK &&
 	    rrc_blob_set(&out->raw, pk.best.rd->type, pk.best.rd->data,
 		     pk.best.rd->len) != 0)

@@ -290,6 +290,12 @@ struct rrchain_site_cache {
 	/* A hit is parsed (not verified) into OUT->rec, for a reader that
 	 * kept the bytes but not the parsed record (its store). */
 	bool parse;
+	/* The record those bytes hold, as the reader keeps it (or NULL):
+	 * a hit is not parsed again for the consumer's rules, and when
+	 * CONSUMER_OK (the consumer accepted it under the settings it has
+	 * now) they are not run again either. */
+	const struct rr_record *rec;
+	bool consumer_ok;
 };
 
 struct rrchain_site_result {
