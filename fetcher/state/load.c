@@ -30,6 +30,8 @@ struct stored_site {
 	bool has_key;
 	uint8_t key[RR_HASH_LEN];
 	uint64_t not_before, expires;
+	bool has_alt;
+	uint8_t alt[RR_HASH_LEN];
 };
 
 struct stored {
@@ -200,11 +202,11 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 	/* A read-only open does not upgrade a store of schema 1. */
 	if (sqlite3_prepare_v2(fetch_store_db(st->store),
 			       "SELECT name, hw_serial, hw_content, owner, rtype, "
-			       "rdata, skey, not_before, expires FROM site "
+			       "rdata, skey, not_before, expires, akey FROM site "
 			       "ORDER BY name", -1, &q, NULL) != SQLITE_OK &&
 	    st_prep(st, "SELECT name, hw_serial, hw_content, owner, rtype, "
-		    "rdata, NULL, NULL, NULL FROM site ORDER BY name", &q, err,
-		    errlen) != 0)
+		    "rdata, NULL, NULL, NULL, NULL FROM site ORDER BY name", &q,
+		    err, errlen) != 0)
 		return -1;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(q, 0);
@@ -244,6 +246,11 @@ static int load_sites(struct fetch_state *st, struct stored *s,
 			memcpy(ss->key, sqlite3_column_blob(q, 6), RR_HASH_LEN);
 			ss->not_before = (uint64_t)sqlite3_column_int64(q, 7);
 			ss->expires = (uint64_t)sqlite3_column_int64(q, 8);
+			if (sqlite3_column_bytes(q, 9) == RR_HASH_LEN) {
+				ss->has_alt = true;
+				memcpy(ss->alt, sqlite3_column_blob(q, 9),
+				       RR_HASH_LEN);
+			}
 		}
 	}
 	if (r != SQLITE_DONE) {
@@ -422,6 +429,12 @@ static int verify_stored_sites(struct fetch_state *st,
 				   &ferr);
 		if (r == RRCHAIN_R_NOMEM)
 			return -1;
+		/* The copy seen beside these bytes, when they are the ones
+		 * verified before. */
+		if (r == RRCHAIN_OK && ss->has_alt && results[*n].cached) {
+			results[*n].has_alt = true;
+			memcpy(results[*n].alt, ss->alt, RR_HASH_LEN);
+		}
 		if (r == RRCHAIN_OK)
 			(*n)++;
 		else
@@ -474,6 +487,8 @@ static bool row_matches(const struct site_entry *e,
 	if (!ss->has_record || !e->rec)
 		return !ss->has_record && !e->rec;
 	return ss->has_key && memcmp(e->key, ss->key, RR_HASH_LEN) == 0 &&
+	       e->has_alt == ss->has_alt &&
+	       (!e->has_alt || memcmp(e->alt, ss->alt, RR_HASH_LEN) == 0) &&
 	       strcmp(e->owner, ss->owner) == 0 &&
 	       e->rec->not_before == ss->not_before &&
 	       e->rec->expires == ss->expires;

@@ -220,9 +220,14 @@ static void apply_result(const struct fetch_config *cfg, uint64_t now,
 		return;
 	e->fresh = true;
 	if (!r->rec) {
-		/* The entry's own bytes, confirmed: nothing to swap. */
+		/* The entry's own bytes, confirmed: nothing to swap, but a
+		 * copy beside them is learnt. */
 		rep->unchanged++;
 		e->expires = r->expires;
+		if (r->has_alt) {
+			e->has_alt = true;
+			memcpy(e->alt, r->alt, RR_HASH_LEN);
+		}
 		return;
 	}
 	if (!e->rec) {

@@ -133,6 +133,8 @@ void st_row_digest(const struct site_entry *e, uint8_t out[RR_HASH_LEN])
 		crypto_hash_sha256_update(&h, (const uint8_t *)e->owner,
 					  strlen(e->owner) + 1);
 		crypto_hash_sha256_update(&h, e->key, RR_HASH_LEN);
+		if (e->has_alt)
+			crypto_hash_sha256_update(&h, e->alt, RR_HASH_LEN);
 	}
 	crypto_hash_sha256_final(&h, out);
 }
@@ -269,7 +271,8 @@ static int bind_site(sqlite3_stmt *s, const struct site_entry *e)
 		    bind_blob(s, 7, e->key, RR_HASH_LEN) ||
 		    sqlite3_bind_int64(s, 8,
 				       (sqlite3_int64)e->rec->not_before) ||
-		    sqlite3_bind_int64(s, 9, (sqlite3_int64)e->rec->expires);
+		    sqlite3_bind_int64(s, 9, (sqlite3_int64)e->rec->expires) ||
+		    (e->has_alt && bind_blob(s, 10, e->alt, RR_HASH_LEN));
 	return b;
 }
 
@@ -307,13 +310,14 @@ static int save_sites(struct fetch_state *st, char *err, size_t errlen)
 	if (save_gone(st, err, errlen) != 0)
 		return -1;
 	if (st_prep(st, "INSERT INTO site(name, hw_serial, hw_content, owner, "
-		 "rtype, rdata, skey, not_before, expires) "
-		 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE "
+		 "rtype, rdata, skey, not_before, expires, akey) "
+		 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE "
 		 "SET hw_serial = excluded.hw_serial, "
 		 "hw_content = excluded.hw_content, owner = excluded.owner, "
 		 "rtype = excluded.rtype, rdata = excluded.rdata, "
 		 "skey = excluded.skey, not_before = excluded.not_before, "
-		 "expires = excluded.expires", &s, err, errlen) != 0)
+		 "expires = excluded.expires, akey = excluded.akey", &s, err,
+		 errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < st->nsites; i++) {
 		struct site_entry *e = &st->sites[i];

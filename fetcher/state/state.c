@@ -141,6 +141,7 @@ void st_entry_drop_record(struct site_entry *e)
 	free(e->raw.data);
 	memset(&e->raw, 0, sizeof(e->raw));
 	memset(e->key, 0, sizeof(e->key));
+	e->has_alt = false;
 	e->expires = 0;
 }
 
@@ -162,6 +163,8 @@ void st_entry_take(struct site_entry *e, struct site_entry *old)
 	memcpy(e->owner, old->owner, sizeof(e->owner));
 	memcpy(e->content, old->content, sizeof(e->content));
 	memcpy(e->key, old->key, sizeof(e->key));
+	e->has_alt = old->has_alt;
+	memcpy(e->alt, old->alt, sizeof(e->alt));
 	e->expires = old->expires;
 	e->stored = old->stored;
 	memcpy(e->row, old->row, sizeof(e->row));
@@ -193,6 +196,8 @@ void st_entry_set_record(struct site_entry *e, struct rrchain_site_result *r)
 	memcpy(e->owner, r->owner, sizeof(e->owner));
 	memcpy(e->content, r->content, sizeof(e->content));
 	memcpy(e->key, r->key, sizeof(e->key));
+	e->has_alt = r->has_alt;
+	memcpy(e->alt, r->alt, sizeof(e->alt));
 	e->expires = r->expires;
 	r->rec = NULL;
 	memset(&r->raw, 0, sizeof(r->raw));
@@ -271,6 +276,8 @@ void st_entry_cache(const struct site_entry *e, bool with_key,
 	 * loads a new state). */
 	out->rec = e->rec;
 	out->consumer_ok = true;
+	out->has_alt = e->has_alt;
+	memcpy(out->alt, e->alt, RR_HASH_LEN);
 	out->serial = e->rec->serial;
 	out->not_before = e->rec->not_before;
 	out->expires = e->rec->expires;

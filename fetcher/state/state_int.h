@@ -30,6 +30,8 @@ struct site_entry {
 	char owner[RR_MAX_NAME + 1];
 	uint8_t content[RR_HASH_LEN];
 	uint8_t key[RR_HASH_LEN];
+	bool has_alt;             /* the key of another copy of the record */
+	uint8_t alt[RR_HASH_LEN];
 	uint64_t expires;
 	/* This merge only: the membership entry (any status) and whether a
 	 * new result arrived. */

@@ -42,7 +42,8 @@ struct fetch_store {
 	"CREATE TABLE IF NOT EXISTS site(" \
 	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE," \
 	" hw_serial INTEGER, hw_content BLOB, owner TEXT, rtype INTEGER," \
-	" rdata BLOB, skey BLOB, not_before INTEGER, expires INTEGER);"
+	" rdata BLOB, skey BLOB, not_before INTEGER, expires INTEGER," \
+	" akey BLOB);"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta("
@@ -159,7 +160,7 @@ static int tables_intact(struct fetch_store *s)
 		"SELECT id, hw_serial, hw_content, rtype, rdata FROM head",
 		"SELECT page, seq, rtype, rdata FROM page_rr",
 		("SELECT name, hw_serial, hw_content, owner, rtype, rdata, skey, "
-		 "not_before, expires FROM site"),
+		 "not_before, expires, akey FROM site"),
 		("SELECT id, kind, path, tmp, data, config, local, attempts, "
 		 "last_error, deadline FROM journal"),
 	};

@@ -63,9 +63,11 @@ struct pick {
 	uint64_t *known_count; /* stats counter for those */
 	uint64_t *verified;    /* stats counter for signature checks */
 	uint64_t *cached;      /* stats counter for skipped checks */
-	/* the best valid record so far */
+	/* the best valid record so far, and a copy of it seen beside it */
 	bool have_best;
 	struct cand best;
+	bool has_dup;
+	uint8_t dup_key[RR_HASH_LEN];
 	bool tie; /* another valid record has best's serial, other content */
 	/* what went wrong with the others */
 	struct rrchain_error first;
@@ -101,6 +103,17 @@ static enum rrchain_reason pick_check(struct pick *pk,
 	c->rd = rd;
 	if (key)
 		memcpy(c->key, key, RR_HASH_LEN);
+	/* The other copy of the cached record, next to that record: the
+	 * same bytes as when it was found to be a copy. */
+	if (key && pk->cache && pk->cache->has_alt && pk->have_best &&
+	    pk->best.cached &&
+	    sodium_memcmp(key, pk->cache->alt, RR_HASH_LEN) == 0) {
+		(*pk->cached)++;
+		pk->has_dup = true;
+		memcpy(pk->dup_key, key, RR_HASH_LEN);
+		*ignored = true;
+		return RRCHAIN_OK;
+	}
 	if (key && cache_hit(pk, c->key)) {
 		(*pk->cached)++;
 		c->cached = true;
@@ -125,6 +138,10 @@ static enum rrchain_reason pick_check(struct pick *pk,
 	rrchain_record_content(c->rec, c->content);
 	if (is_duplicate(pk, c)) {
 		(*pk->cached)++;
+		if (key) {
+			pk->has_dup = true;
+			memcpy(pk->dup_key, key, RR_HASH_LEN);
+		}
 		*ignored = true;
 		return RRCHAIN_OK;
 	}
@@ -154,6 +171,7 @@ static void pick_take(struct pick *pk, struct cand *c)
 	pk->best = *c;
 	pk->have_best = true;
 	pk->tie = false;
+	pk->has_dup = false; /* it was a copy of the record replaced */
 }
 
 static enum rrchain_reason pick_one(struct pick *pk, const struct rrchain_rdata *rd,
@@ -547,6 +565,8 @@ static enum rrchain_reason verify_site(const struct rrchain_policy *pol,
 	memcpy(out->key, pk.best.key, RR_HASH_LEN);
 	out->serial = pk.best.serial;
 	out->cached = pk.best.cached;
+	out->has_alt = pk.has_dup;
+	memcpy(out->alt, pk.dup_key, RR_HASH_LEN);
 	out->expires = pk.best.expires < member->expires ? pk.best.expires
 							 : member->expires;
 	site_warning(&pk.best, out);

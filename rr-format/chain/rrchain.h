@@ -296,6 +296,11 @@ struct rrchain_site_cache {
 	 * now) they are not run again either. */
 	const struct rr_record *rec;
 	bool consumer_ok;
+	/* The key of another copy of the same record seen beside it (the
+	 * other encoding, with record-type both): next to a hit, those
+	 * bytes are that copy again and are not parsed to find out. */
+	bool has_alt;
+	uint8_t alt[RR_HASH_LEN];
 };
 
 struct rrchain_site_result {
@@ -313,6 +318,10 @@ struct rrchain_site_result {
 	uint8_t key[RR_HASH_LEN];
 	uint64_t expires;              /* min(site x=, member x=) */
 	bool cached;                   /* signature check was skipped */
+	/* The key of a copy of the chosen record in the RRset (another
+	 * encoding of the same content), for the next check's cache. */
+	bool has_alt;
+	uint8_t alt[RR_HASH_LEN];
 	/* A SHOULD of the format the record breaks (rr_site_check), or
 	 * empty: the record is used all the same. */
 	char warning[RRCHAIN_ERRLEN];

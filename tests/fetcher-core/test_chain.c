@@ -923,6 +923,54 @@ static void test_cache(void **state)
 				 RRCHAIN_R_EXPIRED);
 		assert_int_equal(f->stats.sites_cached, 1);
 	}
+
+	/* The other copy is learnt (has_alt) and next to the cached record
+	 * taken as that copy; a newer record in its place is not. */
+	{
+		const struct fetch_site *s = v_find(f->st, s1->name);
+		struct rrchain_site_cache c;
+		struct rrchain_site_result res;
+		struct rrchain_stats st;
+		struct rrchain_error e;
+		struct rrchain_blob bin, newer;
+		struct rrchain_rdata rd[2];
+		struct rr_record *r = h_site(s1, T_VPN);
+		h_blob(r, true, &bin);
+		h_free(r);
+		fetch_state_site_cache(f->st, s1->name, &c);
+		rrchain_rdata_view(&s1->rd, 1, &rd[0]);
+		rrchain_rdata_view(&bin, 1, &rd[1]);
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(rrchain_verify_site(FETCH_POLICY(&f->w.cfg),
+						     s->member, rd, 2, T_NOW, &c,
+						     &res, &st, &e), RRCHAIN_OK);
+		assert_true(res.has_alt);
+		c.has_alt = true;
+		memcpy(c.alt, res.alt, RR_HASH_LEN);
+		rrchain_site_result_free(&res);
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(rrchain_verify_site(FETCH_POLICY(&f->w.cfg),
+						     s->member, rd, 2, T_NOW, &c,
+						     &res, &st, &e), RRCHAIN_OK);
+		assert_true(res.cached && res.has_alt);
+		assert_int_equal(st.sites_cached, 2);
+		rrchain_site_result_free(&res);
+		s1->serial++;
+		r = h_site(s1, T_VPN);
+		h_blob(r, true, &newer);
+		h_free(r);
+		rrchain_rdata_view(&newer, 1, &rd[1]);
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(rrchain_verify_site(FETCH_POLICY(&f->w.cfg),
+						     s->member, rd, 2, T_NOW, &c,
+						     &res, &st, &e), RRCHAIN_OK);
+		assert_int_equal(res.serial, s1->serial);
+		assert_int_equal(st.sites_verified, 1);
+		assert_false(res.has_alt);
+		rrchain_site_result_free(&res);
+		free(bin.data);
+		free(newer.data);
+	}
 }
 
 /* ---- anchor rollover ----------------------------------------------------- */
