@@ -2,7 +2,8 @@
  * fuzz_state.c - libFuzzer target for the state loader: the store
  * (fetcher/store.c: open, integrity check, moving a damaged file aside,
  * the journal) and the state read back from it (fetcher/state.c:
- * fetch_state_load, which re-verifies the stored record bytes).
+ * fetch_state_load, which checks the stored record bytes against what
+ * they verified as, and verifies them again when that fails).
  *
  * A valid store (a few sites, two pages, journal rows) is made once; each
  * input then damages a copy of it, as a disk, an editor or another
