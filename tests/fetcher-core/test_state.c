@@ -995,6 +995,50 @@ static void owed_check(const struct fetch_owed *got,
 	assert_int_equal(got->local, want->local);
 }
 
+/* A big journal, paid: its pages go back to the file system, so that a
+ * start does not check megabytes of free pages. */
+static void test_trim(void **state)
+{
+	struct fx *f = *state;
+	enum { ROWS = 200, LEN = 64 * 1024 };
+	uint8_t *data = calloc(1, LEN);
+	int64_t ids[ROWS];
+	int64_t before;
+
+	assert_non_null(data);
+	assert_int_equal(save(f), 1);
+	before = query_int(f->store, "PRAGMA page_count");
+	assert_int_equal(query_int(f->store, "PRAGMA auto_vacuum"), 2);
+	assert_int_equal(fetch_store_begin(f->store, f->err, sizeof(f->err)),
+			 0);
+	for (size_t i = 0; i < ROWS; i++) {
+		struct fetch_owed o = { .kind = FETCH_OWED_WRITE,
+					.path = "/x/site.conf",
+					.tmp = "/x/.site.conf.tmp",
+					.data = data, .len = LEN };
+		data[0] = (uint8_t)i;
+		assert_int_equal(fetch_store_owe(f->store, &o, f->err,
+						 sizeof(f->err)), 0);
+		ids[i] = o.id;
+	}
+	assert_int_equal(fetch_store_commit(f->store, f->err, sizeof(f->err)),
+			 0);
+	assert_true(query_int(f->store, "PRAGMA page_count") >
+		    before + ROWS * (LEN / 4096));
+	assert_int_equal(fetch_store_begin(f->store, f->err, sizeof(f->err)),
+			 0);
+	assert_int_equal(fetch_store_paid(f->store, ids, ROWS, f->err,
+					  sizeof(f->err)), 0);
+	assert_int_equal(fetch_store_commit(f->store, f->err, sizeof(f->err)),
+			 0);
+	fetch_store_trim(f->store);
+	assert_true(query_int(f->store, "PRAGMA freelist_count") < 256);
+	assert_true(query_int(f->store, "PRAGMA page_count") < before + 256);
+	/* Little left free: nothing to do, and nothing breaks. */
+	fetch_store_trim(f->store);
+	free(data);
+}
+
 static void test_journal(void **state)
 {
 	struct fx *f = *state;
@@ -1249,6 +1293,7 @@ int main(void)
 		T(test_lost_column),
 		T(test_foreign),
 		T(test_journal),
+		T(test_trim),
 		T(test_meta),
 		T(test_open_modes),
 		cmocka_unit_test(test_lookup),

@@ -279,6 +279,16 @@ timeout 60 "$F" -c "$CONF" --status >"$TMP/status.json" 2>"$TMP/status.log" ||
 if [ "$RC" -eq 0 ]; then
 	check "--status (another process): $N sites" "$TMP/status.json" \
 		sites.in_view="$N"
+	# The warm refresh wrote no byte of status.json but set its time:
+	# checked_at is at least the warm report's own time.
+	python3 -c '
+import json, sys
+s, w = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sys.exit(0 if s.get("checked_at", 0) >= w["now"] - 1 else 1)' \
+		"$TMP/status.json" "$TMP/warm.json" &&
+		ok "--status: checked_at is the last refresh's time" ||
+		bad "--status: checked_at missing or older than the last refresh" \
+			"$TMP/status.json"
 else
 	bad "--status exited $RC" "$TMP/status.log"
 fi
