@@ -544,6 +544,13 @@ static void merge_and_write(struct fetch_refresh *rf)
 		results[n++] = rf->sites[i].result;
 		memset(&rf->sites[i].result, 0, sizeof(rf->sites[i].result));
 	}
+	/* The jobs are done with (2.6 KB each): gone before the merge and
+	 * the outputs need their memory. */
+	for (size_t i = 0; i < rf->nsites; i++)
+		rrchain_site_result_free(&rf->sites[i].result);
+	free(rf->sites);
+	rf->sites = NULL;
+	rf->nsites = 0;
 	rc = fetch_state_merge(rf->st, rf->cfg, rf->opts.now,
 			       rf->have_fresh && rf->src == &rf->fresh
 				       ? &rf->fresh : NULL,
