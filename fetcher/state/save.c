@@ -399,9 +399,12 @@ static void rows_committed(struct fetch_state *st)
 			       RR_HASH_LEN);
 			st->sites[i].stored = true;
 		}
-	memmove(st->gone, st->gone + st->npend_gone,
-		(st->ngone - st->npend_gone) * sizeof(*st->gone));
-	st->ngone -= st->npend_gone;
+	/* gone is NULL until a site first leaves; no pointer sums on it. */
+	if (st->npend_gone > 0) {
+		memmove(st->gone, st->gone + st->npend_gone,
+			(st->ngone - st->npend_gone) * sizeof(*st->gone));
+		st->ngone -= st->npend_gone;
+	}
 }
 
 void fetch_state_staged(struct fetch_state *st, bool committed)
