@@ -9,7 +9,7 @@
 #include "keyfile.h"
 #include "lines.h"
 
-static int check_private(const char *path, struct pub_err *e)
+int pub_private_mode_check(const char *path, struct pub_err *e)
 {
 	struct stat st;
 
@@ -31,7 +31,7 @@ static int read_secret_line(const char *path, char *out, size_t size,
 	struct pub_lines f;
 	int rc = -1;
 
-	if (check_private(path, e) != 0)
+	if (pub_private_mode_check(path, e) != 0)
 		return -1;
 	if (pub_lines_read(path, &f, e) != 0)
 		return -1;

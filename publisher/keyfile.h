@@ -8,6 +8,8 @@
 #include "rr.h"
 #include "util.h"
 
+/* Refuses a private key file that group or others may access. */
+int pub_private_mode_check(const char *path, struct pub_err *e);
 /* Loads an "ed25519-secret:BASE64" key file, refusing files that group or
  * others may read or write. */
 int pub_seckey_load(const char *path, struct rr_seckey *out,

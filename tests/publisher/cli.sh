@@ -46,6 +46,76 @@ has err "loose.key: private key: mode 0644 lets group or others" \
 cp site.key group.key && chmod 640 group.key
 expect 1 "a key readable by group is refused" "$V" keygen --public group.key
 
+# ---- keygen --secnet (rsa1; tests/fetcher/keygen-secnet.sh takes it
+# through secnet and vpnrr-fetch) -------------------------------------
+expect 0 "keygen --secnet" "$V" keygen --secnet --serial 0000000A \
+	--group 0000000a rsa.key
+[ "$(stat -c %a rsa.key)" = 600 ] && ok "rsa1 key mode 0600" ||
+	fail "rsa1 key mode"
+head -c 32 rsa.key | grep -q "^SSH PRIVATE KEY FILE FORMAT 1.1$" &&
+	ok "SSH-1 private key file" || fail "rsa1 key file magic"
+cp out rsa.lines
+[ "$(sed -n 1p rsa.lines)" = "serial 0000000a" ] &&
+[ "$(sed -n 2p rsa.lines)" = "pkg 0000000a" ] &&
+[ "$(sed -n 3p rsa.lines | cut -d' ' -f1-2)" = "pub rsa1" ] &&
+[ "$(wc -l < rsa.lines)" -eq 3 ] && ok "serial, pkg and pub rsa1 lines" ||
+	fail "keygen --secnet lines: $(cut -c1-40 rsa.lines)"
+cp rsa.key rsa.before
+expect 1 "keygen --secnet refuses to overwrite" "$V" keygen --secnet rsa.key
+has err "rsa.key: write: file exists; refusing to overwrite it" \
+	"rsa1 overwrite refusal message"
+cmp -s rsa.key rsa.before && ok "refused key file untouched" ||
+	fail "refused key file changed"
+expect 0 "keygen --secnet --public" "$V" keygen --secnet --public rsa.key
+[ "$(cat out)" = "$(sed -n 3p rsa.lines)" ] &&
+	ok "--public gives the same rsa1 key" || fail "rsa1 --public differs"
+expect 0 "keygen --secnet --json" "$V" keygen --secnet --bits 1024 --json \
+	rsa-j.key
+python3 - out <<'PY' && ok "rsa1 JSON: bits, e, n, pub and pubkey agree" ||
+import json, sys
+j = json.load(open(sys.argv[1]))
+n = int(j["n"])
+assert j["algorithm"] == "rsa1" and j["bits"] == 1024 and j["e"] == "65537"
+assert n.bit_length() == 1024 and n % 2 == 1, "modulus"
+assert j["group"] == "00000000" and j["serial"] is None
+assert j["pubkey"] == "pubkey 1024 65537 %d" % n
+assert j["lines"] == [j["pub"]] and j["pub"].startswith("pub rsa1 ")
+sys.path.insert(1, "/usr/share/secnet")
+try:
+    import base91  # make-secnet-sites' own decoder, when installed
+except ImportError:
+    base91 = None
+if base91:
+    b = base91.decode(j["pub"][len("pub rsa1 "):].replace("-", '"'))
+    assert b == ("1024 65537 %d" % n).encode(), "base91s data"
+PY
+	fail "rsa1 JSON"
+rm -f rsa-j.key
+expect 0 "keygen --secnet --public --json" "$V" keygen --secnet \
+	--public --json rsa.key
+grep -q '"bits": 2048' out && ok "default 2048 bits" || fail "default bits"
+expect 2 "--bits below 1024" "$V" keygen --secnet --bits 768 small.key
+has err "768: need an even number from 1024 to 4096" "--bits range message"
+[ ! -e small.key ] && ok "no key file after a bad --bits" ||
+	fail "small.key written"
+expect 2 "--group needs hex" "$V" keygen --secnet --group 12 g.key
+expect 2 "--bits without --secnet" "$V" keygen --bits 2048 g.key
+expect 2 "--secnet with --x25519" "$V" keygen --secnet --x25519 g.key
+[ ! -e g.key ] && ok "no key file after usage errors" || fail "g.key written"
+cp rsa.key rsa-loose.key && chmod 644 rsa-loose.key
+expect 1 "an rsa1 key readable by others is refused" "$V" keygen --secnet \
+	--public rsa-loose.key
+has err "rsa-loose.key: private key: mode 0644" "rsa1 loose mode message"
+expect 1 "--secnet --public on an Ed25519 key" "$V" keygen --secnet \
+	--public site.key
+has err "site.key: private key: not an SSH-1 private key file" \
+	"not-SSH-1 message"
+printf 'vpn example\nsite london/alpha\npublish _vpnrr.a.example.net\nmobile\nnetworks 10.1.0.0/16\npeer 10.1.0.1\n' > rsa.site
+cat rsa.lines >> rsa.site
+expect 0 "a description with keygen's lines signs" "$V" sign -k site.key \
+	-o rsa.rec rsa.site
+has rsa.rec "keys=0000000a:rsa1:" "the record carries the key in group 0a"
+
 # ---- secret key text is never echoed -----------------------------------
 # The base64 part of each secret, which no message may contain.
 SECRET=$(sed -n 's/^ed25519-secret://p' site.key)
