@@ -101,10 +101,13 @@ static int kw_resolver(struct parser *p, const char *kw, char **a, size_t n)
 {
 	struct fetch_config *c = p->cfg;
 	const char *why = cf_resolver_check(a[0]);
+	char amb[FETCH_CONFIG_ERRLEN];
 
 	(void)n;
 	if (why)
 		return cf_perr(p, kw, "%s: %s", a[0], why);
+	if (fetch_dns_server_ambiguous(a[0], amb, sizeof(amb)))
+		return cf_perr(p, kw, "%s", amb);
 	if (c->nresolvers >= FETCH_MAX_RESOLVERS)
 		return cf_perr(p, kw, "more than %d resolvers",
 			    FETCH_MAX_RESOLVERS);

@@ -230,10 +230,20 @@ void fetch_dns_stats(const struct fetch_dns *d, struct fetch_dns_stats *out);
 /*
  * Parses "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353",
  * and IPv6 with a zone ("fe80::1%eth0", "[fe80::1%2]:53").  The port
- * defaults to 53.  Returns 0, or -1 with a message in ERR.
+ * defaults to 53.  A bare IPv6 address that could end in a port
+ * (fetch_dns_server_ambiguous) is refused: the brackets must say.  Returns 0, or -1 with a message in ERR.
  */
 int fetch_dns_parse_server(const char *text, struct fetch_dns_server *out,
 			   char *err, size_t errlen);
+
+/*
+ * Whether TEXT, written without brackets, reads both as an IPv6 address
+ * and as an IPv6 address with a port: its last group is decimal and the
+ * text without ":GROUP" is an IPv6 address too ("::1:5340" may mean
+ * [::1]:5340 or [::1:5340]).  fetch_dns_parse_server refuses such text.
+ * Returns true with a message in ERR saying what to write instead.
+ */
+bool fetch_dns_server_ambiguous(const char *text, char *err, size_t errlen);
 
 /*
  * Reads the "nameserver ADDR" lines of a resolv.conf (PATH; NULL means

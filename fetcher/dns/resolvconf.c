@@ -111,6 +111,48 @@ static int parse_bracketed(char *buf, struct fetch_dns_server *out)
 	return set_v6(out, buf + 1, port);
 }
 
+static bool is_v6(const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+bool fetch_dns_server_ambiguous(const char *text, char *err, size_t errlen)
+{
+	const char *pct = strchr(text, '%');
+	size_t alen = pct ? (size_t)(pct - text) : strlen(text);
+	const char *last = NULL;
+	uint16_t port;
+	char group[8];
+	size_t glen;
+
+	/* The last ':' of the address part, zone left aside. */
+	for (size_t i = 0; i < alen; i++)
+		if (text[i] == ':')
+			last = text + i;
+	if (!last || text[0] == '[' || !is_v6(text, alen))
+		return false;
+	glen = alen - (size_t)(last + 1 - text);
+	if (glen == 0 || glen >= sizeof(group))
+		return false;
+	memcpy(group, last + 1, glen);
+	group[glen] = '\0';
+	if (parse_port(group, &port) < 0 || !is_v6(text, (size_t)(last - text)))
+		return false;
+	(void)rr_fail(err, errlen,
+		      "'%s' is ambiguous: write [%.*s%s]:%s for port %s, or "
+		      "[%s] for that address on port 53",
+		      text, (int)(last - text), text, pct ? pct : "", group,
+		      group, text);
+	return true;
+}
+
 static int parse_plain(char *buf, struct fetch_dns_server *out)
 {
 	char *colon = strchr(buf, ':');
@@ -146,6 +188,8 @@ int fetch_dns_parse_server(const char *text, struct fetch_dns_server *out,
 	if (len >= sizeof(buf))
 		return rr_fail(err, errlen, "server address too long");
 	memcpy(buf, text, len + 1);
+	if (fetch_dns_server_ambiguous(text, err, errlen))
+		return -1;
 	if (buf[0] == '[')
 		rc = parse_bracketed(buf, out);
 	else

@@ -88,8 +88,10 @@ static void test_parse_v6(void **state)
 	assert_v6(&s, "2001:db8::53", 53, 0);
 	parse_ok("2001:db8:0:0:1:0:0:1", &s);
 	assert_v6(&s, "2001:db8::1:0:0:1", 53, 0);
-	/* Without brackets a trailing ":53" is part of the address. */
-	parse_ok("::1:53", &s);
+	/* A trailing decimal group that cannot be a port stays the address's. */
+	parse_ok("2001:db8::53", &s);
+	assert_v6(&s, "2001:db8::53", 53, 0);
+	parse_ok("[::1:53]", &s);
 	assert_v6(&s, "::1:53", 53, 0);
 	parse_ok("::ffff:192.0.2.1", &s);
 	assert_v6(&s, "::ffff:192.0.2.1", 53, 0);
@@ -118,6 +120,8 @@ static void test_parse_reject(void **state)
 		"[1.2.3.4]:53", "::1]", ":::1", "host.example", "host:53",
 		"fe80::1%", "fe80::1%no-such-if0", "fe80::1%4294967296",
 		"[::1]:123456", too_long,
+		/* Could be ADDR:PORT as well as an address: brackets decide. */
+		"::1:5340", "::1:53", "2001:db8::1:53", "fe80::1:53%1",
 	};
 	struct fetch_dns_server s;
 	char err[160];
@@ -132,6 +136,10 @@ static void test_parse_reject(void **state)
 	assert_int_equal(fetch_dns_parse_server("x", &s, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "'x'"));
 	assert_int_equal(fetch_dns_parse_server(NULL, &s, NULL, 0), -1);
+	assert_int_equal(fetch_dns_parse_server("::1:5340", &s, err,
+						sizeof(err)), -1);
+	assert_non_null(strstr(err, "[::1]:5340"));
+	assert_non_null(strstr(err, "[::1:5340]"));
 }
 
 static void test_format(void **state)

@@ -230,6 +230,13 @@ static void test_errors(void **state)
 		     "resolver: example.net: not an IPv4 address");
 	expect_error(c, BASE "resolver [2001:db8::1]53\n", 4,
 		     "resolver: [2001:db8::1]53: bad port after");
+	/* ADDR:PORT or an address? The brackets must say. */
+	expect_error(c, BASE "resolver ::1:5340\n", 4,
+		     "resolver: '::1:5340' is ambiguous: write [::1]:5340 "
+		     "for port 5340, or [::1:5340] for that address on port 53");
+	expect_error(c, BASE "resolver fe80::1:53%eth0\n", 4,
+		     "resolver: 'fe80::1:53%eth0' is ambiguous: write "
+		     "[fe80::1%eth0]:53 for port 53");
 	expect_error(c, BASE "state-dir var/lib\n", 4,
 		     "state-dir: var/lib: must be an absolute path");
 	expect_error(c, BASE "output wireguard /x\n", 4,
