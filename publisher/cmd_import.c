@@ -740,7 +740,10 @@ int pub_cmd_import(int argc, char **argv)
 						       "%s: need a duration",
 						       optarg);
 			break;
-		case PUB_OPT_JSON: o.json = true; break;
+		case PUB_OPT_JSON:
+			o.json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;

@@ -110,7 +110,10 @@ int pub_cmd_index(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;

@@ -71,7 +71,10 @@ int pub_cmd_keygen(int argc, char **argv)
 		switch (c) {
 		case 'x': x25519 = true; break;
 		case 'p': show = true; break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("keygen", "bad option");
 		}

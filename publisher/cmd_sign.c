@@ -99,7 +99,10 @@ int pub_cmd_sign(int argc, char **argv)
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;

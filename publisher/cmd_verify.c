@@ -273,9 +273,10 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 		case 'a':
 			if (pub_anchor_load(optarg, vo->anchors, &vo->nanchors,
 					    MAX_ANCHORS, &e) != 0) {
-				pub_err_print(&e);
-				return e.code == PUB_EXIT_IO ? PUB_EXIT_IO
-							     : PUB_EXIT_USAGE;
+				/* A bad anchor is a bad command line. */
+				if (e.code != PUB_EXIT_IO)
+					e.code = PUB_EXIT_USAGE;
+				return pub_fail(&e);
 			}
 			break;
 		case 's': vo->server = optarg; break;
@@ -299,7 +300,10 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 						       "need a duration",
 						       optarg);
 			break;
-		case PUB_OPT_JSON: vo->json = true; break;
+		case PUB_OPT_JSON:
+			vo->json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;

@@ -86,6 +86,7 @@ int pub_cmd_zone(int argc, char **argv)
 			break;
 		case PUB_OPT_JSON:
 			arr = arr ? arr : json_array();
+			pub_cli_json_errors();
 			break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("zone", "bad option");

@@ -70,6 +70,10 @@ int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	else if (file)
 		snprintf(where, sizeof(where), "%s: ", file);
 	e->code = code;
+	e->line = file ? line : 0;
+	if (snprintf(e->file, sizeof(e->file), "%s", file ? file : "") < 0)
+		e->file[0] = '\0';
+	pub_redact_secrets(e->file);
 	if (snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", where,
 		     what ? what : "", what ? ": " : "", why) < 0)
 		e->msg[0] = '\0';

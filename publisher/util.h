@@ -18,10 +18,13 @@ enum pub_exit {
 	PUB_EXIT_INTERNAL = 4, /* out of memory, crypto library failure */
 };
 
-/* One error: an exit code and "FILE:LINE: WHAT: WHY". */
+/* One error: an exit code and "FILE:LINE: WHAT: WHY"; FILE and LINE
+ * are kept apart too, for --json (empty and 0 when not known). */
 struct pub_err {
 	int code;
 	char msg[1024];
+	char file[256];
+	unsigned line;
 };
 
 /* Fills E with "FILE:LINE: WHAT: WHY" (FILE NULL or LINE 0 leave that

@@ -308,4 +308,61 @@ cmp -s adm2/vpn.example.org.zone zone2.before && ok "zone left as it was" ||
 chmod 644 adm/anchor.key
 expect 1 "index refuses a loose anchor key" "$V" index adm
 chmod 600 adm/anchor.key
+# ---- --json: errors as JSON on stdout too --------------------------------
+# jsonerr EXIT CLASS DESCRIPTION: stdout is exactly one JSON error object
+# with that exit code and class, and stderr still has the human message.
+jsonerr() {
+	if python3 - "$TMP/out" "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    lines = f.read().splitlines()
+assert len(lines) == 1, lines
+e = json.loads(lines[0])["error"]
+assert set(e) == {"class", "message", "file", "line", "exit"}, e
+assert e["exit"] == int(sys.argv[2]) and e["class"] == sys.argv[3], e
+assert e["message"], e
+assert e["file"] is None or isinstance(e["file"], str), e
+assert e["line"] is None or e["line"] > 0, e
+PY
+	then ok "$3: JSON error"; else fail "$3: JSON error"; fi
+	[ -s err ] && ok "$3: human message kept" || fail "$3: stderr empty"
+}
+field() { # KEY: the error object's KEY as JSON text
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["error"][sys.argv[2]]))' out "$1"
+}
+expect 3 "index --json, no such ADMINDIR" "$V" index --json nonexistent
+jsonerr 3 io "index --json, no such ADMINDIR"
+[ "$(field file)" = '"nonexistent/vpnrr.conf"' ] && ok "error names the file" ||
+	fail "error file: $(field file)"
+mkdir adm3 && cp adm/vpnrr.conf adm/anchor.key adm3/
+printf 'bogus 1\n' >> adm3/vpnrr.conf
+expect 1 "index --json, bad config line" "$V" index --json adm3
+jsonerr 1 invalid "index --json, bad config line"
+[ "$(field line)" = 9 ] && [ "$(field file)" = '"adm3/vpnrr.conf"' ] &&
+	ok "error carries file and line apart" || fail "file/line: $(cat out)"
+expect 1 "index --json refuses overlapping members" "$V" index --json adm2
+jsonerr 1 invalid "index --json refuses overlapping members"
+expect 2 "index --json, missing ADMINDIR argument" "$V" index --json
+jsonerr 2 usage "index --json, missing ADMINDIR argument"
+[ "$(field line)" = null ] && ok "usage error has no line" || fail "line"
+expect 2 "zone --json --ttl x" "$V" zone --json --ttl x s.rec
+jsonerr 2 usage "zone --json --ttl x"
+expect 2 "verify --json, then a bad option" "$V" verify --json --frob x
+jsonerr 2 usage "verify --json, then a bad option"
+expect 2 "verify --json, bad anchor" "$V" verify --json --anchor ed25519:AA x
+jsonerr 2 usage "verify --json, bad anchor"
+expect 2 "--json --now bad" "$V" sign --json --now yesterday -k site.key s.site
+jsonerr 2 usage "--json --now bad"
+expect 1 "keygen --json refuses to overwrite" "$V" keygen --json site.key
+jsonerr 1 invalid "keygen --json refuses to overwrite"
+expect 3 "sign --json, no key file" "$V" sign --json -k none.key s.site
+jsonerr 3 io "sign --json, no key file"
+expect 1 "admit --json, name taken" "$V" admit --json adm req
+jsonerr 1 invalid "admit --json, name taken"
+expect 3 "import --json, no sites file" "$V" import --json --zone z \
+	--output-dir imp none.sites
+jsonerr 3 io "import --json, no sites file"
+expect 1 "index without --json: no JSON" "$V" index adm2
+[ ! -s out ] && ok "errors go to stdout only with --json" ||
+	fail "stdout without --json"
 finish
