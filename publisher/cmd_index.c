@@ -134,26 +134,58 @@ int pub_cmd_index(int argc, char **argv)
 	return 0;
 }
 
-static int move_to_revoked(const struct pub_admin *a, const char *site,
-			   struct pub_err *e)
+/* The member file of SITE, and its name as the file spells it: found
+ * by pub_site_eq, as admit refuses a name that differs from a member's
+ * only in case.  The exact file name first, so a member file that no
+ * longer parses can still be revoked. */
+static int find_member(const struct pub_admin *a, const char *site,
+		       char *file, size_t size, char *name, struct pub_err *e)
 {
-	char *from = pub_member_path(a, site), *dir = NULL, *to = NULL;
-	char msg[512];
+	char *exact = pub_member_path(a, site);
+	struct pub_members ms;
+	bool found;
+	int rc = -1;
+
+	if (!exact)
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "revoke",
+				"out of memory");
+	found = access(exact, F_OK) == 0 &&
+		pub_fmt(file, size, "%s", exact) &&
+		pub_fmt(name, RR_SITENAMELEN, "%s", site);
+	free(exact);
+	if (found)
+		return 0;
+	if (pub_members_load(a, &ms, e) != 0)
+		return -1;
+	for (size_t i = 0; i < ms.n && rc != 0; i++)
+		if (pub_site_eq(ms.v[i].site, site) &&
+		    pub_fmt(file, size, "%s", ms.v[i].file) &&
+		    pub_fmt(name, RR_SITENAMELEN, "%s", ms.v[i].site))
+			rc = 0;
+	if (rc != 0)
+		pub_errf(e, PUB_EXIT_INVALID, a->dir, 0, "revoke",
+			 "%s is not a member", site);
+	pub_members_free(&ms);
+	return rc;
+}
+
+static int move_to_revoked(const struct pub_admin *a, const char *site,
+			   char *name, struct pub_err *e)
+{
+	char from[PUB_PATHLEN], msg[512];
+	char *dir = NULL, *to = NULL;
 	const char *base;
 	int rc = -1;
 
+	if (find_member(a, site, from, sizeof(from), name, e) != 0)
+		return -1;
 	dir = pub_path_join(a->dir, "revoked");
-	if (!from || !dir)
+	if (!dir)
 		goto oom;
 	base = strrchr(from, '/');
 	to = pub_path_join(dir, base ? base + 1 : from);
 	if (!to)
 		goto oom;
-	if (access(from, F_OK) != 0) {
-		pub_errf(e, PUB_EXIT_INVALID, from, 0, "revoke",
-			 "%s is not a member", site);
-		goto out;
-	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		pub_errf(e, PUB_EXIT_IO, dir, 0, "revoke", "%s", strerror(errno));
 		goto out;
@@ -168,7 +200,6 @@ static int move_to_revoked(const struct pub_admin *a, const char *site,
 oom:
 	pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "revoke", "out of memory");
 out:
-	free(from);
 	free(dir);
 	free(to);
 	return rc;
@@ -181,6 +212,7 @@ int pub_cmd_revoke(int argc, char **argv)
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[RR_SITENAMELEN];
 	struct pub_admin a;
 	struct pub_err e;
 	int c;
@@ -202,7 +234,7 @@ int pub_cmd_revoke(int argc, char **argv)
 		return pub_usage_error("revoke", "%s: need LOCATION/SITE",
 				       argv[optind + 1]);
 	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
-	    move_to_revoked(&a, argv[optind + 1], &e) != 0 ||
+	    move_to_revoked(&a, argv[optind + 1], name, &e) != 0 ||
 	    pub_index_run(&a, pub_now(), false, NULL, &e) != 0)
 		return pub_fail(&e);
 	return 0;

@@ -282,6 +282,28 @@ bool pub_streq_nocase(const char *a, const char *b)
 	return *a == *b;
 }
 
+static int ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int pub_site_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	while (*x && ascii_lower(*x) == ascii_lower(*y)) {
+		x++;
+		y++;
+	}
+	return ascii_lower(*x) - ascii_lower(*y);
+}
+
+bool pub_site_eq(const char *a, const char *b)
+{
+	return pub_site_cmp(a, b) == 0;
+}
+
 bool pub_fmt(char *out, size_t size, const char *fmt, ...)
 {
 	va_list ap;

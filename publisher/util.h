@@ -83,6 +83,15 @@ bool pub_fmt(char *out, size_t size, const char *fmt, ...)
 /* Writes text to stdout and checks for errors at the end. */
 int pub_flush_stdout(struct pub_err *e);
 
+/* Whether two site names (LOCATION/SITE) name the same member: equal
+ * ignoring ASCII case.  Names differing only in case share one member
+ * DNS name (SPEC 2.1 lower-cases it), so a VPN cannot hold both (SPEC
+ * 5.1.4, 10.4) and the admin's commands find a member either way.  A
+ * record's own site field is still checked byte for byte against its
+ * membership (rr_verify), as every fetcher checks it. */
+int pub_site_cmp(const char *a, const char *b);
+bool pub_site_eq(const char *a, const char *b);
+
 /* VPN, location and site names: a letter, then up to 62 letters, digits,
  * '-' or '_' (the record format's rule; make-secnet-sites allows 33). */
 bool pub_name_valid(const char *s);

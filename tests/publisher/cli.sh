@@ -262,7 +262,12 @@ expect 1 "admit refuses junk" "$V" admit adm junk
 has err "junk: request: no -----BEGIN VPNRR REQUEST----- line" "junk message"
 expect 0 "admit beta" "$V" admit adm breq
 ls adm/members > members.before
-expect 0 "revoke" "$V" revoke adm paris/beta
+# Site names that differ only in case are one name (one member DNS name):
+# admit refuses the second, and revoke finds the member either way.
+mkreq London/ALPHA 10.3.0.0/24 _vpnrr.gamma.example.net
+expect 1 "admit refuses a name taken in another case" "$V" admit adm breq
+has err "site London/ALPHA is listed twice" "case-insensitive clash named"
+expect 0 "revoke, the name in another case" "$V" revoke adm Paris/BETA
 [ ! -f "adm/members/paris,beta.member" ] && [ -f "adm/revoked/paris,beta.member" ] &&
 	ok "revoked membership moved" || fail "revoke did not move the file"
 hasnt adm/vpn.example.org.zone "beta.paris.m._vpnrr" "revoked member gone from the zone"
