@@ -18,7 +18,7 @@
 #include "timefmt.h"
 
 static const char help_index[] =
-"Usage: vpnrr index [--force] [--json] [--now TIME] ADMINDIR\n"
+"Usage: vpnrr index [--force] [--json] [-q] [--now TIME] ADMINDIR\n"
 "\n"
 "Builds the VPN's admin zone from ADMINDIR/vpnrr.conf and the membership\n"
 "descriptions in ADMINDIR/members/: the head (at _vpnrr.ZONE, signed by\n"
@@ -45,22 +45,26 @@ static const char help_index[] =
 "  --force     sign and write a new zone (new serial) even when unchanged\n"
 "  --json      print {\"zone\", \"output\", \"serial\", \"members\", \"pages\",\n"
 "              \"head_expires\", \"changed\"}\n"
+"  -q, --quiet no one-line summary on standard error\n"
 "  --now TIME  pretend the time is TIME (tests)\n"
 "  --help      this text\n";
 
 static const char help_revoke[] =
-"Usage: vpnrr revoke [--now TIME] ADMINDIR LOCATION/SITE\n"
+"Usage: vpnrr revoke [-q] [--now TIME] ADMINDIR LOCATION/SITE\n"
 "\n"
 "Withdraws SITE's membership: its description moves from\n"
 "ADMINDIR/members/ to ADMINDIR/revoked/ and the zone is rebuilt as by\n"
-"\"vpnrr index\". Fetchers drop the site at their next refresh.\n";
+"\"vpnrr index\". Fetchers drop the site at their next refresh. SITE\n"
+"matches ignoring case, as admit compares names. A one-line summary goes\n"
+"to standard error (not with -q).\n";
 
 static const char help_resign[] =
-"Usage: vpnrr resign --within DURATION [--now TIME] ADMINDIR\n"
+"Usage: vpnrr resign --within DURATION [-q] [--now TIME] ADMINDIR\n"
 "       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE DESCRIPTION\n"
 "\n"
-"Renews what expires within DURATION (e.g. 7d), for cron. Quiet, and\n"
-"writes nothing, when nothing is due.\n"
+"Renews what expires within DURATION (e.g. 7d), for cron. Writes\n"
+"nothing when nothing is due. A one-line summary of what it did goes to\n"
+"standard error; -q (for cron) suppresses it.\n"
 "\n"
 "Admin form: every membership in ADMINDIR that expires within DURATION\n"
 "gets a new validity (now until now + member-lifetime) and a higher\n"
@@ -92,12 +96,26 @@ static int index_json(const struct pub_admin *a,
 					"changed", info->changed), e);
 }
 
+/* What a run of pub_index_run did, for the one-line summary. */
+static void index_summary(const char *cmd, const struct pub_admin *a,
+			  const struct pub_index_info *info)
+{
+	if (!info->changed)
+		pub_summary(cmd, "unchanged; zone and serial kept (--force "
+			    "re-signs)");
+	else
+		pub_summary(cmd, "%zu members, %zu pages, serial %u, written "
+			    "to %s", info->nmembers, info->npages,
+			    (unsigned)info->zone_serial, a->output);
+}
+
 int pub_cmd_index(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,7 +125,7 @@ int pub_cmd_index(int argc, char **argv)
 	bool json = false, force = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
 		case PUB_OPT_JSON:
@@ -118,6 +136,7 @@ int pub_cmd_index(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_index);
 		default: return pub_usage_error("index", "bad option");
 		}
@@ -128,9 +147,7 @@ int pub_cmd_index(int argc, char **argv)
 	    pub_index_run(&a, pub_now(), force, &info, &e) != 0 ||
 	    (json && index_json(&a, &info, &e) != 0))
 		return pub_fail(&e);
-	if (!info.changed)
-		fputs("vpnrr: index: unchanged; zone and serial kept (--force "
-		      "re-signs)\n", stderr);
+	index_summary("index", &a, &info);
 	return 0;
 }
 
@@ -209,20 +226,23 @@ int pub_cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	char name[RR_SITENAMELEN];
+	struct pub_index_info info;
 	struct pub_admin a;
 	struct pub_err e;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_revoke);
 		default: return pub_usage_error("revoke", "bad option");
 		}
@@ -235,8 +255,11 @@ int pub_cmd_revoke(int argc, char **argv)
 				       argv[optind + 1]);
 	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
 	    move_to_revoked(&a, argv[optind + 1], name, &e) != 0 ||
-	    pub_index_run(&a, pub_now(), false, NULL, &e) != 0)
+	    pub_index_run(&a, pub_now(), false, &info, &e) != 0)
 		return pub_fail(&e);
+	pub_summary("revoke", "%s moved to revoked/; %zu members left, "
+		    "serial %u, written to %s", name, info.nmembers,
+		    (unsigned)info.zone_serial, a.output);
 	return 0;
 }
 
@@ -265,20 +288,31 @@ static int renew_members(const struct pub_admin *a, uint64_t now,
 
 static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
 {
+	struct pub_index_info info;
 	struct pub_admin a;
 	uint64_t now = pub_now(), hx;
+	char t[PUB_TIMESTRLEN];
 	size_t renewed = 0;
 
 	if (pub_admin_load(dir, &a, e) != 0 ||
 	    renew_members(&a, now, within, &renewed, e) != 0)
 		return -1;
 	hx = pub_index_head_expires(&a);
-	if (renewed == 0 && hx > now + within)
+	if (renewed == 0 && hx > now + within) {
+		pub_time_format(hx, t);
+		pub_summary("resign", "nothing due; head valid until %s", t);
 		return 0;
+	}
 	/* Due: a renewed membership changes the content anyway, and a head
 	 * within DURATION of its expiry must be re-signed even when the
 	 * content is the same. */
-	return pub_index_run(&a, now, true, NULL, e);
+	if (pub_index_run(&a, now, true, &info, e) != 0)
+		return -1;
+	pub_time_format(info.head_expires, t);
+	pub_summary("resign", "%zu memberships renewed; serial %u, head valid "
+		    "until %s, written to %s", renewed,
+		    (unsigned)info.zone_serial, t, a.output);
+	return 0;
 }
 
 static int resign_site(const char *desc, const char *key, const char *out,
@@ -288,19 +322,28 @@ static int resign_site(const char *desc, const char *key, const char *out,
 	struct pub_site s;
 	struct rr_record r;
 	uint64_t now = pub_now();
+	char t[PUB_TIMESTRLEN];
 	int rc;
 
 	if (access(out, F_OK) == 0) {
 		if (pub_recs_read(out, &old, e) != 0)
 			return -1;
-		rc = old.v[0].r.expires > now + within;
+		uint64_t x = old.v[0].r.expires;
 		pub_recs_free(&old);
-		if (rc)
+		if (x > now + within) {
+			pub_time_format(x, t);
+			pub_summary("resign", "%s: nothing due; valid until %s",
+				    out, t);
 			return 0;
+		}
 	}
 	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
 		return -1;
 	rc = pub_sign_emit(out, s.publish, &r, e);
+	pub_time_format(r.expires, t);
+	if (rc == 0)
+		pub_summary("resign", "%s: signed again, valid until %s", out,
+			    t);
 	rr_record_free(&r);
 	pub_site_free(&s);
 	return rc;
@@ -313,6 +356,7 @@ int pub_cmd_resign(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -323,7 +367,7 @@ int pub_cmd_resign(int argc, char **argv)
 	struct stat st;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (!pub_duration_parse(optarg, &within))
@@ -338,6 +382,7 @@ int pub_cmd_resign(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_resign);
 		default: return pub_usage_error("resign", "bad option");
 		}

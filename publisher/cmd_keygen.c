@@ -57,6 +57,7 @@ int pub_cmd_keygen(int argc, char **argv)
 		{ "x25519", no_argument, NULL, 'x' },
 		{ "public", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -67,7 +68,7 @@ int pub_cmd_keygen(int argc, char **argv)
 	char xpub[64] = "";
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'x': x25519 = true; break;
 		case 'p': show = true; break;
@@ -75,6 +76,7 @@ int pub_cmd_keygen(int argc, char **argv)
 			json = true;
 			pub_cli_json_errors();
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("keygen", "bad option");
 		}

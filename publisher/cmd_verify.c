@@ -281,7 +281,10 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 			break;
 		case 's': vo->server = optarg; break;
 		case 'z': vo->zone = optarg; break;
-		case 'q': vo->quiet = true; break;
+		case 'q':
+			vo->quiet = true;
+			pub_cli_quiet();
+			break;
 		case 'p':
 			vo->port = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || vo->port < 1 || vo->port > 65535)

@@ -93,7 +93,18 @@ contact ops@example.net
 lifetime 10y
 EOT
 expect 0 "sign" "$V" sign -k site.key -o s.rec s.site
-[ ! -s out ] && ok "sign -o is quiet" || fail "sign printed something"
+[ ! -s out ] && ok "sign -o prints nothing on stdout" ||
+	fail "sign printed something"
+has err "^vpnrr: sign: site record of london/alpha at _vpnrr.alpha.example.net, valid until [0-9T:-]*Z, written to s.rec$" \
+	"sign -o: one-line summary on stderr"
+# quiet CMD...: CMD succeeds and prints nothing at all.
+quiet() {
+	expect 0 "$*" "$@"
+	[ ! -s out ] && [ ! -s err ] && ok "$*: prints nothing" ||
+		fail "$*: not quiet"
+}
+quiet "$V" sign -q -k site.key -o s.rec s.site
+quiet "$V" sign --quiet -k site.key -o s.rec s.site
 has s.rec "^_vpnrr.alpha.example.net v=vpnrr1; k=site; " "record file line"
 expect 0 "zone" "$V" zone --ttl 600 s.rec
 has out '^_vpnrr.alpha.example.net.	600	IN	TXT	($' "TXT owner and TTL"
@@ -169,8 +180,15 @@ soa ns1.vpn.example.org hostmaster.vpn.example.org
 ns ns1.vpn.example.org
 EOT
 expect 0 "index an empty VPN" "$V" index adm
+has err "^vpnrr: index: 0 members, 0 pages, serial [0-9]*, written to adm/vpn.example.org.zone$" \
+	"index: one-line summary"
+[ "$(wc -l < err)" -eq 1 ] && ok "index: one line" || fail "index: $(cat err)"
+quiet "$V" index -q --force adm
 expect 0 "an empty VPN verifies" "$V" verify -a anchor.pub adm/vpn.example.org.zone
 expect 0 "request" "$V" request -k site.key -o req s.site
+has err "^vpnrr: request: written to req; send it to the VPN admin$" \
+	"request -o: summary"
+quiet "$V" request -q -k site.key -o req s.site
 has req "^-----BEGIN VPNRR REQUEST-----$" "request armour"
 expect 0 "admit" "$V" admit adm req
 has out "^alpha.london.m._vpnrr.vpn.example.org v=vpnrr1; k=member; " \
@@ -268,6 +286,8 @@ mkreq London/ALPHA 10.3.0.0/24 _vpnrr.gamma.example.net
 expect 1 "admit refuses a name taken in another case" "$V" admit adm breq
 has err "site London/ALPHA is listed twice" "case-insensitive clash named"
 expect 0 "revoke, the name in another case" "$V" revoke adm Paris/BETA
+has err "^vpnrr: revoke: paris/beta moved to revoked/; 1 members left, serial [0-9]*, written to adm/vpn.example.org.zone$" \
+	"revoke: summary names the member as admitted"
 [ ! -f "adm/members/paris,beta.member" ] && [ -f "adm/revoked/paris,beta.member" ] &&
 	ok "revoked membership moved" || fail "revoke did not move the file"
 hasnt adm/vpn.example.org.zone "beta.paris.m._vpnrr" "revoked member gone from the zone"
@@ -277,6 +297,9 @@ has err "paris/nobody is not a member" "unknown site named"
 # resign: nothing due -> nothing written; due -> renewed.
 cp adm/vpn.example.org.zone zone.before
 expect 0 "resign with nothing due" "$V" resign --within 1d adm
+has err "^vpnrr: resign: nothing due; head valid until [0-9T:-]*Z$" \
+	"resign: nothing-due summary"
+quiet "$V" resign -q --within 1d adm
 cmp -s adm/vpn.example.org.zone zone.before && ok "nothing rewritten" ||
 	fail "resign rewrote the zone with nothing due"
 old=$(grep ^expires "adm/members/london,alpha.member")
@@ -284,12 +307,19 @@ expect 0 "resign --within 60d renews" "$V" resign --within 60d \
 	--now "$(( $(date +%s) + 86400 ))" adm
 new=$(grep ^expires "adm/members/london,alpha.member")
 [ "$old" != "$new" ] && ok "membership renewed ($new)" || fail "not renewed"
+has err "^vpnrr: resign: 1 memberships renewed; serial [0-9]*, head valid until [0-9T:-]*Z, written to adm/vpn.example.org.zone$" \
+	"resign: renewal summary"
 cmp -s adm/vpn.example.org.zone zone.before && fail "zone not rebuilt" ||
 	ok "zone rebuilt"
 expect 0 "resign a site record, nothing due" "$V" resign --within 1d \
 	-k site.key -o s.rec s.site
+has err "^vpnrr: resign: s.rec: nothing due; valid until " \
+	"resign a site record: nothing-due summary"
 expect 0 "resign a site record due" "$V" resign --within 20y \
 	-k site.key -o s.rec s.site
+has err "^vpnrr: resign: s.rec: signed again, valid until " \
+	"resign a site record: summary"
+quiet "$V" resign -q --within 20y -k site.key -o s.rec s.site
 
 # Admin config and member rejections.
 cp -R adm adm2
