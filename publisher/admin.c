@@ -245,7 +245,7 @@ out:
 static int member_cmp(const void *a, const void *b)
 {
 	const struct pub_member *x = a, *y = b;
-	return strcmp(x->site, y->site);
+	return pub_site_cmp(x->site, y->site);
 }
 
 static bool is_member_file(const char *name)

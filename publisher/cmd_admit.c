@@ -18,7 +18,7 @@
 #define MAX_AGE (30 * 86400ULL)
 
 static const char help[] =
-"Usage: vpnrr admit [--json] [--now TIME] ADMINDIR REQUESTFILE\n"
+"Usage: vpnrr admit [--json] [-q] [--now TIME] ADMINDIR REQUESTFILE\n"
 "\n"
 "Checks an enrolment request (from \"vpnrr request\"; \"-\" reads standard\n"
 "input, mail headers around the armour are ignored):\n"
@@ -145,6 +145,7 @@ int pub_cmd_admit(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -152,13 +153,17 @@ int pub_cmd_admit(int argc, char **argv)
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("admit", "bad option");
 		}

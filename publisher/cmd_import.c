@@ -60,6 +60,7 @@ static const char help[] =
 "                     %z zone (default %s.%l.sites.%z)\n"
 "  --lifetime DUR     membership and site record lifetime (default 90d)\n"
 "  --json             print a summary with the notes\n"
+"  -q, --quiet        no one-line summary on standard error\n"
 "  --now TIME         pretend the time is TIME\n"
 "  --help             this text\n";
 
@@ -641,6 +642,9 @@ static int report(const struct job *j, struct pub_err *e)
 			print_note(j->sf.notes[i]);
 		for (size_t i = 0; i < j->nextra; i++)
 			print_note(j->extra_notes[i]);
+		pub_summary("import", "VPN %s: %zu sites, zone %s, written to "
+			    "%s (run \"vpnrr index %s\")", j->v->name, j->n,
+			    j->a.zone, j->a.dir, j->a.dir);
 		return 0;
 	}
 	notes = json_array();
@@ -718,6 +722,7 @@ int pub_cmd_import(int argc, char **argv)
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -726,7 +731,7 @@ int pub_cmd_import(int argc, char **argv)
 	struct pub_err e;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'z': o.zone = optarg; break;
 		case 'd': o.dir = optarg; break;
@@ -740,11 +745,15 @@ int pub_cmd_import(int argc, char **argv)
 						       "%s: need a duration",
 						       optarg);
 			break;
-		case PUB_OPT_JSON: o.json = true; break;
+		case PUB_OPT_JSON:
+			o.json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("import", "bad option");
 		}

@@ -18,7 +18,7 @@
 #include "timefmt.h"
 
 static const char help_index[] =
-"Usage: vpnrr index [--force] [--json] [--now TIME] ADMINDIR\n"
+"Usage: vpnrr index [--force] [--json] [-q] [--now TIME] ADMINDIR\n"
 "\n"
 "Builds the VPN's admin zone from ADMINDIR/vpnrr.conf and the membership\n"
 "descriptions in ADMINDIR/members/: the head (at _vpnrr.ZONE, signed by\n"
@@ -45,22 +45,26 @@ static const char help_index[] =
 "  --force     sign and write a new zone (new serial) even when unchanged\n"
 "  --json      print {\"zone\", \"output\", \"serial\", \"members\", \"pages\",\n"
 "              \"head_expires\", \"changed\"}\n"
+"  -q, --quiet no one-line summary on standard error\n"
 "  --now TIME  pretend the time is TIME (tests)\n"
 "  --help      this text\n";
 
 static const char help_revoke[] =
-"Usage: vpnrr revoke [--now TIME] ADMINDIR LOCATION/SITE\n"
+"Usage: vpnrr revoke [-q] [--now TIME] ADMINDIR LOCATION/SITE\n"
 "\n"
 "Withdraws SITE's membership: its description moves from\n"
 "ADMINDIR/members/ to ADMINDIR/revoked/ and the zone is rebuilt as by\n"
-"\"vpnrr index\". Fetchers drop the site at their next refresh.\n";
+"\"vpnrr index\". Fetchers drop the site at their next refresh. SITE\n"
+"matches ignoring case, as admit compares names. A one-line summary goes\n"
+"to standard error (not with -q).\n";
 
 static const char help_resign[] =
-"Usage: vpnrr resign --within DURATION [--now TIME] ADMINDIR\n"
+"Usage: vpnrr resign --within DURATION [-q] [--now TIME] ADMINDIR\n"
 "       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE DESCRIPTION\n"
 "\n"
-"Renews what expires within DURATION (e.g. 7d), for cron. Quiet, and\n"
-"writes nothing, when nothing is due.\n"
+"Renews what expires within DURATION (e.g. 7d), for cron. Writes\n"
+"nothing when nothing is due. A one-line summary of what it did goes to\n"
+"standard error; -q (for cron) suppresses it.\n"
 "\n"
 "Admin form: every membership in ADMINDIR that expires within DURATION\n"
 "gets a new validity (now until now + member-lifetime) and a higher\n"
@@ -92,12 +96,26 @@ static int index_json(const struct pub_admin *a,
 					"changed", info->changed), e);
 }
 
+/* What a run of pub_index_run did, for the one-line summary. */
+static void index_summary(const char *cmd, const struct pub_admin *a,
+			  const struct pub_index_info *info)
+{
+	if (!info->changed)
+		pub_summary(cmd, "unchanged; zone and serial kept (--force "
+			    "re-signs)");
+	else
+		pub_summary(cmd, "%zu members, %zu pages, serial %u, written "
+			    "to %s", info->nmembers, info->npages,
+			    (unsigned)info->zone_serial, a->output);
+}
+
 int pub_cmd_index(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,14 +125,18 @@ int pub_cmd_index(int argc, char **argv)
 	bool json = false, force = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_index);
 		default: return pub_usage_error("index", "bad option");
 		}
@@ -125,32 +147,62 @@ int pub_cmd_index(int argc, char **argv)
 	    pub_index_run(&a, pub_now(), force, &info, &e) != 0 ||
 	    (json && index_json(&a, &info, &e) != 0))
 		return pub_fail(&e);
-	if (!info.changed)
-		fputs("vpnrr: index: unchanged; zone and serial kept (--force "
-		      "re-signs)\n", stderr);
+	index_summary("index", &a, &info);
 	return 0;
 }
 
-static int move_to_revoked(const struct pub_admin *a, const char *site,
-			   struct pub_err *e)
+/* The member file of SITE, and its name as the file spells it: found
+ * by pub_site_eq, as admit refuses a name that differs from a member's
+ * only in case.  The exact file name first, so a member file that no
+ * longer parses can still be revoked. */
+static int find_member(const struct pub_admin *a, const char *site,
+		       char *file, size_t size, char *name, struct pub_err *e)
 {
-	char *from = pub_member_path(a, site), *dir = NULL, *to = NULL;
-	char msg[512];
+	char *exact = pub_member_path(a, site);
+	struct pub_members ms;
+	bool found;
+	int rc = -1;
+
+	if (!exact)
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "revoke",
+				"out of memory");
+	found = access(exact, F_OK) == 0 &&
+		pub_fmt(file, size, "%s", exact) &&
+		pub_fmt(name, RR_SITENAMELEN, "%s", site);
+	free(exact);
+	if (found)
+		return 0;
+	if (pub_members_load(a, &ms, e) != 0)
+		return -1;
+	for (size_t i = 0; i < ms.n && rc != 0; i++)
+		if (pub_site_eq(ms.v[i].site, site) &&
+		    pub_fmt(file, size, "%s", ms.v[i].file) &&
+		    pub_fmt(name, RR_SITENAMELEN, "%s", ms.v[i].site))
+			rc = 0;
+	if (rc != 0)
+		pub_errf(e, PUB_EXIT_INVALID, a->dir, 0, "revoke",
+			 "%s is not a member", site);
+	pub_members_free(&ms);
+	return rc;
+}
+
+static int move_to_revoked(const struct pub_admin *a, const char *site,
+			   char *name, struct pub_err *e)
+{
+	char from[PUB_PATHLEN], msg[512];
+	char *dir = NULL, *to = NULL;
 	const char *base;
 	int rc = -1;
 
+	if (find_member(a, site, from, sizeof(from), name, e) != 0)
+		return -1;
 	dir = pub_path_join(a->dir, "revoked");
-	if (!from || !dir)
+	if (!dir)
 		goto oom;
 	base = strrchr(from, '/');
 	to = pub_path_join(dir, base ? base + 1 : from);
 	if (!to)
 		goto oom;
-	if (access(from, F_OK) != 0) {
-		pub_errf(e, PUB_EXIT_INVALID, from, 0, "revoke",
-			 "%s is not a member", site);
-		goto out;
-	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		pub_errf(e, PUB_EXIT_IO, dir, 0, "revoke", "%s", strerror(errno));
 		goto out;
@@ -165,7 +217,6 @@ static int move_to_revoked(const struct pub_admin *a, const char *site,
 oom:
 	pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "revoke", "out of memory");
 out:
-	free(from);
 	free(dir);
 	free(to);
 	return rc;
@@ -175,19 +226,23 @@ int pub_cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[RR_SITENAMELEN];
+	struct pub_index_info info;
 	struct pub_admin a;
 	struct pub_err e;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_revoke);
 		default: return pub_usage_error("revoke", "bad option");
 		}
@@ -199,9 +254,12 @@ int pub_cmd_revoke(int argc, char **argv)
 		return pub_usage_error("revoke", "%s: need LOCATION/SITE",
 				       argv[optind + 1]);
 	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
-	    move_to_revoked(&a, argv[optind + 1], &e) != 0 ||
-	    pub_index_run(&a, pub_now(), false, NULL, &e) != 0)
+	    move_to_revoked(&a, argv[optind + 1], name, &e) != 0 ||
+	    pub_index_run(&a, pub_now(), false, &info, &e) != 0)
 		return pub_fail(&e);
+	pub_summary("revoke", "%s moved to revoked/; %zu members left, "
+		    "serial %u, written to %s", name, info.nmembers,
+		    (unsigned)info.zone_serial, a.output);
 	return 0;
 }
 
@@ -230,20 +288,31 @@ static int renew_members(const struct pub_admin *a, uint64_t now,
 
 static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
 {
+	struct pub_index_info info;
 	struct pub_admin a;
 	uint64_t now = pub_now(), hx;
+	char t[PUB_TIMESTRLEN];
 	size_t renewed = 0;
 
 	if (pub_admin_load(dir, &a, e) != 0 ||
 	    renew_members(&a, now, within, &renewed, e) != 0)
 		return -1;
 	hx = pub_index_head_expires(&a);
-	if (renewed == 0 && hx > now + within)
+	if (renewed == 0 && hx > now + within) {
+		pub_time_format(hx, t);
+		pub_summary("resign", "nothing due; head valid until %s", t);
 		return 0;
+	}
 	/* Due: a renewed membership changes the content anyway, and a head
 	 * within DURATION of its expiry must be re-signed even when the
 	 * content is the same. */
-	return pub_index_run(&a, now, true, NULL, e);
+	if (pub_index_run(&a, now, true, &info, e) != 0)
+		return -1;
+	pub_time_format(info.head_expires, t);
+	pub_summary("resign", "%zu memberships renewed; serial %u, head valid "
+		    "until %s, written to %s", renewed,
+		    (unsigned)info.zone_serial, t, a.output);
+	return 0;
 }
 
 static int resign_site(const char *desc, const char *key, const char *out,
@@ -253,19 +322,28 @@ static int resign_site(const char *desc, const char *key, const char *out,
 	struct pub_site s;
 	struct rr_record r;
 	uint64_t now = pub_now();
+	char t[PUB_TIMESTRLEN];
 	int rc;
 
 	if (access(out, F_OK) == 0) {
 		if (pub_recs_read(out, &old, e) != 0)
 			return -1;
-		rc = old.v[0].r.expires > now + within;
+		uint64_t x = old.v[0].r.expires;
 		pub_recs_free(&old);
-		if (rc)
+		if (x > now + within) {
+			pub_time_format(x, t);
+			pub_summary("resign", "%s: nothing due; valid until %s",
+				    out, t);
 			return 0;
+		}
 	}
 	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
 		return -1;
 	rc = pub_sign_emit(out, s.publish, &r, e);
+	pub_time_format(r.expires, t);
+	if (rc == 0)
+		pub_summary("resign", "%s: signed again, valid until %s", out,
+			    t);
 	rr_record_free(&r);
 	pub_site_free(&s);
 	return rc;
@@ -278,6 +356,7 @@ int pub_cmd_resign(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -288,7 +367,7 @@ int pub_cmd_resign(int argc, char **argv)
 	struct stat st;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (!pub_duration_parse(optarg, &within))
@@ -303,6 +382,7 @@ int pub_cmd_resign(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help_resign);
 		default: return pub_usage_error("resign", "bad option");
 		}

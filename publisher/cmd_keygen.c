@@ -196,6 +196,7 @@ int pub_cmd_keygen(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "serial", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,7 +209,7 @@ int pub_cmd_keygen(int argc, char **argv)
 	char xpub[64] = "";
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'x': x25519 = true; break;
 		case 'p': show = true; break;
@@ -231,7 +232,11 @@ int pub_cmd_keygen(int argc, char **argv)
 						       "needs 8 hex digits");
 			ro.has_serial = rsa1_only = true;
 			break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("keygen", "bad option");
 		}

@@ -12,7 +12,7 @@
 #include "timefmt.h"
 
 static const char help[] =
-"Usage: vpnrr request -k KEYFILE [-o FILE] [--now TIME] DESCRIPTION\n"
+"Usage: vpnrr request -k KEYFILE [-o FILE] [-q] [--now TIME] DESCRIPTION\n"
 "\n"
 "Makes an enrolment request for the site described in DESCRIPTION (its\n"
 "vpn, site, networks, publish and contact lines) and signs it with the\n"
@@ -28,6 +28,8 @@ static const char help[] =
 "\n"
 "  -k, --key FILE     the site's Ed25519 record key\n"
 "  -o, --output FILE  write the request to FILE instead of standard output\n"
+"                     (and a one-line summary to standard error)\n"
+"  -q, --quiet        no summary\n"
 "  --now TIME         pretend the time is TIME\n"
 "  --help             this text\n";
 
@@ -65,6 +67,7 @@ int pub_cmd_request(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,7 +76,7 @@ int pub_cmd_request(int argc, char **argv)
 	char *text = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
@@ -81,6 +84,7 @@ int pub_cmd_request(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("request", "bad option");
 		}
@@ -96,6 +100,9 @@ int pub_cmd_request(int argc, char **argv)
 		rc = fputs(text, stdout) < 0 ? pub_errf(&e, PUB_EXIT_IO,
 			"standard output", 0, "write", "failed")
 					     : pub_flush_stdout(&e);
+	if (rc == 0 && out)
+		pub_summary("request", "written to %s; send it to the VPN "
+			    "admin", out);
 	free(text);
 	return rc ? pub_fail(&e) : 0;
 }

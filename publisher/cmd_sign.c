@@ -13,7 +13,7 @@
 #include "timefmt.h"
 
 static const char help[] =
-"Usage: vpnrr sign -k KEYFILE [-o FILE] [--json] [--now TIME] DESCRIPTION\n"
+"Usage: vpnrr sign -k KEYFILE [-o FILE] [--json] [-q] [--now TIME] DESCRIPTION\n"
 "\n"
 "Reads a site description (see vpnrr(1), \"SITE DESCRIPTION\"), builds\n"
 "the site record and signs it with the site's Ed25519 record key. The\n"
@@ -23,7 +23,9 @@ static const char help[] =
 "  -k, --key FILE     the site's record key (ed25519-secret:...; must not\n"
 "                     be readable by group or others)\n"
 "  -o, --output FILE  write the record file to FILE (atomically) instead\n"
-"                     of standard output\n"
+"                     of standard output (and a one-line summary to\n"
+"                     standard error)\n"
+"  -q, --quiet        no summary\n"
 "  --json             print the record as JSON instead\n"
 "  --now TIME         pretend the time is TIME (tests)\n"
 "  --help             this text\n"
@@ -85,6 +87,7 @@ int pub_cmd_sign(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,15 +98,19 @@ int pub_cmd_sign(int argc, char **argv)
 	struct pub_err e;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
-		case PUB_OPT_JSON: json = true; break;
+		case PUB_OPT_JSON:
+			json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("sign", "bad option");
 		}
@@ -116,6 +123,12 @@ int pub_cmd_sign(int argc, char **argv)
 		return pub_fail(&e);
 	rc = json ? pub_json_print(pub_json_record(s.publish, &r), &e)
 		  : pub_sign_emit(out, s.publish, &r, &e);
+	if (rc == 0 && out && !json) {
+		char t[PUB_TIMESTRLEN];
+		pub_time_format(r.expires, t);
+		pub_summary("sign", "site record of %s at %s, valid until %s, "
+			    "written to %s", r.site, s.publish, t, out);
+	}
 	rr_record_free(&r);
 	pub_site_free(&s);
 	return rc ? pub_fail(&e) : 0;

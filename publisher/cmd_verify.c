@@ -273,14 +273,18 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 		case 'a':
 			if (pub_anchor_load(optarg, vo->anchors, &vo->nanchors,
 					    MAX_ANCHORS, &e) != 0) {
-				pub_err_print(&e);
-				return e.code == PUB_EXIT_IO ? PUB_EXIT_IO
-							     : PUB_EXIT_USAGE;
+				/* A bad anchor is a bad command line. */
+				if (e.code != PUB_EXIT_IO)
+					e.code = PUB_EXIT_USAGE;
+				return pub_fail(&e);
 			}
 			break;
 		case 's': vo->server = optarg; break;
 		case 'z': vo->zone = optarg; break;
-		case 'q': vo->quiet = true; break;
+		case 'q':
+			vo->quiet = true;
+			pub_cli_quiet();
+			break;
 		case 'p':
 			vo->port = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || vo->port < 1 || vo->port > 65535)
@@ -299,7 +303,10 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 						       "need a duration",
 						       optarg);
 			break;
-		case PUB_OPT_JSON: vo->json = true; break;
+		case PUB_OPT_JSON:
+			vo->json = true;
+			pub_cli_json_errors();
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;

@@ -59,6 +59,7 @@ int pub_cmd_zone(int argc, char **argv)
 		{ "ttl", required_argument, NULL, 't' },
 		{ "type", required_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,7 +71,7 @@ int pub_cmd_zone(int argc, char **argv)
 	char *end;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			ttl = strtoul(optarg, &end, 10);
@@ -86,7 +87,9 @@ int pub_cmd_zone(int argc, char **argv)
 			break;
 		case PUB_OPT_JSON:
 			arr = arr ? arr : json_array();
+			pub_cli_json_errors();
 			break;
+		case 'q': pub_cli_quiet(); break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("zone", "bad option");
 		}

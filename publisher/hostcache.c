@@ -16,7 +16,7 @@ static int entry_cmp(const void *a, const void *b)
 {
 	const struct pub_hostcache_entry *x = a, *y = b;
 
-	return strcmp(x->site, y->site);
+	return pub_site_cmp(x->site, y->site);
 }
 
 static bool unhex(const char *s, uint8_t out[RR_HASH_LEN])
@@ -111,7 +111,7 @@ const struct rrchain_site_cache *pub_hostcache_find(
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(hc->v[mid].site, site);
+		int c = pub_site_cmp(hc->v[mid].site, site);
 		if (c == 0)
 			return &hc->v[mid].c;
 		if (c < 0)

@@ -338,14 +338,14 @@ static bool in_zone(const char *name, const char *zone)
 }
 
 /* The built member of SITE, or B->n: B keeps pub_members_load's order,
- * sorted by site name (strcmp), so one binary search finds it. */
+ * sorted by site name (pub_site_cmp), so one binary search finds it. */
 static size_t find_built(const struct built *b, const char *site)
 {
 	size_t lo = 0, hi = b->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->src[mid]->site, site);
+		int c = pub_site_cmp(b->src[mid]->site, site);
 		if (c == 0)
 			return mid;
 		if (c < 0)

@@ -51,7 +51,7 @@ static int set_build(const struct pub_members *ms,
 				"out of memory");
 	}
 	for (size_t i = 0; i < ms->n; i++)
-		if (!(cand && renew && strcmp(ms->v[i].site, cand->site) == 0))
+		if (!(cand && renew && pub_site_eq(ms->v[i].site, cand->site)))
 			set_add(s, &ms->v[i]);
 	if (cand)
 		set_add(s, cand);

@@ -70,6 +70,10 @@ int pub_errf(struct pub_err *e, int code, const char *file, unsigned line,
 	else if (file)
 		snprintf(where, sizeof(where), "%s: ", file);
 	e->code = code;
+	e->line = file ? line : 0;
+	if (snprintf(e->file, sizeof(e->file), "%s", file ? file : "") < 0)
+		e->file[0] = '\0';
+	pub_redact_secrets(e->file);
 	if (snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", where,
 		     what ? what : "", what ? ": " : "", why) < 0)
 		e->msg[0] = '\0';
@@ -276,6 +280,28 @@ bool pub_streq_nocase(const char *a, const char *b)
 		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
 			return false;
 	return *a == *b;
+}
+
+static int ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int pub_site_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	while (*x && ascii_lower(*x) == ascii_lower(*y)) {
+		x++;
+		y++;
+	}
+	return ascii_lower(*x) - ascii_lower(*y);
+}
+
+bool pub_site_eq(const char *a, const char *b)
+{
+	return pub_site_cmp(a, b) == 0;
 }
 
 bool pub_fmt(char *out, size_t size, const char *fmt, ...)

@@ -18,10 +18,13 @@ enum pub_exit {
 	PUB_EXIT_INTERNAL = 4, /* out of memory, crypto library failure */
 };
 
-/* One error: an exit code and "FILE:LINE: WHAT: WHY". */
+/* One error: an exit code and "FILE:LINE: WHAT: WHY"; FILE and LINE
+ * are kept apart too, for --json (empty and 0 when not known). */
 struct pub_err {
 	int code;
 	char msg[1024];
+	char file[256];
+	unsigned line;
 };
 
 /* Fills E with "FILE:LINE: WHAT: WHY" (FILE NULL or LINE 0 leave that
@@ -79,6 +82,15 @@ bool pub_fmt(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Writes text to stdout and checks for errors at the end. */
 int pub_flush_stdout(struct pub_err *e);
+
+/* Whether two site names (LOCATION/SITE) name the same member: equal
+ * ignoring ASCII case.  Names differing only in case share one member
+ * DNS name (SPEC 2.1 lower-cases it), so a VPN cannot hold both (SPEC
+ * 5.1.4, 10.4) and the admin's commands find a member either way.  A
+ * record's own site field is still checked byte for byte against its
+ * membership (rr_verify), as every fetcher checks it. */
+int pub_site_cmp(const char *a, const char *b);
+bool pub_site_eq(const char *a, const char *b);
 
 /* VPN, location and site names: a letter, then up to 62 letters, digits,
  * '-' or '_' (the record format's rule; make-secnet-sites allows 33). */

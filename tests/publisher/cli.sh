@@ -163,7 +163,18 @@ contact ops@example.net
 lifetime 10y
 EOT
 expect 0 "sign" "$V" sign -k site.key -o s.rec s.site
-[ ! -s out ] && ok "sign -o is quiet" || fail "sign printed something"
+[ ! -s out ] && ok "sign -o prints nothing on stdout" ||
+	fail "sign printed something"
+has err "^vpnrr: sign: site record of london/alpha at _vpnrr.alpha.example.net, valid until [0-9T:-]*Z, written to s.rec$" \
+	"sign -o: one-line summary on stderr"
+# quiet CMD...: CMD succeeds and prints nothing at all.
+quiet() {
+	expect 0 "$*" "$@"
+	[ ! -s out ] && [ ! -s err ] && ok "$*: prints nothing" ||
+		fail "$*: not quiet"
+}
+quiet "$V" sign -q -k site.key -o s.rec s.site
+quiet "$V" sign --quiet -k site.key -o s.rec s.site
 has s.rec "^_vpnrr.alpha.example.net v=vpnrr1; k=site; " "record file line"
 expect 0 "zone" "$V" zone --ttl 600 s.rec
 has out '^_vpnrr.alpha.example.net.	600	IN	TXT	($' "TXT owner and TTL"
@@ -239,8 +250,15 @@ soa ns1.vpn.example.org hostmaster.vpn.example.org
 ns ns1.vpn.example.org
 EOT
 expect 0 "index an empty VPN" "$V" index adm
+has err "^vpnrr: index: 0 members, 0 pages, serial [0-9]*, written to adm/vpn.example.org.zone$" \
+	"index: one-line summary"
+[ "$(wc -l < err)" -eq 1 ] && ok "index: one line" || fail "index: $(cat err)"
+quiet "$V" index -q --force adm
 expect 0 "an empty VPN verifies" "$V" verify -a anchor.pub adm/vpn.example.org.zone
 expect 0 "request" "$V" request -k site.key -o req s.site
+has err "^vpnrr: request: written to req; send it to the VPN admin$" \
+	"request -o: summary"
+quiet "$V" request -q -k site.key -o req s.site
 has req "^-----BEGIN VPNRR REQUEST-----$" "request armour"
 expect 0 "admit" "$V" admit adm req
 has out "^alpha.london.m._vpnrr.vpn.example.org v=vpnrr1; k=member; " \
@@ -332,7 +350,14 @@ expect 1 "admit refuses junk" "$V" admit adm junk
 has err "junk: request: no -----BEGIN VPNRR REQUEST----- line" "junk message"
 expect 0 "admit beta" "$V" admit adm breq
 ls adm/members > members.before
-expect 0 "revoke" "$V" revoke adm paris/beta
+# Site names that differ only in case are one name (one member DNS name):
+# admit refuses the second, and revoke finds the member either way.
+mkreq London/ALPHA 10.3.0.0/24 _vpnrr.gamma.example.net
+expect 1 "admit refuses a name taken in another case" "$V" admit adm breq
+has err "site London/ALPHA is listed twice" "case-insensitive clash named"
+expect 0 "revoke, the name in another case" "$V" revoke adm Paris/BETA
+has err "^vpnrr: revoke: paris/beta moved to revoked/; 1 members left, serial [0-9]*, written to adm/vpn.example.org.zone$" \
+	"revoke: summary names the member as admitted"
 [ ! -f "adm/members/paris,beta.member" ] && [ -f "adm/revoked/paris,beta.member" ] &&
 	ok "revoked membership moved" || fail "revoke did not move the file"
 hasnt adm/vpn.example.org.zone "beta.paris.m._vpnrr" "revoked member gone from the zone"
@@ -342,6 +367,9 @@ has err "paris/nobody is not a member" "unknown site named"
 # resign: nothing due -> nothing written; due -> renewed.
 cp adm/vpn.example.org.zone zone.before
 expect 0 "resign with nothing due" "$V" resign --within 1d adm
+has err "^vpnrr: resign: nothing due; head valid until [0-9T:-]*Z$" \
+	"resign: nothing-due summary"
+quiet "$V" resign -q --within 1d adm
 cmp -s adm/vpn.example.org.zone zone.before && ok "nothing rewritten" ||
 	fail "resign rewrote the zone with nothing due"
 old=$(grep ^expires "adm/members/london,alpha.member")
@@ -349,12 +377,19 @@ expect 0 "resign --within 60d renews" "$V" resign --within 60d \
 	--now "$(( $(date +%s) + 86400 ))" adm
 new=$(grep ^expires "adm/members/london,alpha.member")
 [ "$old" != "$new" ] && ok "membership renewed ($new)" || fail "not renewed"
+has err "^vpnrr: resign: 1 memberships renewed; serial [0-9]*, head valid until [0-9T:-]*Z, written to adm/vpn.example.org.zone$" \
+	"resign: renewal summary"
 cmp -s adm/vpn.example.org.zone zone.before && fail "zone not rebuilt" ||
 	ok "zone rebuilt"
 expect 0 "resign a site record, nothing due" "$V" resign --within 1d \
 	-k site.key -o s.rec s.site
+has err "^vpnrr: resign: s.rec: nothing due; valid until " \
+	"resign a site record: nothing-due summary"
 expect 0 "resign a site record due" "$V" resign --within 20y \
 	-k site.key -o s.rec s.site
+has err "^vpnrr: resign: s.rec: signed again, valid until " \
+	"resign a site record: summary"
+quiet "$V" resign -q --within 20y -k site.key -o s.rec s.site
 
 # Admin config and member rejections.
 cp -R adm adm2
@@ -378,4 +413,61 @@ cmp -s adm2/vpn.example.org.zone zone2.before && ok "zone left as it was" ||
 chmod 644 adm/anchor.key
 expect 1 "index refuses a loose anchor key" "$V" index adm
 chmod 600 adm/anchor.key
+# ---- --json: errors as JSON on stdout too --------------------------------
+# jsonerr EXIT CLASS DESCRIPTION: stdout is exactly one JSON error object
+# with that exit code and class, and stderr still has the human message.
+jsonerr() {
+	if python3 - "$TMP/out" "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    lines = f.read().splitlines()
+assert len(lines) == 1, lines
+e = json.loads(lines[0])["error"]
+assert set(e) == {"class", "message", "file", "line", "exit"}, e
+assert e["exit"] == int(sys.argv[2]) and e["class"] == sys.argv[3], e
+assert e["message"], e
+assert e["file"] is None or isinstance(e["file"], str), e
+assert e["line"] is None or e["line"] > 0, e
+PY
+	then ok "$3: JSON error"; else fail "$3: JSON error"; fi
+	[ -s err ] && ok "$3: human message kept" || fail "$3: stderr empty"
+}
+field() { # KEY: the error object's KEY as JSON text
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["error"][sys.argv[2]]))' out "$1"
+}
+expect 3 "index --json, no such ADMINDIR" "$V" index --json nonexistent
+jsonerr 3 io "index --json, no such ADMINDIR"
+[ "$(field file)" = '"nonexistent/vpnrr.conf"' ] && ok "error names the file" ||
+	fail "error file: $(field file)"
+mkdir adm3 && cp adm/vpnrr.conf adm/anchor.key adm3/
+printf 'bogus 1\n' >> adm3/vpnrr.conf
+expect 1 "index --json, bad config line" "$V" index --json adm3
+jsonerr 1 invalid "index --json, bad config line"
+[ "$(field line)" = 9 ] && [ "$(field file)" = '"adm3/vpnrr.conf"' ] &&
+	ok "error carries file and line apart" || fail "file/line: $(cat out)"
+expect 1 "index --json refuses overlapping members" "$V" index --json adm2
+jsonerr 1 invalid "index --json refuses overlapping members"
+expect 2 "index --json, missing ADMINDIR argument" "$V" index --json
+jsonerr 2 usage "index --json, missing ADMINDIR argument"
+[ "$(field line)" = null ] && ok "usage error has no line" || fail "line"
+expect 2 "zone --json --ttl x" "$V" zone --json --ttl x s.rec
+jsonerr 2 usage "zone --json --ttl x"
+expect 2 "verify --json, then a bad option" "$V" verify --json --frob x
+jsonerr 2 usage "verify --json, then a bad option"
+expect 2 "verify --json, bad anchor" "$V" verify --json --anchor ed25519:AA x
+jsonerr 2 usage "verify --json, bad anchor"
+expect 2 "--json --now bad" "$V" sign --json --now yesterday -k site.key s.site
+jsonerr 2 usage "--json --now bad"
+expect 1 "keygen --json refuses to overwrite" "$V" keygen --json site.key
+jsonerr 1 invalid "keygen --json refuses to overwrite"
+expect 3 "sign --json, no key file" "$V" sign --json -k none.key s.site
+jsonerr 3 io "sign --json, no key file"
+expect 1 "admit --json, name taken" "$V" admit --json adm req
+jsonerr 1 invalid "admit --json, name taken"
+expect 3 "import --json, no sites file" "$V" import --json --zone z \
+	--output-dir imp none.sites
+jsonerr 3 io "import --json, no sites file"
+expect 1 "index without --json: no JSON" "$V" index adm2
+[ ! -s out ] && ok "errors go to stdout only with --json" ||
+	fail "stdout without --json"
 finish

@@ -108,7 +108,7 @@ static void test_mobile(void **state)
 static void expect_bad(const char *text, const char *needle)
 {
 	struct pub_site s;
-	struct pub_err e = { 0, "" };
+	struct pub_err e = { 0 };
 
 	if (parse(text, &s, &e) == 0) {
 		pub_site_free(&s);

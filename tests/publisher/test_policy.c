@@ -53,7 +53,7 @@ static int setup(void **state)
 static void expect(const struct pub_members *ms, const struct pub_member *m,
 		   const char *needle)
 {
-	struct pub_err e = { 0, "" };
+	struct pub_err e = { 0 };
 	int rc = pub_policy_admit(&admin, ms, m, false, &e);
 
 	if (!needle) {

@@ -100,7 +100,7 @@ static void test_include(void **state)
 static void expect_bad(const char *text, const char *needle)
 {
 	struct pub_sitesfile sf;
-	struct pub_err e = { 0, "" };
+	struct pub_err e = { 0 };
 	const char *p = write_tmp("sites", text);
 
 	if (pub_sitesfile_read(p, &sf, &e) == 0) {
