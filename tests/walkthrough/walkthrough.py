@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""tests/walkthrough/walkthrough.py - runs the role walk-throughs of the
+user documentation verbatim.
+
+    walkthrough.py SRCDIR VPNRR VPNRR-FETCH
+
+Every fenced block whose info string is "sh walkthrough" in
+publisher/README.md and fetcher/README.md is one step; its first line is
+"# step N ...".  The steps must be numbered 1, 2, ... with no gap or
+repeat, across both files.  They run in that order, in one shell, in an
+empty temporary directory, after a prelude that only puts the two
+binaries first on PATH and sets PORT to a free loopback port.  After
+some steps the test checks what the step must have produced (files
+written, keys adopted, a site removed): a walk-through whose commands
+all succeed but do not do what the text says fails too.  The NSD the
+walk-through starts is stopped by its pid file whatever happens.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+DOCS = ["publisher/README.md", "fetcher/README.md"]
+FENCE = re.compile(r"^```sh walkthrough[ \t]*$")
+STEP = re.compile(r"^# step (\d+)\b")
+SKIP = 77  # meson: test skipped
+
+# Shell checks run right after a step (in the same shell, same directory).
+# Each prints what it found before failing, so the log says why.
+CHECKS = {
+    3: """
+grep -q '^_vpnrr.vpn.example.org.' admin/vpn.example.org.zone
+test -f admin/members/london,alpha.member
+test -f admin/members/paris,beta.member
+""",
+    5: """
+dig +short -p "$PORT" @127.0.0.1 SOA beta.example.net | grep -q ' 1 3600 '
+""",
+    6: """
+python3 -c 'import json,sys; r=json.load(open("audit.json")); sys.exit(r["result"] != "valid")'
+""",
+    7: """
+for f in node/vpnrr/site.example,london,alpha.conf \\
+         node/vpnrr/site.example,paris,beta.conf node/vpnrr/sites.conf \\
+         node/pubkeys/peer.example,paris,beta node/vpn.json; do
+    test -s "$f" || { echo "check: $f missing after step 7" >&2; exit 1; }
+done
+grep -q 'address "\\[2001:db8::20\\]"' node/vpnrr/site.example,paris,beta.conf
+grep -qx 'serial 00000001' node/pubkeys/peer.example,paris,beta
+""",
+    9: """
+grep -qx 'serial 00000002' node/pubkeys/peer.example,paris,beta
+grep -qx 'pkgf 00000001' node/pubkeys/peer.example,paris,beta
+grep -qx 'pkg 00000002' node/pubkeys/peer.example,paris,beta
+test ! -e 'node/pubkeys/peer.example,paris,beta~update'
+python3 -c 'import json,sys; r=json.load(open("status.json")); sys.exit(r["ok"] is not True)'
+""",
+    11: """
+grep -qx 'serial 00000003' node/pubkeys/peer.example,paris,beta
+! grep -q '^pkgf' node/pubkeys/peer.example,paris,beta
+""",
+    13: """
+test ! -e node/vpnrr/site.example,paris,beta.conf
+test ! -e node/pubkeys/peer.example,paris,beta
+test -s node/vpnrr/site.example,london,alpha.conf
+! grep -q beta node/vpnrr/sites.conf
+""",
+}
+
+
+def blocks(srcdir):
+    """[(step, file, text)] of every walk-through block, in file order."""
+    out = []
+    for doc in DOCS:
+        lines = open(os.path.join(srcdir, doc), encoding="utf-8").read().split("\n")
+        i = 0
+        while i < len(lines):
+            if not FENCE.match(lines[i]):
+                i += 1
+                continue
+            start = i + 1
+            j = start
+            while j < len(lines) and lines[j] != "```":
+                j += 1
+            if j == len(lines):
+                sys.exit("%s:%d: walk-through block not closed" % (doc, i + 1))
+            body = lines[start:j]
+            m = STEP.match(body[0]) if body else None
+            if not m:
+                sys.exit('%s:%d: a walk-through block must begin "# step N"'
+                         % (doc, start + 1))
+            out.append((int(m.group(1)), "%s:%d" % (doc, start + 1),
+                        "\n".join(body) + "\n"))
+            i = j + 1
+    return out
+
+
+def free_port():
+    """A port free for UDP and TCP on 127.0.0.1 (NSD binds both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    sys.exit("no free port")
+
+
+def stop_nsd(tmp):
+    """Stops the NSD the walk-through started, if it still runs."""
+    try:
+        pid = int(open(os.path.join(tmp, "nsd", "nsd.pid")).read().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: walkthrough.py SRCDIR VPNRR VPNRR-FETCH")
+    srcdir, vpnrr, fetch = sys.argv[1:]
+    for tool in ("nsd", "nsd-checkzone", "dig", "secnet"):
+        if shutil.which(tool) is None:
+            print("skipped: %s is not installed" % tool)
+            return SKIP
+    steps = blocks(srcdir)
+    numbers = sorted(n for n, _, _ in steps)
+    if numbers != list(range(1, len(steps) + 1)):
+        sys.exit("walk-through steps must be numbered 1..N once each, found %s"
+                 % numbers)
+    for n in CHECKS:
+        if n not in numbers:
+            sys.exit("check for step %d, which the documents no longer have" % n)
+    steps.sort()
+
+    bindirs = [os.path.dirname(os.path.abspath(p)) for p in (vpnrr, fetch)]
+    script = ["set -eu",
+              # The prelude: where the binaries are, and a free port.
+              "PATH=%s:$PATH; export PATH" % ":".join(bindirs),
+              "PORT=%d" % free_port()]
+    for n, where, text in steps:
+        script.append("echo '=== step %d (%s)' >&2" % (n, where))
+        script.append(text)
+        if n in CHECKS:
+            script.append("echo '--- checking step %d' >&2" % n)
+            script.append(CHECKS[n])
+    script.append("echo '=== all %d steps done' >&2" % len(steps))
+
+    tmp = tempfile.mkdtemp(prefix="vpnrr-walkthrough.")
+    rc = 1
+    try:
+        with open(os.path.join(tmp, ".walkthrough.sh"), "w") as f:
+            f.write("\n".join(script) + "\n")
+        try:
+            r = subprocess.run(["sh", "-x", ".walkthrough.sh"], cwd=tmp,
+                               timeout=240)
+            rc = r.returncode
+        except subprocess.TimeoutExpired:
+            print("walk-through timed out after 240 s", file=sys.stderr)
+        if rc != 0:
+            log = os.path.join(tmp, "nsd", "nsd.log")
+            if os.path.exists(log):
+                sys.stderr.write("--- nsd.log\n" + open(log).read())
+            print("walk-through failed (exit %d)" % rc, file=sys.stderr)
+    finally:
+        stop_nsd(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if rc == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
