@@ -1,5 +1,5 @@
 /*
- * test_chain.c - one test per rule of DESIGN.md's threat table: each
+ * test_chain.c - one test per rule of docs/DESIGN.md's threat table: each
  * offers the fetcher an attack and checks it is rejected (with the right
  * reason, counted) and that the last good view is what remains.
  */

@@ -385,7 +385,7 @@ static void test_prefix_invalid(void **state)
 	struct rr_prefix p;
 
 	(void)state;
-	/* The exact message from the brief. */
+	/* The exact message a user sees: the value, then why. */
 	assert_int_equal(rr_prefix_parse("10.0.0.0/33", &p, &err), RR_E_VALUE);
 	assert_string_equal(err.msg, "10.0.0.0/33: prefix length out of range");
 
