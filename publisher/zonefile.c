@@ -243,8 +243,6 @@ static bool name_at_or_below(const char *name, const char *apex)
 {
 	size_t n = strlen(name), a = strlen(apex);
 
-	if (strcmp(apex, ".") == 0)
-		return true;
 	if (n == a)
 		return strcmp(name, apex) == 0;
 	return n > a && name[n - a - 1] == '.' &&
@@ -273,6 +271,12 @@ static int zone_check(const struct zone *z, struct pub_err *e)
 				"%zu SOA records; a zone file has one",
 				z->nsoa);
 	apex = z->v[z->soa].owner;
+	/* What "@" or a relative SOA owner read without $ORIGIN becomes;
+	 * nobody keeps the root zone in a file this tool edits. */
+	if (strcmp(apex, ".") == 0)
+		return pub_errf(e, PUB_EXIT_INVALID, z->path,
+				z->v[z->soa].line, "zone", "SOA at the root "
+				"name (a relative name with no $ORIGIN?)");
 	for (size_t i = 0; i < z->n; i++)
 		if (!name_at_or_below(z->v[i].owner, apex))
 			return pub_errf(e, PUB_EXIT_INVALID, z->path,
