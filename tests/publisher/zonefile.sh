@@ -54,8 +54,8 @@ grep -v '^@	IN	SOA' "$Z" > "$TMP/own-lines"
 # --update, twice with different signatures
 expect 0 "first --update" "$V" zone --update "$Z" "$REC"
 has "$TMP/err" "0 records replaced by 2, serial 2030010201" "summary: added, serial +1"
-expect 0 "the record is signed again" "$V" sign -k "$KEY" -o "$REC" \
-	--now "$(( $(date +%s) + 60 ))" "$DESC"
+sleep 1   # the record serial is the time in seconds
+expect 0 "the record is signed again" "$V" sign -k "$KEY" -o "$REC" "$DESC"
 s1=$(serial "$Z")
 expect 0 "second --update" "$V" zone --update "$Z" "$REC"
 has "$TMP/err" "2 records replaced by 2" "summary: replaced"
@@ -129,7 +129,7 @@ n=0 new=$old
 while [ $n -lt 50 ] && [ "$new" = "$old" ]; do
 	sleep 0.2; n=$((n + 1)); new=$(txt_serial)
 done
-[ -n "$new" ] && [ "$new" != "$old" ] && ok "renewal visible via dig ($old -> $new)" ||
+[ -n "$new" ] && [ "$new" -gt "$old" ] && ok "renewal visible via dig ($old -> $new)" ||
 	fail "dig still shows s=$old"
 expect 0 "resign --zone when nothing is due" "$V" resign --within 1d -k "$KEY" \
 	-o "$REC" --zone "$Z" --reload "echo reloaded" "$DESC"
@@ -172,8 +172,8 @@ expect 3 "a missing zone file" "$V" zone --update "$TMP/none.zone" "$REC"
 # A kept RR with a blank owner after a replaced one keeps its owner.
 cp "$Z" "$TMP/inherit.zone"
 printf '\tIN\tA\t192.0.2.9\n' >> "$TMP/inherit.zone"
-expect 0 "the record is signed again" "$V" sign -k "$KEY" -o "$REC" \
-	--now "$(( $(date +%s) + 120 ))" "$DESC"
+sleep 1
+expect 0 "the record is signed again" "$V" sign -k "$KEY" -o "$REC" "$DESC"
 expect 0 "--update before a blank-owner line" "$V" zone --update \
 	"$TMP/inherit.zone" "$REC"
 has "$TMP/inherit.zone" '^_vpnrr.alpha.example.net.	300	IN	A	192.0.2.9$' \
