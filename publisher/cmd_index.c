@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -16,6 +17,7 @@
 #include "recfile.h"
 #include "signdesc.h"
 #include "timefmt.h"
+#include "zonefile.h"
 
 static const char help_index[] =
 "Usage: vpnrr index [--force] [--json] [-q] [--now TIME] ADMINDIR\n"
@@ -59,8 +61,10 @@ static const char help_revoke[] =
 "to standard error (not with -q).\n";
 
 static const char help_resign[] =
-"Usage: vpnrr resign --within DURATION [-q] [--now TIME] ADMINDIR\n"
-"       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE DESCRIPTION\n"
+"Usage: vpnrr resign --within DURATION [ZONEOPTS] [-q] [--now TIME] ADMINDIR\n"
+"       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE [ZONEOPTS]\n"
+"                    DESCRIPTION\n"
+"ZONEOPTS: [--zone ZONEFILE [--ttl S] [--type T]] [--reload COMMAND]\n"
 "\n"
 "Renews what expires within DURATION (e.g. 7d), for cron. Writes\n"
 "nothing when nothing is due. A one-line summary of what it did goes to\n"
@@ -72,7 +76,17 @@ static const char help_resign[] =
 "is rebuilt as by \"vpnrr index\".\n"
 "\n"
 "Site form: when RECORDFILE is missing or its record expires within\n"
-"DURATION, DESCRIPTION is signed again into RECORDFILE (as \"vpnrr sign\").\n";
+"DURATION, DESCRIPTION is signed again into RECORDFILE (as \"vpnrr sign\").\n"
+"\n"
+"  --zone ZONEFILE   after signing again, put what was signed into\n"
+"                    ZONEFILE as \"vpnrr zone --update\" does (the admin\n"
+"                    zone's vpnrr records, or the site record at --ttl,\n"
+"                    default 300, as --type, default both); the serial\n"
+"                    goes up once; nothing is touched when nothing was due\n"
+"  --reload COMMAND  after writing (the zone, or the admin's output when\n"
+"                    there is no --zone), run COMMAND with /bin/sh -c (e.g.\n"
+"                    \"nsd-control reload example.org\"); its failure is\n"
+"                    an error (exit 3)\n";
 
 static int index_json(const struct pub_admin *a,
 		      const struct pub_index_info *info, struct pub_err *e)
@@ -286,7 +300,59 @@ static int renew_members(const struct pub_admin *a, uint64_t now,
 	return rc;
 }
 
-static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
+/* Where "resign" puts what it signed, and who is told. */
+struct resign_zone {
+	const char *zone;    /* NULL: no zone file to update */
+	const char *reload;  /* NULL: no command */
+	uint32_t ttl;
+	enum pub_ztype type;
+};
+
+static int run_reload(const char *cmd, struct pub_err *e)
+{
+	int st;
+
+	if (fflush(stdout) != 0)
+		return pub_errf(e, PUB_EXIT_IO, "standard output", 0,
+				"reload", "write failed");
+	st = system(cmd);
+	if (st == -1)
+		return pub_errf(e, PUB_EXIT_IO, NULL, 0, "reload", "%s: %s",
+				cmd, strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return pub_errf(e, PUB_EXIT_IO, NULL, 0, "reload",
+				"%s: failed (status %d); the zone file is "
+				"written, the DNS server may not serve it yet",
+				cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
+/* SOURCE (the admin's zone or the site's record file) into the zone
+ * file, then the reload command when something changed.  Also when
+ * nothing was due (RENEWED false): a renewal whose zone update failed
+ * last time is still published, and an up-to-date zone is a no-op. */
+static int publish(const struct resign_zone *z, const char *source,
+		   bool renewed, uint64_t now, struct pub_err *e)
+{
+	struct pub_zf_result res = { .changed = renewed };
+
+	if (z->zone) {
+		if (pub_zonefile_update_from(z->zone, &source, 1, z->ttl,
+					     z->type, now, &res, e) != 0)
+			return -1;
+		if (res.changed)
+			pub_summary("resign", "%s: %zu records replaced by "
+				    "%zu, serial %u", z->zone, res.removed,
+				    res.added, (unsigned)res.serial);
+		else
+			pub_summary("resign", "%s: already up to date",
+				    z->zone);
+	}
+	return z->reload && res.changed ? run_reload(z->reload, e) : 0;
+}
+
+static int resign_admin(const char *dir, uint64_t within,
+			const struct resign_zone *z, struct pub_err *e)
 {
 	struct pub_index_info info;
 	struct pub_admin a;
@@ -301,7 +367,7 @@ static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
 	if (renewed == 0 && hx > now + within) {
 		pub_time_format(hx, t);
 		pub_summary("resign", "nothing due; head valid until %s", t);
-		return 0;
+		return publish(z, a.output, false, now, e);
 	}
 	/* Due: a renewed membership changes the content anyway, and a head
 	 * within DURATION of its expiry must be re-signed even when the
@@ -312,11 +378,12 @@ static int resign_admin(const char *dir, uint64_t within, struct pub_err *e)
 	pub_summary("resign", "%zu memberships renewed; serial %u, head valid "
 		    "until %s, written to %s", renewed,
 		    (unsigned)info.zone_serial, t, a.output);
-	return 0;
+	return publish(z, a.output, true, now, e);
 }
 
 static int resign_site(const char *desc, const char *key, const char *out,
-		       uint64_t within, struct pub_err *e)
+		       uint64_t within, const struct resign_zone *z,
+		       struct pub_err *e)
 {
 	struct pub_recs old;
 	struct pub_site s;
@@ -334,7 +401,7 @@ static int resign_site(const char *desc, const char *key, const char *out,
 			pub_time_format(x, t);
 			pub_summary("resign", "%s: nothing due; valid until %s",
 				    out, t);
-			return 0;
+			return publish(z, out, false, now, e);
 		}
 	}
 	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
@@ -344,6 +411,8 @@ static int resign_site(const char *desc, const char *key, const char *out,
 	if (rc == 0)
 		pub_summary("resign", "%s: signed again, valid until %s", out,
 			    t);
+	if (rc == 0)
+		rc = publish(z, out, true, now, e);
 	rr_record_free(&r);
 	pub_site_free(&s);
 	return rc;
@@ -355,12 +424,19 @@ int pub_cmd_resign(int argc, char **argv)
 		{ "within", required_argument, NULL, 'w' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "reload", required_argument, NULL, 'r' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "type", required_argument, NULL, 'y' },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct resign_zone z = { NULL, NULL, 300, PUB_Z_BOTH };
 	const char *key = NULL, *out = NULL;
+	unsigned long ttl;
+	char *end;
 	uint64_t within = 0;
 	bool have_within = false;
 	struct pub_err e;
@@ -378,6 +454,21 @@ int pub_cmd_resign(int argc, char **argv)
 			break;
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
+		case 'z': z.zone = optarg; break;
+		case 'r': z.reload = optarg; break;
+		case 't':
+			ttl = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || ttl > 2147483647UL)
+				return pub_usage_error("resign", "--ttl %s: need "
+						       "0..2147483647", optarg);
+			z.ttl = (uint32_t)ttl;
+			break;
+		case 'y':
+			if (pub_ztype_parse(optarg, &z.type) != 0)
+				return pub_usage_error("resign", "--type %s: "
+						       "need txt, bin or both",
+						       optarg);
+			break;
 		case PUB_OPT_NOW:
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
@@ -391,11 +482,11 @@ int pub_cmd_resign(int argc, char **argv)
 		return pub_usage_error("resign", "need --within DURATION and "
 				       "one ADMINDIR or DESCRIPTION");
 	if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
-		rc = resign_admin(argv[optind], within, &e);
+		rc = resign_admin(argv[optind], within, &z, &e);
 	else if (!key || !out)
 		return pub_usage_error("resign", "a DESCRIPTION needs --key "
 				       "and --output");
 	else
-		rc = resign_site(argv[optind], key, out, within, &e);
+		rc = resign_site(argv[optind], key, out, within, &z, &e);
 	return rc ? pub_fail(&e) : 0;
 }

@@ -40,7 +40,8 @@ test -f admin/members/london,alpha.member
 test -f admin/members/paris,beta.member
 """,
     5: """
-dig +short -p "$PORT" @127.0.0.1 SOA beta.example.net | grep -q ' 1 3600 '
+serial=$(dig +short -p "$PORT" @127.0.0.1 SOA beta.example.net | awk '{print $3}')
+test -n "$serial" && grep -q "SOA.* $serial " beta.example.net.zone
 """,
     6: """
 python3 -c 'import json,sys; r=json.load(open("audit.json")); sys.exit(r["result"] != "valid")'
