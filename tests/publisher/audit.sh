@@ -170,6 +170,19 @@ expect 3 "--tries 1 --timeout 300ms" "$V" verify --json --anchor "$A" \
 	--server "127.0.0.1:$SPORT" --zone "$ZONE" --timeout 300ms --tries 1 \
 	"$TMP/alpha.dig"
 has "$TMP/out" '"verdict": "unfetched"' "JSON verdict unfetched"
+if command -v script >/dev/null 2>&1; then
+	expect 3 "on a terminal: progress while waiting" script -qec \
+		"'$V' verify --anchor '$A' --server 127.0.0.1:$SPORT \
+		 --zone $ZONE --timeout 2500ms '$TMP/alpha.dig'" /dev/null
+	has "$TMP/out" "vpnrr: waiting for 127.0.0.1:$SPORT: 2 queries unanswered for [12] s" \
+		"progress names the server, the queries and the time"
+	expect 3 "--json on a terminal" script -qec \
+		"'$V' verify --json --anchor '$A' --server 127.0.0.1:$SPORT \
+		 --zone $ZONE --timeout 1500ms '$TMP/alpha.dig'" /dev/null
+	hasnt "$TMP/out" "waiting for" "no progress lines with --json"
+else
+	echo "skip: no script(1) for a terminal"
+fi
 expect 2 "--tries 0 refused" "$V" verify --anchor "$A" --server "$S" \
 	--zone "$ZONE" --tries 0 "$TMP/alpha.dig"
 has "$TMP/err" "tries 0: need 1..10" "the bad --tries is named"
