@@ -76,9 +76,10 @@ static int other_sites(struct pcv_ctx *c)
 		a = pcv_find_auth(c, s->r.vpn, s->r.site, c->o->zone);
 		if (!a) {
 			s->decided = true;
-			pcv_bad(s, "no membership for %s in VPN %s found "
-				"(give the VPN zone, or --zone with --server)",
-				s->r.site, s->r.vpn);
+			pcv_bad(s, "no membership for %s in VPN %s in the "
+				"input: give the VPN zone's records too, or "
+				"let verify fetch them (--server ADDRESS "
+				"--zone ZONE)", s->r.site, s->r.vpn);
 			continue;
 		}
 		if (!pub_streq_nocase(a->m->at, s->rr->owner)) {

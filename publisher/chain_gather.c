@@ -164,7 +164,10 @@ int pub_chain_names(const struct pub_rrset *s, const struct pub_chain_opts *o,
 		pc = parse(rr, &r, &err);
 		if (pc != RR_OK)
 			continue;
-		if (r.kind == RR_KIND_MEMBER && !r.has_sig) {
+		if (o->membership_only) {
+			if (r.kind == RR_KIND_HEAD)
+				rc = names_of(&nm, &r, rr->owner, o, e);
+		} else if (r.kind == RR_KIND_MEMBER && !r.has_sig) {
 			/* A page entry: its zone is the page's. */
 			const char *pz = strstr(rr->owner, ".p._vpnrr.");
 			if (pz && rr_name_member(pz + 10, r.site, head, &err) ==

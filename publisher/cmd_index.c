@@ -134,10 +134,11 @@ int pub_cmd_index(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pub_index_info info;
+	struct pub_progress pg;
 	struct pub_admin a;
 	struct pub_err e;
-	bool json = false, force = false;
-	int c;
+	bool json = false, force = false, quiet = false;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		switch (c) {
@@ -150,16 +151,25 @@ int pub_cmd_index(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
-		case 'q': pub_cli_quiet(); break;
+		case 'q':
+			quiet = true;
+			pub_cli_quiet();
+			break;
 		case PUB_OPT_HELP: return pub_help(help_index);
 		default: return pub_usage_error("index", "bad option");
 		}
 	}
 	if (argc - optind != 1)
 		return pub_usage_error("index", "need one ADMINDIR");
-	if (pub_admin_load(argv[optind], &a, &e) != 0 ||
-	    pub_index_run(&a, pub_now(), force, &info, &e) != 0 ||
-	    (json && index_json(&a, &info, &e) != 0))
+	if (pub_admin_load(argv[optind], &a, &e) != 0)
+		return pub_fail(&e);
+	/* Thousands of members take seconds: a terminal is told how far. */
+	pub_progress_start(&pg, "index", !quiet && !json);
+	pub_index_progress(&pg);
+	rc = pub_index_run(&a, pub_now(), force, &info, &e);
+	pub_index_progress(NULL);
+	pub_progress_end(&pg);
+	if (rc != 0 || (json && index_json(&a, &info, &e) != 0))
 		return pub_fail(&e);
 	index_summary("index", &a, &info);
 	return 0;

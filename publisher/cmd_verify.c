@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -20,6 +21,8 @@
 static const char help[] =
 "Usage: vpnrr verify --anchor KEY [options] ZONEFILE|-...\n"
 "       vpnrr verify --anchor KEY --server ADDRESS [-p PORT] [options] NAME\n"
+"       vpnrr verify --anchor KEY --server ADDRESS --zone ZONE [options]\n"
+"                    RECORDFILE|-\n"
 "\n"
 "Decodes every vpnrr record (TXT and TYPE65380) and checks it against the\n"
 "trust anchor: the head's signature, each page's hash, each member entry\n"
@@ -39,6 +42,17 @@ static const char help[] =
 "a VPN zone name (or _vpnrr.ZONE) fetches the head, its pages, every\n"
 "member record and every site record.\n"
 "\n"
+"One site record: with --server and --zone, a file or \"-\" (rather than\n"
+"a NAME) holds one site's record (dig output, zone lines or a record\n"
+"file), e.g.\n"
+"  dig TXT _vpnrr.alpha.example.net |\n"
+"    vpnrr verify --anchor A --server 192.0.2.53 --zone vpn.example.org -\n"
+"The membership is fetched from the server (the head at _vpnrr.ZONE and\n"
+"its pages) and the record checked under it as vpnrr-fetch checks it.\n"
+"The verdict is one of VALID, REVOKED (the head holds but lists no entry\n"
+"for the site, or not the key that signed the record), UNKNOWN-ANCHOR\n"
+"(the head is not signed by --anchor) or INVALID, with the reason.\n"
+"\n"
 "  -a, --anchor KEY      ed25519:BASE64, or a file of such lines\n"
 "                        (repeatable; required)\n"
 "  -s, --server ADDRESS  DNS server to query: an IPv4 or IPv6 literal,\n"
@@ -47,16 +61,22 @@ static const char help[] =
 "      --timeout DURATION  give up on a name when the server has not\n"
 "                        answered it within DURATION, retries included\n"
 "                        (5s; e.g. 1500ms, 10s, 1m)\n"
-"  -z, --zone ZONE       the VPN zone (to find memberships of site records)\n"
+"      --tries N         queries per name within --timeout, each waiting\n"
+"                        twice as long as the one before (3; 1..10)\n"
+"  -z, --zone ZONE       the VPN zone (to find memberships of site records;\n"
+"                        also --vpn-zone)\n"
 "      --warn DURATION   warn about records expiring within DURATION (7d)\n"
 "      --json            print {\"result\", \"records\": [...],\n"
-"                        \"objects\": [...], \"errors\"}\n"
+"                        \"objects\": [...], \"errors\"}; for one site\n"
+"                        record {\"verdict\", \"reason\", \"hint\", \"site\",\n"
+"                        \"vpn\", \"record\", \"zone\", \"server\", \"chain\"}\n"
 "      --quiet           print nothing; the exit status tells\n"
 "      --now TIME        pretend the time is TIME\n"
 "      --help            this text\n"
 "\n"
 "Exit status: 0 valid, 1 invalid (a record breaks a rule or does not\n"
-"decode), 2 usage, 3 could not read or fetch.\n";
+"decode), 2 usage, 3 could not read or fetch; for one site record also\n"
+"5 revoked, 6 unknown anchor.\n";
 
 struct vopts {
 	struct rr_pubkey anchors[MAX_ANCHORS];
@@ -65,6 +85,7 @@ struct vopts {
 	unsigned long port; /* 0: none given */
 	uint64_t warn;
 	uint64_t timeout_ms;
+	unsigned tries; /* 0: the default */
 	bool json, quiet;
 };
 
@@ -256,7 +277,9 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 		{ "server", required_argument, NULL, 's' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "zone", required_argument, NULL, 'z' },
+		{ "vpn-zone", required_argument, NULL, 'z' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "tries", required_argument, NULL, 'T' },
 		{ "warn", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, PUB_OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -297,6 +320,15 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 						       "need a duration from "
 						       "1ms to 1h", optarg);
 			break;
+		case 'T': {
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || n < 1 || n > PUB_LIVE_MAX_TRIES)
+				return pub_usage_error("verify", "--tries %s: "
+						       "need 1..%d", optarg,
+						       PUB_LIVE_MAX_TRIES);
+			vo->tries = (unsigned)n;
+			break;
+		}
 		case 'w':
 			if (!pub_duration_parse(optarg, &vo->warn))
 				return pub_usage_error("verify", "--warn %s: "
@@ -318,6 +350,141 @@ static int parse_opts(int argc, char **argv, struct vopts *vo)
 	return 0;
 }
 
+/* ---- one site record against the live membership ----------------------- */
+
+static struct pub_live_opts live_opts(const struct vopts *vo)
+{
+	return (struct pub_live_opts){
+		.server = vo->server, .port = (uint16_t)vo->port,
+		.timeout_ms = vo->timeout_ms, .tries = vo->tries,
+		.progress = !vo->quiet && !vo->json,
+	};
+}
+
+/* With --server, "-" or an existing file is one site's records; anything
+ * else is a NAME to follow. */
+static bool is_record_input(const char *arg)
+{
+	struct stat st;
+
+	return strcmp(arg, "-") == 0 || stat(arg, &st) == 0;
+}
+
+static int print_site(const struct vopts *vo, const struct pub_site_verdict *sv,
+		      const char *head, const char *fetch_error)
+{
+	const char *name = fetch_error ? "could not fetch"
+				       : pub_verdict_name(sv->verdict);
+	const char *reason = fetch_error ? fetch_error : sv->reason;
+	struct pub_err e;
+	json_t *j;
+	char low[32];
+	size_t i;
+
+	if (vo->quiet)
+		return 0;
+	if (vo->json) {
+		for (i = 0; name[i] && i + 1 < sizeof(low); i++)
+			low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z'
+					? name[i] - 'A' + 'a' : name[i]);
+		low[i] = '\0';
+		j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			      "verdict", fetch_error ? "unfetched" : low,
+			      "reason", pub_json_text(reason),
+			      "site", pub_json_text(sv->site),
+			      "vpn", pub_json_text(sv->vpn),
+			      "record", pub_json_text(sv->owner),
+			      "membership", pub_json_text(head),
+			      "chain", pub_json_text(sv->chain),
+			      "server", pub_json_text(vo->server));
+		if (j && sv->hint && !fetch_error)
+			json_object_set_new(j, "hint", json_string(sv->hint));
+		return pub_json_print(j, &e) ? pub_fail(&e) : 0;
+	}
+	pub_fputs_esc(sv->site[0] ? sv->site : "?", stdout);
+	fputs(" at ", stdout);
+	pub_fputs_esc(sv->owner, stdout);
+	printf(": %s\n", name);
+	if (sv->vpn[0])
+		print_line("  vpn: ", sv->vpn);
+	print_line("  membership: ", head);
+	if (sv->chain[0])
+		print_line("  chain: ", sv->chain);
+	if (reason[0])
+		print_line(sv->verdict == PUB_VERDICT_VALID && !fetch_error
+			   ? "  warning: " : "  reason: ", reason);
+	if (sv->hint && !fetch_error)
+		print_line("  hint: ", sv->hint);
+	return pub_flush_stdout(&e) ? pub_fail(&e) : 0;
+}
+
+/* INPUT's site record under the membership of --zone fetched from
+ * --server: the rules' report over both, read as one verdict. */
+static int verify_site(const struct vopts *vo, const char *input)
+{
+	struct pub_chain_opts co = {
+		.anchors = vo->anchors, .nanchors = vo->nanchors,
+		.now = pub_now(), .warn_within = vo->warn, .zone = vo->zone,
+		.fetched = true, .membership_only = true,
+	};
+	struct pub_live_opts lo = live_opts(vo);
+	char zone[RR_MAX_NAME + 2], head[RR_MAX_NAME + 1];
+	struct pub_site_verdict sv;
+	struct pub_rrset s = { 0 };
+	struct pub_report rep;
+	struct rr_error rerr;
+	struct pub_err e;
+	bool fetch_failed = false;
+	int rc;
+
+	if (!vo->zone)
+		return pub_usage_error("verify", "a site record with --server "
+				       "needs --zone ZONE: the VPN's zone, "
+				       "where its membership is published");
+	if (!pub_fmt(zone, sizeof(zone), "%s", vo->zone))
+		return pub_usage_error("verify", "--zone: name too long");
+	pub_name_canon(zone);
+	if (rr_name_head(zone, head, &rerr) != RR_OK)
+		return pub_usage_error("verify", "--zone %s: %s", vo->zone,
+				       rerr.msg);
+	co.zone = zone;
+	rc = pub_rrset_read(&s, input, &e);
+	if (rc == 0)
+		rc = pub_chain_check(&s, &co, &rep, &e);
+	if (rc == 0) {
+		rc = pub_site_of_input(&rep, &sv, &e);
+		pub_report_free(&rep);
+	}
+	if (rc == 0 && pub_live_fetch(&lo, head, &co, &s, &e) != 0) {
+		rc = e.code == PUB_EXIT_IO ? 0 : -1;
+		fetch_failed = true;
+	}
+	if (rc != 0) {
+		rc = pub_fail(&e);
+		goto out;
+	}
+	if (fetch_failed) {
+		rc = print_site(vo, &sv, head, e.msg);
+		if (!vo->json && !vo->quiet)
+			pub_err_print(&e);
+		if (rc == 0)
+			rc = PUB_EXIT_IO;
+		goto out;
+	}
+	if (pub_chain_check(&s, &co, &rep, &e) != 0) {
+		rc = pub_fail(&e);
+		goto out;
+	}
+	pub_site_verdict(&rep, zone, &sv);
+	pub_report_free(&rep);
+	rc = print_site(vo, &sv, head, NULL);
+	if (rc == 0)
+		rc = pub_verdict_exit(sv.verdict);
+out:
+	pub_rrset_free(&s);
+	return rc;
+}
+
 int pub_cmd_verify(int argc, char **argv)
 {
 	struct vopts vo = { .warn = 7 * 86400ULL,
@@ -337,15 +504,17 @@ int pub_cmd_verify(int argc, char **argv)
 	if (vo.nanchors == 0)
 		return pub_usage_error("verify", "need --anchor KEY");
 	if (vo.server && argc - optind != 1)
-		return pub_usage_error("verify", "--server takes one NAME");
-	co = (struct pub_chain_opts){ vo.anchors, vo.nanchors, pub_now(),
-				      vo.warn, vo.zone, false,
-				      vo.server != NULL };
+		return pub_usage_error("verify", "--server takes one NAME, "
+				       "or one site's records (a file or -)");
+	if (vo.server && is_record_input(argv[optind]))
+		return verify_site(&vo, argv[optind]);
+	co = (struct pub_chain_opts){
+		.anchors = vo.anchors, .nanchors = vo.nanchors,
+		.now = pub_now(), .warn_within = vo.warn, .zone = vo.zone,
+		.fetched = vo.server != NULL,
+	};
 	if (vo.server) {
-		struct pub_live_opts lo = {
-			vo.server, (uint16_t)vo.port, vo.timeout_ms,
-			!vo.quiet && isatty(STDERR_FILENO) == 1,
-		};
+		struct pub_live_opts lo = live_opts(&vo);
 		char name[RR_MAX_NAME + 2];
 		if (!pub_fmt(name, sizeof(name), "%s", argv[optind]))
 			return pub_usage_error("verify", "NAME too long");

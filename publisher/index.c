@@ -29,6 +29,23 @@ struct state {
 	} zone;
 };
 
+/* Where the member counts go (pub_index_progress); thousands of members
+ * take seconds to check and sign. */
+static struct pub_progress *progress;
+
+void pub_index_progress(struct pub_progress *p)
+{
+	progress = p;
+}
+
+static void count(const char *what, size_t done, size_t total)
+{
+	if (!progress)
+		return;
+	progress->what = what;
+	pub_progress_count(progress, done, total);
+}
+
 static char *state_path(const struct pub_admin *a)
 {
 	return pub_path_join(a->dir, "state");
@@ -164,6 +181,7 @@ static int build_members(const struct pub_admin *a,
 				"out of memory");
 	for (size_t i = 0; i < ms->n; i++) {
 		const struct pub_member *m = &ms->v[i];
+		count("index: member entries built", i, ms->n);
 		if (m->expires <= now) {
 			pub_warn("%s: membership of %s expired; not "
 				 "published (vpnrr resign renews it)",
@@ -315,6 +333,7 @@ static int members_out(FILE *f, const struct pub_admin *a,
 	for (size_t i = 0; i < b->n; i++) {
 		struct rr_record *m = &b->m[i];
 		int rc;
+		count("index: member records signed", i, b->n);
 		if (rr_name_member(a->zone, m->site, owner, &err) ||
 		    rr_sign(m, owner, sk, &err))
 			return pub_errf(e, PUB_EXIT_INVALID, b->src[i]->file,
@@ -449,6 +468,7 @@ static int hosted_out(FILE *f, const struct pub_admin *a,
 			return -1;
 		fprintf(f, "; site records from %s\n", a->site_records[k]);
 		for (size_t i = 0; i < rs.n && rc == 0; i++) {
+			count("index: hosted site records checked", i, rs.n);
 			rc = hosted_check(a, b, a->site_records[k], &rs.v[i], now,
 					  h, e);
 			if (rc == 0)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "admin.h"
+#include "progress.h"
 
 #define PUB_CLOCK_SKEW 3600
 
@@ -26,6 +27,9 @@ struct pub_index_info {
  * and head stay), unless FORCE.  INFO may be NULL. */
 int pub_index_run(const struct pub_admin *a, uint64_t now, bool force,
 		  struct pub_index_info *info, struct pub_err *e);
+/* Counts the members of the next runs on P (started by the caller, who
+ * knows -q and --json), phase by phase; NULL: no progress. */
+void pub_index_progress(struct pub_progress *p);
 /* Expiry of the head written by the last run (0 when unknown). */
 uint64_t pub_index_head_expires(const struct pub_admin *a);
 

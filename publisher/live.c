@@ -18,10 +18,10 @@
 
 #include "dns.h"
 #include "live.h"
+#include "progress.h"
 
 #define MAX_FETCH 20000   /* names asked at most, over all rounds */
-#define TICK_MS 1000      /* progress is told this often, at most */
-#define ATTEMPTS 3        /* tries per name and type */
+#define TICK_MS 1000      /* a silent wait is told this often */
 #define TYPE_TXT 16
 
 static const uint16_t types[] = { TYPE_TXT, RR_TYPE_VPNRR };
@@ -46,8 +46,9 @@ struct live {
 	struct ask *asks;
 	size_t nasks;
 	size_t outstanding;
+	size_t answered, total; /* over all rounds */
 	uint64_t last_news; /* loop time of the last answer, ms */
-	bool shown;         /* a progress line is on the terminal */
+	struct pub_progress pg;
 	bool loop_open, tick_open;
 	bool oom;
 	/* Every name asked so far: a name with no records is not asked
@@ -58,15 +59,6 @@ struct live {
 
 /* ---- progress ----------------------------------------------------------- */
 
-static void progress_clear(struct live *lv)
-{
-	if (!lv->shown)
-		return;
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
-	lv->shown = false;
-}
-
 static void on_tick(uv_timer_t *t)
 {
 	struct live *lv = t->data;
@@ -74,13 +66,11 @@ static void on_tick(uv_timer_t *t)
 
 	if (lv->outstanding == 0 || quiet < TICK_MS)
 		return;
-	fprintf(stderr, "\r\033[Kvpnrr: waiting for %s: %zu %s unanswered "
-		"for %llu s (--timeout %llu ms)", lv->server, lv->outstanding,
-		lv->outstanding == 1 ? "query" : "queries",
-		(unsigned long long)(quiet / 1000),
-		(unsigned long long)lv->o->timeout_ms);
-	fflush(stderr);
-	lv->shown = true;
+	pub_progress_say(&lv->pg, "waiting for %s: %zu %s unanswered for "
+			 "%llu s (--timeout %llu ms)", lv->server,
+			 lv->outstanding, lv->outstanding == 1 ? "query"
+			 : "queries", (unsigned long long)(quiet / 1000),
+			 (unsigned long long)lv->o->timeout_ms);
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -100,7 +90,9 @@ static void on_answer(const struct fetch_dns_answer *ans, void *arg)
 	struct live *lv = a->lv;
 
 	lv->outstanding--;
+	lv->answered++;
 	lv->last_news = uv_now(&lv->loop);
+	pub_progress_count(&lv->pg, lv->answered, lv->total);
 	if (ans->status == FETCH_DNS_OK)
 		keep(a, ans);
 	else if (ans->status != FETCH_DNS_NXDOMAIN &&
@@ -171,6 +163,7 @@ static int ask_name(struct live *lv, const char *name, struct pub_err *e)
 					"cannot ask: %s", uv_strerror(rc));
 		lv->nasks++;
 		lv->outstanding++;
+		lv->total++;
 	}
 	return 0;
 }
@@ -204,7 +197,6 @@ static int round_run(struct live *lv, char *const *names, size_t n,
 	if (lv->o->progress && lv->outstanding > 0)
 		(void)uv_timer_start(&lv->tick, on_tick, TICK_MS, TICK_MS);
 	(void)uv_run(&lv->loop, UV_RUN_DEFAULT);
-	progress_clear(lv);
 	return rc;
 }
 
@@ -278,10 +270,12 @@ static int live_open(struct live *lv, const struct pub_live_opts *o,
 {
 	struct fetch_dns_server srv;
 	struct fetch_dns_config cfg;
+	unsigned tries = o->tries ? o->tries : PUB_LIVE_DEFAULT_TRIES;
 	uint64_t first;
 	int rc;
 
 	lv->o = o;
+	pub_progress_start(&lv->pg, "verify: queries answered", o->progress);
 	if (server_parse(o, &srv, e) != 0)
 		return -1;
 	fetch_dns_server_format(&srv, lv->server);
@@ -297,12 +291,14 @@ static int live_open(struct live *lv, const struct pub_live_opts *o,
 	lv->tick_open = true;
 	lv->tick.data = lv;
 	fetch_dns_config_init(&cfg, &srv, 1);
-	/* Tries wait t, 2t, 4t (the client doubles the wait each round over
-	 * the servers): all three fit in the timeout. */
-	first = o->timeout_ms / 7;
+	/* Tries wait t, 2t, 4t, ... (the client doubles the wait each round
+	 * over the servers): all of them fit in the timeout. */
+	if (tries > PUB_LIVE_MAX_TRIES)
+		tries = PUB_LIVE_MAX_TRIES;
+	first = o->timeout_ms / ((1ULL << tries) - 1);
 	cfg.timeout_ms = (uint32_t)(first < 1 ? 1
 				   : first > UINT32_MAX ? UINT32_MAX : first);
-	cfg.attempts = ATTEMPTS;
+	cfg.attempts = tries;
 	rc = fetch_dns_new(&lv->loop, &cfg, &lv->dns);
 	if (rc < 0)
 		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "DNS client",
@@ -312,6 +308,7 @@ static int live_open(struct live *lv, const struct pub_live_opts *o,
 
 static void live_close(struct live *lv)
 {
+	pub_progress_end(&lv->pg);
 	if (lv->dns)
 		fetch_dns_close(lv->dns, NULL, NULL);
 	if (lv->tick_open)

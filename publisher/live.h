@@ -11,13 +11,18 @@
 #include "rrset.h"
 
 #define PUB_LIVE_DEFAULT_TIMEOUT_MS 5000
+#define PUB_LIVE_DEFAULT_TRIES 3
+#define PUB_LIVE_MAX_TRIES 10
 
 struct pub_live_opts {
 	const char *server;  /* "ADDR", "ADDR:PORT", "[V6]:PORT" */
 	uint16_t port;       /* 0: the one in SERVER, else 53 */
 	uint64_t timeout_ms; /* per name and type, retries included */
-	bool progress;       /* say on stderr what a silent server keeps
-			      * waiting (meant for a terminal) */
+	unsigned tries;      /* queries per name and type, within
+			      * timeout_ms; 0: PUB_LIVE_DEFAULT_TRIES */
+	bool progress;       /* on a terminal, say on stderr what a silent
+			      * server keeps waiting and how many names
+			      * are in (false with -q, --json) */
 };
 
 /*
