@@ -23,6 +23,7 @@
 
 #include "atomicfile.h"
 #include "config.h"
+#include "initsecnet.h"
 #include "log.h"
 #include "refresh.h"
 #include "state.h"
@@ -35,6 +36,14 @@
 #define STATUS_FILE "status.json"
 #define MIN_INTERVAL_MS (10 * 1000)
 #define RETRY_MIN_MS (10 * 1000)
+
+/* Long options without a letter (--once; --init-secnet and its values,
+ * from OPT_SITE on). */
+enum {
+	OPT_ONCE = 256, OPT_INIT, OPT_SITE, OPT_PRIVKEY, OPT_LOCALADDR, OPT_SECNETADDR,
+	OPT_NETWORKS, OPT_REMOTE, OPT_IFACE, OPT_PORT, OPT_MTU, OPT_LOGFILE,
+	OPT_PIDFILE, OPT_USERID, OPT_FORCE,
+};
 
 struct app {
 	uv_loop_t loop;
@@ -83,6 +92,22 @@ static void usage(FILE *f)
 "      --syslog       log to syslog instead of standard error\n"
 "  -v, --verbose      log more (repeat for debug messages)\n"
 "      --now SECONDS  verify as of this Unix time (testing)\n"
+"      --init-secnet  write this node's whole secnet.conf around what\n"
+"                     vpnrr-fetch writes, and exit; with:\n"
+"        --site LOCATION/SITE   this node's site (default: local-site)\n"
+"        --local-address ADDR   this host's tunnel interface (required)\n"
+"        --secnet-address ADDR  secnet's own address (default: the\n"
+"                               site record's peer address)\n"
+"        --private-key PATH     priv-cache prefix or a key file\n"
+"                               (default " FETCH_INIT_PRIVKEYS ")\n"
+"        --networks P,P         local networks (default: the record's)\n"
+"        --remote-networks P,P  (default: restrict-nets)\n"
+"        --port N               (default: the record's endpoint port)\n"
+"        --interface NAME, --mtu N, --log-file PATH (default: syslog),\n"
+"        --pidfile PATH (default " FETCH_INIT_PIDFILE "), --userid NAME\n"
+"        -o, --output PATH      (default: secnet-config, else\n"
+"                               " FETCH_INIT_OUTPUT ")\n"
+"        --force                replace an existing file\n"
 "  -h, --help         this text\n"
 "  -V, --version      print the version\n"
 "\n"
@@ -565,6 +590,53 @@ out:
 	return rc;
 }
 
+/* The verified view, if the node has fetched, for --init-secnet's
+ * defaults; then the file.  The store is opened read-only: nothing of
+ * the state changes. */
+static int init_secnet(struct app *a, const struct fetch_init_secnet *o)
+{
+	enum fetch_store_found found;
+	char err[FETCH_STATE_ERRLEN], *aside = NULL;
+	int rc = EXIT_IO;
+
+	if (fetch_store_open(a->cfg.state_dir, FETCH_STORE_READONLY, &a->store,
+			     &found, &aside, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vpnrr-fetch: state: %s\n", err);
+		goto out;
+	}
+	if (found == FETCH_STORE_EXISTING &&
+	    open_state(a, &a->cfg, a->store, &a->st) != 0)
+		goto out;
+	rc = EXIT_USAGE;
+	if (fetch_init_secnet(o, &a->cfg, a->st ? fetch_state_view(a->st)
+						: NULL, stderr, err,
+			      sizeof(err)) != 0) {
+		fprintf(stderr, "vpnrr-fetch: --init-secnet: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(aside);
+	return rc;
+}
+
+/* An --init-secnet number option. */
+static int number_arg(const char *name, const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || v == 0 || v > 65535) {
+		fprintf(stderr, "vpnrr-fetch: %s %s: not a number from 1 to "
+			"65535\n", name, s);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int run(struct app *a)
 {
 	int rc;
@@ -596,7 +668,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "once", no_argument, NULL, 'o' },
+		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "check-outputs", no_argument, NULL, 'k' },
 		{ "status", no_argument, NULL, 's' },
@@ -606,19 +678,59 @@ int main(int argc, char **argv)
 		{ "now", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "init-secnet", no_argument, NULL, OPT_INIT },
+		{ "site", required_argument, NULL, OPT_SITE },
+		{ "private-key", required_argument, NULL, OPT_PRIVKEY },
+		{ "local-address", required_argument, NULL, OPT_LOCALADDR },
+		{ "secnet-address", required_argument, NULL, OPT_SECNETADDR },
+		{ "networks", required_argument, NULL, OPT_NETWORKS },
+		{ "remote-networks", required_argument, NULL, OPT_REMOTE },
+		{ "interface", required_argument, NULL, OPT_IFACE },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "log-file", required_argument, NULL, OPT_LOGFILE },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "userid", required_argument, NULL, OPT_USERID },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct fetch_init_secnet init;
+	bool init_mode = false, init_opt = false;
 	struct app a;
 	bool status = false, use_syslog = false;
 	enum fetch_loglevel level = FETCH_LOG_NOTICE;
 	int c, rc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&init, 0, sizeof(init));
 	a.config_path = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vhVo:", opts, NULL)) != -1) {
+		init_opt |= c >= OPT_SITE || c == 'o';
 		switch (c) {
+		case OPT_INIT: init_mode = true; break;
+		case OPT_SITE: init.site = optarg; break;
+		case OPT_PRIVKEY: init.private_key = optarg; break;
+		case OPT_LOCALADDR: init.local_address = optarg; break;
+		case OPT_SECNETADDR: init.secnet_address = optarg; break;
+		case OPT_NETWORKS: init.networks = optarg; break;
+		case OPT_REMOTE: init.remote_networks = optarg; break;
+		case OPT_IFACE: init.interface = optarg; break;
+		case OPT_LOGFILE: init.log_file = optarg; break;
+		case OPT_PIDFILE: init.pidfile = optarg; break;
+		case OPT_USERID: init.userid = optarg; break;
+		case OPT_FORCE: init.force = true; break;
+		case 'o': init.output = optarg; break;
+		case OPT_PORT:
+			if (number_arg("--port", optarg, &init.port) != 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_MTU:
+			if (number_arg("--mtu", optarg, &init.mtu) != 0)
+				return EXIT_USAGE;
+			break;
 		case 'c': a.config_path = optarg; break;
-		case 'o': a.once = true; break;
+		case OPT_ONCE: a.once = true; break;
 		case 'n': a.dry_run = a.once = true; break;
 		case 'k': a.check_outputs = true; break;
 		case 's': status = true; break;
@@ -641,6 +753,17 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (init_opt && !init_mode) {
+		fprintf(stderr, "vpnrr-fetch: --site, --private-key, --output "
+			"and the like go with --init-secnet\n");
+		return EXIT_USAGE;
+	}
+	if (init_mode && (a.once || status || a.check_outputs)) {
+		fprintf(stderr, "vpnrr-fetch: --init-secnet writes secnet.conf "
+			"only: no --once, --dry-run, --status or "
+			"--check-outputs with it\n");
+		return EXIT_USAGE;
+	}
 	if (optind != argc) {
 		fprintf(stderr, "vpnrr-fetch: unexpected argument %s\n",
 			argv[optind]);
@@ -660,6 +783,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	a.have_cfg = true;
+	if (init_mode) {
+		rc = init_secnet(&a, &init);
+		goto out;
+	}
 	if (status) {
 		rc = print_status(&a);
 		goto out;

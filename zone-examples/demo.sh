@@ -4,7 +4,8 @@
 # example zones from the site descriptions and keys (in a temporary copy),
 # serves them with a real NSD on loopback at a free port, checks the
 # records with `vpnrr verify`, runs `vpnrr-fetch --once` against that
-# server, and prints the secnet configuration it generated.
+# server, writes the node's secnet.conf with `vpnrr-fetch --init-secnet`,
+# checks it with `secnet -j`, and prints the secnet configuration.
 # Everything it starts is stopped, and its temporary files removed, on exit.
 set -eu
 
@@ -34,21 +35,19 @@ echo "== vpnrr verify --server 127.0.0.1 -p $PORT (the membership head)"
 build/publisher/vpnrr verify --anchor zone-examples/keys/anchor.pub \
 	--server 127.0.0.1 -p "$PORT" _vpnrr.vpn.example.org | head -n 20
 
-# This node is london/alpha: its secnet.conf includes what vpnrr-fetch
-# writes, and every candidate configuration is checked with secnet -j
-# against it before it is applied.
-. tests/lib/secnet.sh
-cp zone-examples/keys/alpha.secnet "$TMP/alpha.secnet"
-chmod 600 "$TMP/alpha.secnet"
+# This node is london/alpha.  Its secnet private key (the example site
+# publishes one rsa1 key without a group: key id 0000000000).
+mkdir -p "$TMP/privkeys"
+cp zone-examples/keys/alpha.secnet "$TMP/privkeys/priv.0000000000"
+chmod 600 "$TMP/privkeys/priv.0000000000"
 DH=$(sed -n 's/^dh //p' "zone-examples/sites/london,alpha.site")
-secnet_test_conf "$TMP/secnet/sites.conf" "$TMP/secnet.conf" \
-	example/london/alpha "$TMP/alpha.secnet" ${DH% *} ${DH#* }
 
 cat > "$TMP/fetch.conf" <<CONF
 # vpnrr-fetch configuration for the demo (see fetcher/CONFIG.md)
 vpn example
 zone vpn.example.org
 anchor $(cat zone-examples/keys/anchor.pub)
+restrict-nets 10.0.0.0/8 fd00::/8
 resolver [::1]:$PORT
 resolver 127.0.0.1:$PORT
 state-dir $TMP/state
@@ -56,12 +55,22 @@ output secnet $TMP/secnet
 output peer-keys $TMP/pubkeys
 output sites-file $TMP/sites
 output json $TMP/vpn.json
-sites-file-dh 8db5f2c15ac96d9f3382d1ef4688fba14dc7908ae7dfd71a9cfe7f479a75d506dc53f159aeaf488bde073fe544bc91c099f101fcf60074f30c06e36263c03ca9e07931ce3fc235fe1171dc6d9316fb097bd4362891e2c36e234e7c16b038fd97b1f165c710e90537de66ee4f54001f5712b050d4e07de3fba07607b19b64f6c3 2
+secnet-dh $DH
+secnet-hash sha1
+sites-file-dh $DH
 sites-file-hash sha1
 local-site london/alpha
 secnet-config $TMP/secnet.conf
 reload-command "echo '(demo) vpnrr-fetch: here secnet would be restarted' >&2"
 CONF
+# The node's secnet.conf, written once by vpnrr-fetch itself: it includes
+# what vpnrr-fetch writes, and every candidate configuration is checked
+# with secnet -j against it before it is applied.
+echo "== vpnrr-fetch --init-secnet: this node's secnet.conf"
+build/fetcher/vpnrr-fetch -c "$TMP/fetch.conf" --init-secnet \
+	--local-address 10.1.0.2 --secnet-address 10.1.0.1 --port 4500 \
+	--private-key "$TMP/privkeys/priv." --log-file "$TMP/secnet.log" \
+	--pidfile "$TMP/secnet.pid"
 echo "== vpnrr-fetch --once"
 build/fetcher/vpnrr-fetch -c "$TMP/fetch.conf" --once --json > "$TMP/report.json"
 python3 - "$TMP/report.json" <<'PY'
@@ -74,6 +83,10 @@ print("refresh ok=%s: %d DNS queries, %d signatures checked, %d sites, "
       "passed" if r["check"]["runs"] and not r["check"]["failed"]
       else "not run"))
 PY
+echo "== secnet -j -c secnet.conf (the real secnet checks the whole configuration)"
+/usr/sbin/secnet -j -c "$TMP/secnet.conf"
+echo "== secnet.conf"
+cat "$TMP/secnet.conf"
 for f in "$TMP"/secnet/*.conf; do
 	echo "== $(basename "$f")"
 	cat "$f"

@@ -31,6 +31,8 @@
 struct fetch_config;
 
 #define FETCH_OUTPUT_ERRLEN 320
+/* A driver's plan() result: its files stay as they are (see below). */
+#define FETCH_OUTPUT_KEPT 1
 
 /* secnet's default peer-keys directory (make-secnet-sites --pubkeys-dir). */
 #define FETCH_PUBKEYS_DIR "/var/lib/secnet/pubkeys"
@@ -159,8 +161,11 @@ struct fetch_output_driver {
 	/* Planned in a refresh with this configuration? */
 	bool (*enabled)(const struct fetch_output_cfg *cfg);
 	/* Appends this output's files, owned patterns and notices to PLAN.
-	 * Returns 0, or -1 with ERR set (configuration unusable, nothing
-	 * renderable, out of memory); PLAN must then not be applied. */
+	 * Returns 0; FETCH_OUTPUT_KEPT with ERR saying why when this
+	 * output's files must stay as they are (it added nothing to PLAN;
+	 * the other outputs are applied and the refresh fails loudly); or
+	 * -1 with ERR set (configuration unusable, out of memory): PLAN
+	 * must then not be applied. */
 	int (*plan)(const struct fetch_output_cfg *cfg,
 		    const struct fetch_view *view, struct fetch_plan *plan,
 		    char *err, size_t errlen);

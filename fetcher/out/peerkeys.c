@@ -51,6 +51,7 @@ static int peerkeys_plan(const struct fetch_output_cfg *cfg,
 {
 	const char *dir = pubkeys_dir(cfg);
 	char vpn[RR_NAMELEN + 1], prefix[RR_NAMELEN + 8];
+	size_t usable = 0;
 
 	if (!fetch_output_dir_ok(dir)) {
 		rr_say(err, errlen,
@@ -58,6 +59,15 @@ static int peerkeys_plan(const struct fetch_output_cfg *cfg,
 				    "absolute path without blanks or quotes",
 				    dir);
 		return -1;
+	}
+	for (size_t i = 0; i < view->nsites; i++)
+		usable += fetch_secnet_site_usable(&view->sites[i], NULL);
+	/* The files secnet's kept configuration names stay with it (the
+	 * secnet output keeps its files when no site is left). */
+	if (usable == 0) {
+		rr_say(err, errlen, "peer-keys files in %s left as they "
+		       "were", dir);
+		return FETCH_OUTPUT_KEPT;
 	}
 	/* Only this VPN's files are ours ("peer.VPN," and more): the
 	 * directory may also hold peer files that make-secnet-sites

@@ -489,15 +489,18 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 		goto out;
 	}
 	n = select_sites(view, sel, plan);
-	/* secnet rejects an empty site list (a syntax error), and a VPN
-	 * without sites is more likely a failure upstream than intent: the
-	 * last configuration stays. */
+	/* secnet cannot load an empty site list: `all-sites' needs at
+	 * least one item (an empty list is a syntax error, and a key bound
+	 * to nothing, such as map(site), is "can't find key" where the
+	 * node's `sites map(site,all-sites)' names it).  So secnet's files
+	 * stay as they were and the other outputs go on; the refresh fails
+	 * loudly until a site can be given again. */
 	if (n == 0) {
-		rr_say(
-			err, errlen,
-			"no site of VPN %s can be given to "
-			"secnet; its configuration is left as it was",
-			view->vpn);
+		rr_say(err, errlen, "no site of VPN %s can be given to "
+		       "secnet (secnet cannot load an empty site list): "
+		       "its configuration and peer-keys files are left as "
+		       "they were, with the sites it had", view->vpn);
+		rc = FETCH_OUTPUT_KEPT;
 		goto out;
 	}
 	/* Fits: check_cfg() bounded the VPN name. */

@@ -116,6 +116,8 @@ struct fetch_refresh {
 	struct fetch_plan plan;
 	int out_rc;
 	char out_err[FETCH_OUTPUT_ERRLEN];
+	/* Why an output kept its files as they were, or "". */
+	char kept_err[2 * FETCH_OUTPUT_ERRLEN];
 	struct fetch_apply_local local;
 	char local_config[4096], local_keys[4096];
 

@@ -208,7 +208,10 @@ static void drop_old(struct fetch_refresh *rf)
 		switch (o->kind) {
 		case FETCH_OWED_WRITE:
 		case FETCH_OWED_REMOVE:
-			drop = !plan_has_dir(&rf->plan, o->path);
+			/* A kept output plans no directory, but what an
+			 * interrupted run owes there finishes its change. */
+			drop = !rf->kept_err[0] &&
+			       !plan_has_dir(&rf->plan, o->path);
 			break;
 		case FETCH_OWED_KEYS:
 			f = planned_keys(&rf->plan, o->path);
@@ -332,13 +335,22 @@ void rf_out_work(uv_work_t *w)
 	const struct fetch_view *view = fetch_state_view(rf->st);
 
 	/* Planning reads only the view: it comes first, so that what
-	 * earlier runs owe can be judged against it. */
+	 * earlier runs owe can be judged against it.  An output that keeps
+	 * its files (secnet with no site left) plans nothing; the others
+	 * go on, and the first reason is reported. */
 	for (size_t i = 0; i < fetch_noutputs; i++) {
 		const struct fetch_output_driver *d = fetch_outputs[i];
 		if (!d->enabled(&rf->ocfg))
 			continue;
 		rf->out_rc = d->plan(&rf->ocfg, view, &rf->plan, rf->out_err,
 				     sizeof(rf->out_err));
+		if (rf->out_rc == FETCH_OUTPUT_KEPT) {
+			size_t l = strlen(rf->kept_err);
+			(void)snprintf(rf->kept_err + l,
+				       sizeof(rf->kept_err) - l, "%s%s",
+				       l ? "; " : "", rf->out_err);
+			rf->out_rc = 0;
+		}
 		if (rf->out_rc != 0)
 			return;
 	}
@@ -403,6 +415,13 @@ void rf_out_done(uv_work_t *w, int status)
 		     status ? uv_strerror(status) : rf->out_err);
 		rf_finish(rf);
 		return;
+	}
+	if (rf->kept_err[0]) {
+		/* Loud, and again at every refresh while it holds: the
+		 * outputs are marked as not current. */
+		rf_fail(rf, false, "outputs: %s", rf->kept_err);
+		memset(rf->mark, 0, sizeof(rf->mark));
+		rf->mark_new = true;
 	}
 	if (rf->opts.dry_run) {
 		rf_finish(rf);

@@ -783,13 +783,19 @@ static void test_ipv6_only_site_skipped(void **state)
 	assert_non_null(json);
 	assert_non_null(strstr(json, "\"fd00:3::/48\""));
 	free(json);
-	/* A VPN left with nothing for secnet keeps its last config. */
+	/* A VPN left with nothing for secnet keeps its last config and
+	 * peer-keys files: both plan nothing, not even a removal. */
 	build(f, &specs[SPEC_GAMMA], 1);
 	fetch_plan_free(&f->plan);
 	assert_int_equal(fetch_output_secnet.plan(&f->cfg, &f->ex.view,
 						  &f->plan, err, sizeof(err)),
-			 -1);
+			 FETCH_OUTPUT_KEPT);
 	assert_non_null(strstr(err, "no site of VPN test"));
+	assert_int_equal(fetch_output_peerkeys.plan(&f->cfg, &f->ex.view,
+						    &f->plan, err, sizeof(err)),
+			 FETCH_OUTPUT_KEPT);
+	assert_int_equal(f->plan.nfiles, 0);
+	assert_int_equal(f->plan.ndirs, 0);
 }
 
 /* secnet keeps four keys of a set: more are written (as make-secnet-sites
