@@ -181,10 +181,8 @@ static void render_endpoint(const struct fetch_site *s, struct fetch_text *t,
 	const struct rr_record *r = s->site;
 	char a[RR_ENDPOINTSTRLEN];
 
-	if (r->mobile) {
+	if (r->mobile)
 		fetch_text_add(t, "mobile True\n");
-		return;
-	}
 	if (r->neps == 0)
 		return;
 	if (r->eps[0].type == RR_EP_HOST) {

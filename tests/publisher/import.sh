@@ -26,8 +26,8 @@ has err "sites-all.conf:16: restrict-nets: restrictions below VPN level" \
 	"location restrict-nets reported"
 grep -q "comment" err && fail "pubkey comment reported (make-secnet-sites drops it too)" ||
 	ok "pubkey comment not reported as a loss"
-has err "sites-all.conf:45: address: site roaming/delta is mobile" \
-	"mobile site's address reported"
+grep -q "roaming/delta" err && fail "mobile site's address reported as lost" ||
+	ok "mobile site's address not reported as lost"
 has err "sites-all.conf:3: vpn: the VPN contact" "VPN contact reported"
 has err "end-definitions: userv restriction marker" "end-definitions reported"
 # Keys and addresses are carried as they were.
@@ -36,6 +36,11 @@ has imp/sites/london,beta.site "^address \[2001:db8:2::10\] 4500$" \
 has imp/sites/roaming,epsilon.site "^address gw.example.net 4500$" \
 	"host name address carried"
 has imp/sites/roaming,gamma.site "^mobile$" "mobile site carried"
+has imp/sites/roaming,delta.site "^mobile$" "mobile site with address: mobile"
+has imp/sites/roaming,delta.site "^address \[2001:db8:4::1\] 4500$" \
+	"mobile site keeps its address"
+has imp/admin/sites.rec "ep=mobile,\[2001:db8:4::1\]:4500;" \
+	"mobile site's record carries its address"
 has imp/sites/london,alpha.site "^networks 10.1.0.0/16$" "netmask converted"
 has imp/sites/london,beta.site "^networks 10.2.0.0/16 fd00:2::/48$" \
 	"IPv6 networks carried"
