@@ -234,8 +234,10 @@ static void render_endpoint(const struct fetch_site *s, struct fetch_text *t,
 		fetch_text_addf(t, "address %s %u\n", r->eps[0].host,
 				(unsigned)r->eps[0].port);
 	} else {
+		/* As the sites file had it: brackets only round IPv6. */
 		rr_addr_format(&r->eps[0].addr, a);
-		fetch_text_addf(t, "address [%s] %u\n", a,
+		fetch_text_addf(t, r->eps[0].type == RR_EP_IPV6
+				? "address [%s] %u\n" : "address %s %u\n", a,
 				(unsigned)r->eps[0].port);
 	}
 	/* make-secnet-sites takes one address per site. */

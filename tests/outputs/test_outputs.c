@@ -544,7 +544,7 @@ static void test_sitesfile_exact(void **state)
 		 "contact admin@example.org\n"
 		 "networks 10.1.0.0/16\n"
 		 "peer 10.1.0.1\n"
-		 "address [192.0.2.1] 4500\n"
+		 "address 192.0.2.1 4500\n"
 		 "key-lifetime 3600000\n"
 		 "serial 0000000a\n"
 		 "pkg 0000a1b2\n"
