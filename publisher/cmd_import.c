@@ -190,25 +190,21 @@ static int desc_keys(FILE *f, const struct pub_tkeys *ks, struct pub_err *e)
 	return 0;
 }
 
+/* A mobile site keeps its address (its last known one: make-secnet-sites
+ * writes both and secnet's peers try it). */
 static void desc_endpoint(FILE *f, struct job *j,
 			  const struct pub_sf_site *s, const char *site)
 {
 	const char *colon;
 
-	if (s->mobile || !s->has_address) {
-		if (s->has_address)
-			add_note(j, "%s:%u: address: site %s is mobile; its "
-				 "address %s is not carried (a record is "
-				 "either mobile or has endpoints)",
-				 j->sitesfile, s->address_line, site,
-				 s->endpoint);
-		else if (!s->mobile)
-			add_note(j, "%s:%u: site: %s has no address and is "
-				 "not mobile; carried as mobile", j->sitesfile,
-				 s->line, site);
+	if (!s->mobile && !s->has_address)
+		add_note(j, "%s:%u: site: %s has no address and is not "
+			 "mobile; carried as mobile (a record needs one or "
+			 "the other)", s->file, s->line, site);
+	if (s->mobile || !s->has_address)
 		fprintf(f, "mobile\n");
+	if (!s->has_address)
 		return;
-	}
 	colon = strrchr(s->endpoint, ':');
 	fprintf(f, "address %.*s %s\n", (int)(colon - s->endpoint),
 		s->endpoint, colon + 1);
@@ -233,7 +229,7 @@ static int desc_text(struct job *j, const struct pub_sf_location *l,
 	pub_sf_effective(j->v, l, s, &c);
 	rr_addr_format(&s->peer, ptp);
 	fprintf(o.f, "# site %s, imported from %s:%u by vpnrr import\n"
-		"vpn %s\nsite %s\npublish %s\n", is->site, j->sitesfile,
+		"vpn %s\nsite %s\npublish %s\n", is->site, s->file,
 		s->line, j->v->name, is->site, is->owner);
 	desc_endpoint(o.f, j, s, is->site);
 	fprintf(o.f, "networks %s\npeer %s\n", nets, ptp);
@@ -303,20 +299,20 @@ static int build_site(struct job *j, const struct pub_sf_location *l,
 	rc = pub_site_parse(&f, ".", &sd, e);
 	pub_lines_free(&f);
 	if (rc != 0)
-		return pub_errf(e, PUB_EXIT_INVALID, j->sitesfile, s->line,
+		return pub_errf(e, PUB_EXIT_INVALID, s->file, s->line,
 				"site", "%s: cannot be carried: %s", is->site,
 				e->msg);
 	rc = pub_site_record(&sd, j->now, &is->rec, e);
 	if (rc == 0 && rr_sign(&is->rec, is->owner, &is->key, &err) != RR_OK)
-		rc = pub_errf(e, PUB_EXIT_INVALID, j->sitesfile, s->line,
+		rc = pub_errf(e, PUB_EXIT_INVALID, s->file, s->line,
 			      "site", "%s", err.msg);
 	/* What "vpnrr index" would warn about, had it to verify the record
 	 * (admin/verified spares it that). */
 	if (rc == 0 && rr_site_check(&is->rec, &err) != RR_OK)
-		add_note(j, "%s:%u: site: %s: %s", j->sitesfile, s->line,
+		add_note(j, "%s:%u: site: %s: %s", s->file, s->line,
 			 is->site, err.msg);
 	memset(&is->m, 0, sizeof(is->m));
-	snprintf(is->m.file, sizeof(is->m.file), "%s:%u", j->sitesfile,
+	snprintf(is->m.file, sizeof(is->m.file), "%s:%u", s->file,
 		 s->line);
 	memcpy(is->m.site, is->site, sizeof(is->m.site));
 	is->m.keys[0] = is->key.pub;
@@ -359,13 +355,13 @@ static int admin_setup(struct job *j, struct pub_err *e)
 		a->nrestrict = 2;
 		add_note(j, "%s:%u: vpn: %s has no restrict-nets; the admin "
 			 "config allows every network (0.0.0.0/0 ::/0)",
-			 j->sitesfile, j->v->line, j->v->name);
+			 j->v->file, j->v->line, j->v->name);
 	}
 	a->member_lifetime = j->o->life;
 	if (c->contact[0])
 		add_note(j, "%s:%u: vpn: the VPN contact %s is not carried "
 			 "(records carry each site's own contact)",
-			 j->sitesfile, j->v->line, c->contact);
+			 j->v->file, j->v->line, c->contact);
 	if (j->o->anchor)
 		return pub_seckey_load(j->o->anchor, &j->anchor, e);
 	j->new_anchor = true;
@@ -382,7 +378,7 @@ static int build(struct job *j, struct pub_err *e)
 	for (size_t i = 0; i < j->v->n; i++)
 		total += j->v->locs[i].n;
 	if (total == 0)
-		return pub_errf(e, PUB_EXIT_INVALID, j->sitesfile, j->v->line,
+		return pub_errf(e, PUB_EXIT_INVALID, j->v->file, j->v->line,
 				"vpn", "%s has no sites", j->v->name);
 	j->s = calloc(total, sizeof(*j->s));
 	if (!j->s)

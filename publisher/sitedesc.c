@@ -26,8 +26,6 @@ static int kw_address(const struct pub_lines *f, const struct pub_line *l,
 {
 	if (pub_line_args(f, l, 2, 2, e) != 0)
 		return -1;
-	if (s->mobile)
-		return BAD(l->w[0], "a mobile site has no address");
 	if (s->neps >= RR_MAX_ENDPOINTS)
 		return BAD(l->w[0], "more than %d addresses", RR_MAX_ENDPOINTS);
 	if (pub_field_endpoint(f, l, l->w[1], l->w[2], s->eps[s->neps], e))
@@ -56,8 +54,7 @@ static int kw_mobile(const struct pub_lines *f, const struct pub_line *l,
 		else
 			return BAD(l->w[0], "%s: need yes or no", v);
 	}
-	if (yes && s->neps)
-		return BAD(l->w[0], "a mobile site has no address");
+	/* With addresses too, they are its last known ones (ep=mobile,...). */
 	s->mobile = yes;
 	s->line_ep = s->line_ep ? s->line_ep : l->lineno;
 	return 0;
@@ -324,10 +321,10 @@ static int add_eps(struct rr_record *r, const struct pub_site *s,
 	size_t len = 0;
 
 	if (s->mobile)
-		return add(r, s, s->line_ep, "ep", "mobile", e);
+		len = (size_t)snprintf(buf, sizeof(buf), "mobile");
 	for (size_t i = 0; i < s->neps; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
-					i ? "," : "", s->eps[i]);
+					len ? "," : "", s->eps[i]);
 	return add(r, s, s->line_ep, "ep", buf, e);
 }
 

@@ -4,7 +4,8 @@
  *   vpn NAME                    site LOCATION/NAME
  *   publish DNSNAME             (owner name of the site record)
  *   address HOST PORT           (repeatable; IPv4, [IPv6] or host name)
- *   mobile                      (instead of address)
+ *   mobile                      (no fixed address; any address lines
+ *                               are its last known ones)
  *   networks PREFIX...          (repeatable; IPv4 and IPv6)
  *   peer ADDRESS                (point-to-point address)
  *   serial HEX8  pkg HEX8  pkgf HEX8

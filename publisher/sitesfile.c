@@ -17,6 +17,17 @@ struct parser {
 	struct pub_sf_location *loc;
 	struct pub_sf_site *site;
 	int depth;
+	/* After a refused vpn/location/site line the properties that follow
+	 * belong to nothing: skipped (not reported again) up to the next
+	 * navigation line. */
+	int lost; /* 0, or the level (1 vpn, 2 location, 3 site) refused */
+	/* make-secnet-sites resolves a relative include against the
+	 * directory of the file it opened last, even once back in the
+	 * including file; vpnrr does the same so one file set is read. */
+	char *last_file;
+	const char *cur_file; /* the file being read, kept in sf->files */
+	struct pub_err *problems;
+	size_t nproblems;
 };
 
 #define BAD(what, ...)                                                         \
@@ -194,7 +205,30 @@ static int nav_vpn(struct parser *p, const struct pub_lines *f,
 	p->vpn = &sf->vpns[sf->n++];
 	memcpy(p->vpn->name, l->w[1], strlen(l->w[1]) + 1);
 	p->vpn->line = l->lineno;
+	p->vpn->file = p->cur_file;
 	return 0;
+}
+
+/* make-secnet-sites' groupname(). */
+static bool group_valid(const char *g)
+{
+	size_t n = strlen(g);
+
+	return n > 0 && n <= 64 &&
+	       (g[0] == '_' || (g[0] >= 'a' && g[0] <= 'z') ||
+		(g[0] >= 'A' && g[0] <= 'Z')) &&
+	       strspn(g, "-+_0123456789abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+}
+
+/* make-secnet-sites' email(): it refuses any other character. */
+static bool email_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 1023 &&
+	       strspn(s, "-._0123456789abcdefghijklmnopqrstuvwxyz"
+			 "@!$%^&*=+~/") == n;
 }
 
 static int nav_location(struct parser *p, const struct pub_lines *f,
@@ -209,6 +243,8 @@ static int nav_location(struct parser *p, const struct pub_lines *f,
 	if (!pub_name_valid(l->w[1]))
 		return BAD(l->w[0], "%s: bad name", l->w[1]);
 	p->site = NULL;
+	if (l->nw == 3 && !group_valid(l->w[2]))
+		return BAD(l->w[0], "group %s: bad group name", l->w[2]);
 	if (l->nw == 3)
 		note(p, f, l, "group %s is userv access control; not carried",
 		     l->w[2]);
@@ -217,11 +253,16 @@ static int nav_location(struct parser *p, const struct pub_lines *f,
 			p->loc = &v->locs[i];
 			return 0;
 		}
+	/* make-secnet-sites fails on a new location without one. */
+	if (l->nw < 3)
+		return BAD(l->w[0], "%s: a new location needs a GROUP "
+			   "(location NAME GROUP)", l->w[1]);
 	if (grow((void **)&v->locs, v->n, sizeof(*v->locs)) != 0)
 		return BAD(l->w[0], "out of memory");
 	p->loc = &v->locs[v->n++];
 	memcpy(p->loc->name, l->w[1], strlen(l->w[1]) + 1);
 	p->loc->line = l->lineno;
+	p->loc->file = p->cur_file;
 	return 0;
 }
 
@@ -246,6 +287,7 @@ static int nav_site(struct parser *p, const struct pub_lines *f,
 	p->site = &lo->sites[lo->n++];
 	memcpy(p->site->name, l->w[1], strlen(l->w[1]) + 1);
 	p->site->line = l->lineno;
+	p->site->file = p->cur_file;
 	return 0;
 }
 
@@ -270,6 +312,10 @@ static int prop_common(struct parser *p, const struct pub_lines *f,
 			return -1;
 		if (c->contact[0])
 			return BAD(kw, "already defined");
+		if (!email_valid(l->w[1]))
+			return BAD(kw, "%s: not an e-mail address make-secnet-sites "
+				   "accepts (lower case letters, digits and "
+				   "-._@!$%%^&*=+~/ only)", l->w[1]);
 		return pub_field_text(f, l, c->contact, sizeof(c->contact), e);
 	}
 	if (strcmp(kw, "dh") == 0) {
@@ -357,15 +403,62 @@ static int prop_site(struct parser *p, const struct pub_lines *f,
 		s->has_mobile = true;
 		return 0;
 	}
-	if (strcmp(kw, "pubkey") == 0 && l->nw == 5)
-		note(p, f, l, "trailing comment \"%s\" not carried", l->w[4]);
+	/* The trailing word is a comment make-secnet-sites checks as an
+	 * e-mail address and then drops too: nothing is lost. */
+	if (strcmp(kw, "pubkey") == 0 && l->nw == 5 && !email_valid(l->w[4]))
+		return BAD(kw, "%s: the trailing comment must be an e-mail "
+			   "address (make-secnet-sites checks it)", l->w[4]);
 	r = pub_tkeys_line(&s->keys, f, l, e);
 	if (r < 0)
 		return -1;
 	return r ? 0 : BAD(kw, "unknown keyword");
 }
 
-static int read_file(struct parser *p, const char *path, struct pub_err *e);
+static int read_file(struct parser *p, const char *path,
+		     const struct pub_lines *from, const struct pub_line *at,
+		     struct pub_err *e);
+
+static bool is_site_keyword(const char *kw)
+{
+	static const char *const k[] = { "networks", "address", "peer", "pub",
+					 "pubkey", "mobile", "serial", "pkg",
+					 "pkgf" };
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(*k); i++)
+		if (strcmp(kw, k[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A word worth quoting back: a keyword-like word.  Anything else (a line
+ * of some unrelated file named by an include) is not echoed. */
+static const char *shown(const char *w)
+{
+	size_t n = strlen(w);
+
+	return n > 0 && n <= 40 &&
+	       strspn(w, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_#") == n
+	       ? w : "(word not shown)";
+}
+
+static int do_include(struct parser *p, const struct pub_lines *f,
+		      const struct pub_line *l, struct pub_err *e)
+{
+	char *dcopy, *path;
+	int r;
+
+	if (pub_line_args(f, l, 1, 1, e) != 0)
+		return -1;
+	dcopy = strdup(p->last_file ? p->last_file : f->file);
+	path = dcopy ? pub_path_join(dirname(dcopy), l->w[1]) : NULL;
+	free(dcopy);
+	if (!path)
+		return BAD(l->w[0], "out of memory");
+	r = read_file(p, path, f, l, e);
+	free(path);
+	return r;
+}
 
 static int one_line(struct parser *p, const struct pub_lines *f,
 		    const struct pub_line *l, struct pub_err *e)
@@ -373,12 +466,24 @@ static int one_line(struct parser *p, const struct pub_lines *f,
 	const char *kw = l->w[0];
 	int r;
 
-	if (strcmp(kw, "vpn") == 0)
-		return nav_vpn(p, f, l, e);
-	if (strcmp(kw, "location") == 0)
-		return nav_location(p, f, l, e);
-	if (strcmp(kw, "site") == 0)
-		return nav_site(p, f, l, e);
+	if (strcmp(kw, "vpn") == 0 || strcmp(kw, "location") == 0 ||
+	    strcmp(kw, "site") == 0) {
+		int lvl = kw[0] == 'v' ? 1 : kw[0] == 'l' ? 2 : 3;
+		/* Below a refused level: already reported. */
+		if (p->lost && lvl > p->lost)
+			return 0;
+		p->lost = 0;
+		r = lvl == 1 ? nav_vpn(p, f, l, e)
+		    : lvl == 2 ? nav_location(p, f, l, e)
+			       : nav_site(p, f, l, e);
+		if (r != 0) {
+			p->lost = lvl;
+			p->site = NULL;
+			p->loc = lvl == 3 ? p->loc : NULL;
+			p->vpn = lvl == 1 ? NULL : p->vpn;
+		}
+		return r;
+	}
 	if (strcmp(kw, "end-definitions") == 0) {
 		note(p, f, l, "userv restriction marker; ignored");
 		p->vpn = NULL;
@@ -386,53 +491,129 @@ static int one_line(struct parser *p, const struct pub_lines *f,
 		p->site = NULL;
 		return 0;
 	}
-	if (strcmp(kw, "include") == 0) {
-		char *dcopy, *path;
-		if (pub_line_args(f, l, 1, 1, e) != 0)
-			return -1;
-		dcopy = strdup(f->file);
-		path = dcopy ? pub_path_join(dirname(dcopy), l->w[1]) : NULL;
-		free(dcopy);
-		if (!path)
-			return BAD(kw, "out of memory");
-		r = read_file(p, path, e);
-		free(path);
-		return r;
-	}
+	if (strcmp(kw, "include") == 0)
+		return do_include(p, f, l, e);
+	if (p->lost)
+		return 0;
 	r = prop_common(p, f, l, e);
 	if (r <= 0)
 		return r;
 	if (!p->site)
-		return BAD(kw, "%s", strcmp(kw, "networks") == 0 ||
-			   strcmp(kw, "address") == 0 ||
-			   strcmp(kw, "peer") == 0 || strcmp(kw, "pub") == 0 ||
-			   strcmp(kw, "pubkey") == 0 ||
-			   strcmp(kw, "mobile") == 0 ||
-			   strcmp(kw, "serial") == 0 || strcmp(kw, "pkg") == 0 ||
-			   strcmp(kw, "pkgf") == 0
+		return BAD(shown(kw), "%s", is_site_keyword(kw)
 			   ? "only allowed at site level" : "unknown keyword");
 	return prop_site(p, f, l, e);
 }
 
-static int read_file(struct parser *p, const char *path, struct pub_err *e)
+static void add_problem(struct parser *p, const struct pub_err *e)
+{
+	struct pub_err *nv = realloc(p->problems,
+				     (p->nproblems + 1) * sizeof(*nv));
+
+	if (!nv)
+		return;
+	p->problems = nv;
+	p->problems[p->nproblems++] = *e;
+}
+
+/* The lines reader drops every line whose first word starts with '#';
+ * make-secnet-sites skips only those with '#' in the first column and
+ * refuses an indented one (as an unknown property).  Reports those of
+ * the raw lines from *AT (a byte offset) up to line UPTO. */
+struct rawpos {
+	size_t at;      /* byte offset in the raw text */
+	unsigned line;  /* lines consumed */
+};
+
+static void indented_comments(struct parser *p, const struct pub_lines *f,
+			      struct rawpos *rp, unsigned upto,
+			      struct pub_err *e)
+{
+	/* The reader has replaced each newline of the raw text by a NUL. */
+	const char *t = f->orig;
+	size_t len = f->len ? f->len - 1 : 0;
+
+	while (rp->at < len && rp->line + 1 < upto) {
+		size_t s = rp->at, b = s;
+		const char *nl = memchr(t + s, '\0', len - s);
+		size_t end = nl ? (size_t)(nl - t) : len;
+
+		rp->line++;
+		while (b < end && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r'))
+			b++;
+		if (b > s && b < end && t[b] == '#') {
+			pub_errf(e, PUB_EXIT_INVALID, f->file, rp->line, "comment",
+				 "'#' must be in the first column "
+				 "(make-secnet-sites takes an indented '#' "
+				 "line as an unknown property and refuses "
+				 "the file)");
+			add_problem(p, e);
+		}
+		rp->at = nl ? end + 1 : len;
+	}
+}
+
+static const char *keep_name(struct pub_sitesfile *sf, const char *path)
+{
+	char **nv = realloc(sf->files, (sf->nfiles + 1) * sizeof(*nv));
+
+	if (!nv)
+		return NULL;
+	sf->files = nv;
+	nv[sf->nfiles] = strdup(path);
+	return nv[sf->nfiles] ? nv[sf->nfiles++] : NULL;
+}
+
+/* Reads PATH line by line; every refused line is a problem and reading
+ * goes on, so that all of them are reported at once (as make-secnet-sites
+ * does).  FROM/AT: the include line that named PATH (NULL at the top). */
+static int read_file(struct parser *p, const char *path,
+		     const struct pub_lines *from, const struct pub_line *at,
+		     struct pub_err *e)
 {
 	struct pub_lines f;
-	int rc = 0;
+	struct rawpos rp = { 0, 0 };
+	const char *cur, *prev;
+	char *keep;
 
-	if (++p->depth > MAX_DEPTH) {
-		p->depth--;
-		return pub_errf(e, PUB_EXIT_INVALID, path, 0, "include",
-				"nested more than %d deep", MAX_DEPTH);
+	if (p->depth >= MAX_DEPTH) {
+		pub_errf(e, PUB_EXIT_INVALID, from->file, at->lineno, "include",
+			 "%s: includes nested more than %d deep", at->w[1],
+			 MAX_DEPTH);
+		add_problem(p, e);
+		return 0;
 	}
 	if (pub_lines_read(path, &f, e) != 0) {
-		p->depth--;
-		return -1;
+		/* The reason names the file; say which line asked for it. */
+		if (from) {
+			struct pub_err why = *e;
+			pub_errf(e, PUB_EXIT_INVALID, from->file, at->lineno,
+				 "include", "%s", why.msg);
+		}
+		add_problem(p, e);
+		return from ? 0 : -1;
 	}
-	for (size_t i = 0; i < f.n && rc == 0; i++)
-		rc = one_line(p, &f, &f.v[i], e);
-	pub_lines_free(&f);
+	keep = strdup(path);
+	if (!keep || !(prev = keep_name(p->sf, path))) {
+		free(keep);
+		pub_lines_free(&f);
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "include",
+				"out of memory");
+	}
+	free(p->last_file);
+	p->last_file = keep;
+	cur = p->cur_file;
+	p->cur_file = prev;
+	p->depth++;
+	for (size_t i = 0; i <= f.n; i++) {
+		unsigned upto = i < f.n ? f.v[i].lineno : ~0u;
+		indented_comments(p, &f, &rp, upto, e);
+		if (i < f.n && one_line(p, &f, &f.v[i], e) != 0)
+			add_problem(p, e);
+	}
 	p->depth--;
-	return rc;
+	p->cur_file = cur;
+	pub_lines_free(&f);
+	return 0;
 }
 
 /* ---- whole-file checks --------------------------------------------------- */
@@ -460,65 +641,123 @@ void pub_sf_effective(const struct pub_sf_vpn *v,
 	}
 }
 
-static int site_check(const char *file, const struct pub_sf_vpn *v,
-		      const struct pub_sf_location *l,
-		      const struct pub_sf_site *s, struct pub_err *e)
+/* make-secnet-sites' checkconstraints for one site: each property a
+ * site needs, its own or inherited from its location or VPN (all the
+ * missing ones in one message); networks inside every enclosing
+ * restrict-nets; peer inside the networks. */
+static void site_check(struct parser *p, const struct pub_sf_vpn *v,
+		       const struct pub_sf_location *l,
+		       const struct pub_sf_site *s, struct pub_err *e)
 {
 	const struct pub_sf_common *lv[3] = { &v->c, &l->c, &s->c };
 	struct pub_sf_common eff;
-	const char *miss;
+	char miss[80] = "";
 	bool ptp_in = false;
 
 	pub_sf_effective(v, l, s, &eff);
-	miss = !eff.dh[0] ? "dh" : !eff.contact[0] ? "contact"
-	     : !s->has_nets ? "networks" : !eff.hash[0] ? "hash"
-	     : !s->has_peer ? "peer" : !s->keys.n ? "pubkey" : NULL;
-	if (miss)
-		return pub_errf(e, PUB_EXIT_INVALID, file, s->line, miss,
-				"site %s/%s/%s is missing property %s", v->name,
-				l->name, s->name, miss);
+	/* Together these fit MISS. */
+	if (!eff.dh[0])
+		strcat(miss, ", dh");
+	if (!eff.contact[0])
+		strcat(miss, ", contact");
+	if (!s->has_nets)
+		strcat(miss, ", networks");
+	if (!eff.hash[0])
+		strcat(miss, ", hash");
+	if (!s->has_peer)
+		strcat(miss, ", peer");
+	if (!s->keys.n)
+		strcat(miss, ", pub or pubkey");
+	if (miss[0]) {
+		pub_errf(e, PUB_EXIT_INVALID, s->file, s->line, "site",
+			 "%s/%s/%s is missing %s %s (make-secnet-sites needs "
+			 "%s at site level or above)", v->name, l->name,
+			 s->name, strchr(miss + 2, ',') ? "properties"
+							: "property",
+			 miss + 2, strchr(miss + 2, ',') ? "them" : "it");
+		add_problem(p, e);
+	}
 	for (size_t k = 0; k < 3; k++)
-		if (lv[k]->has_restrict &&
+		if (s->has_nets && lv[k]->has_restrict &&
 		    !rr_prefixes_within(lv[k]->restrict_nets, lv[k]->nrestrict,
-					s->nets, s->nnets, NULL))
-			return pub_errf(e, PUB_EXIT_INVALID, file, s->line,
-					"networks", "site %s/%s/%s networks out "
-					"of bounds", v->name, l->name, s->name);
+					s->nets, s->nnets, NULL)) {
+			pub_errf(e, PUB_EXIT_INVALID, s->file, s->line,
+				 "networks", "site %s/%s/%s networks out of "
+				 "bounds (outside the %s's restrict-nets)",
+				 v->name, l->name, s->name,
+				 k == 0 ? "VPN" : k == 1 ? "location" : "site");
+			add_problem(p, e);
+		}
 	for (size_t i = 0; i < s->nnets; i++)
 		ptp_in = ptp_in || rr_prefix_contains_addr(&s->nets[i], &s->peer);
-	if (!ptp_in)
-		return pub_errf(e, PUB_EXIT_INVALID, file, s->line, "peer",
-				"site %s/%s/%s peer not in networks", v->name,
-				l->name, s->name);
-	if (!v->c.contact[0] || !l->c.contact[0])
-		return pub_errf(e, PUB_EXIT_INVALID, file,
-				v->c.contact[0] ? l->line : v->line, "contact",
-				"%s %s is missing property contact",
-				v->c.contact[0] ? "location" : "vpn",
-				v->c.contact[0] ? l->name : v->name);
-	return 0;
+	if (s->has_nets && s->has_peer && !ptp_in) {
+		pub_errf(e, PUB_EXIT_INVALID, s->file, s->line, "peer",
+			 "site %s/%s/%s peer not in networks", v->name, l->name,
+			 s->name);
+		add_problem(p, e);
+	}
+}
+
+/* VPN and location levels need a contact of their own or inherited (a
+ * location inherits its VPN's); make-secnet-sites checks only levels
+ * that have sites. */
+static void level_checks(struct parser *p, const struct pub_sf_vpn *v)
+{
+	struct pub_err e;
+	bool live = false;
+
+	for (size_t j = 0; j < v->n; j++) {
+		const struct pub_sf_location *l = &v->locs[j];
+		if (!l->n)
+			continue;
+		live = true;
+		if (!v->c.contact[0] && !l->c.contact[0]) {
+			pub_errf(&e, PUB_EXIT_INVALID, l->file, l->line,
+				 "location", "%s is missing property contact "
+				 "(make-secnet-sites needs it at location or "
+				 "VPN level)", l->name);
+			add_problem(p, &e);
+		}
+		for (size_t k = 0; k < l->n; k++)
+			site_check(p, v, l, &l->sites[k], &e);
+	}
+	if (live && !v->c.contact[0]) {
+		pub_errf(&e, PUB_EXIT_INVALID, v->file, v->line, "vpn",
+			 "%s is missing property contact (make-secnet-sites "
+			 "needs it at VPN level)", v->name);
+		add_problem(p, &e);
+	}
 }
 
 int pub_sitesfile_read(const char *path, struct pub_sitesfile *sf,
 		       struct pub_err *e)
 {
-	struct parser p = { sf, NULL, NULL, NULL, 0 };
+	struct parser p = { .sf = sf };
+	int rc = -1;
 
 	memset(sf, 0, sizeof(*sf));
-	if (read_file(&p, path, e) != 0)
-		goto fail;
+	if (read_file(&p, path, NULL, NULL, e) != 0 && !p.nproblems)
+		goto out;
 	for (size_t i = 0; i < sf->n; i++)
-		for (size_t j = 0; j < sf->vpns[i].n; j++)
-			for (size_t k = 0; k < sf->vpns[i].locs[j].n; k++)
-				if (site_check(path, &sf->vpns[i],
-					       &sf->vpns[i].locs[j],
-					       &sf->vpns[i].locs[j].sites[k],
-					       e) != 0)
-					goto fail;
-	return 0;
-fail:
-	pub_sitesfile_free(sf);
-	return -1;
+		level_checks(&p, &sf->vpns[i]);
+	if (p.nproblems == 1) {
+		*e = p.problems[0];
+	} else if (p.nproblems > 1) {
+		/* Like make-secnet-sites: every problem, then the count. */
+		for (size_t i = 0; i < p.nproblems; i++)
+			pub_err_print(&p.problems[i]);
+		pub_errf(e, PUB_EXIT_INVALID, path, 0, NULL, "%zu problems "
+			 "(each listed above), the first: %s", p.nproblems,
+			 p.problems[0].msg);
+	} else {
+		rc = 0;
+	}
+out:
+	free(p.problems);
+	free(p.last_file);
+	if (rc != 0)
+		pub_sitesfile_free(sf);
+	return rc;
 }
 
 void pub_sitesfile_free(struct pub_sitesfile *sf)
@@ -534,5 +773,8 @@ void pub_sitesfile_free(struct pub_sitesfile *sf)
 	}
 	free(sf->vpns);
 	free(sf->notes);
+	for (size_t i = 0; i < sf->nfiles; i++)
+		free(sf->files[i]);
+	free(sf->files);
 	memset(sf, 0, sizeof(*sf));
 }

@@ -23,6 +23,7 @@ struct pub_sf_common {
 
 struct pub_sf_site {
 	char name[64];
+	const char *file; /* where it was first named (an included file?) */
 	unsigned line;
 	struct pub_sf_common c;
 	struct rr_prefix nets[RR_MAX_NETS];
@@ -36,6 +37,7 @@ struct pub_sf_site {
 
 struct pub_sf_location {
 	char name[64];
+	const char *file;
 	unsigned line;
 	struct pub_sf_common c;
 	struct pub_sf_site *sites;
@@ -44,6 +46,7 @@ struct pub_sf_location {
 
 struct pub_sf_vpn {
 	char name[64];
+	const char *file;
 	unsigned line;
 	struct pub_sf_common c;
 	struct pub_sf_location *locs;
@@ -55,11 +58,16 @@ struct pub_sitesfile {
 	size_t n;
 	char (*notes)[PUB_SF_NOTELEN];
 	size_t nnotes;
+	char **files; /* every file read, for the file pointers above */
+	size_t nfiles;
 };
 
-/* Reads PATH (following include lines) and checks it as
- * make-secnet-sites does: required properties, networks inside every
- * enclosing restrict-nets, peer inside networks. */
+/* Reads PATH (following include lines, relative ones resolved as
+ * make-secnet-sites does) and checks it as make-secnet-sites does:
+ * required properties, networks inside every enclosing restrict-nets,
+ * peer inside networks.  Reading goes on after a problem: with one, E
+ * holds it; with several, each is printed on standard error (FILE:LINE
+ * of the file it is in) and E says how many. */
 int pub_sitesfile_read(const char *path, struct pub_sitesfile *sf,
 		       struct pub_err *e);
 /* A site's effective properties: its own, else its location's, else its

@@ -123,7 +123,7 @@ static enum rr_errclass ep_item(const char *item, size_t len,
 
 	if (len == 6 && memcmp(item, "mobile", 6) == 0)
 		return rr_seterr(err, RR_E_VALUE,
-				 "mobile cannot be combined with endpoints");
+				 "mobile must come first, before any endpoint");
 	if (len >= sizeof(tmp))
 		return rr_seterr(err, RR_E_LIMIT, "endpoint too long");
 	memcpy(tmp, item, len);
@@ -217,15 +217,19 @@ static void fmt_eps(const uint8_t *val, size_t len, struct rr_buf *out)
 	struct rr_endpoint e;
 	char s[RR_ENDPOINTSTRLEN];
 
-	if (rd->len == 1 && rd->p[0] == 0) {
+	bool sep = false;
+
+	if (rd->len >= 1 && rd->p[0] == 0) {
 		rr_buf_puts(out, "mobile");
-		return;
+		rd->off = 1;
+		sep = true;
 	}
-	for (size_t i = 0; rr_rd_left(rd) > 0; i++) {
+	while (rr_rd_left(rd) > 0) {
 		if (get_endpoint(rd, &e, NULL) != RR_OK)
 			return;
-		if (i)
+		if (sep)
 			rr_buf_putc(out, ',');
+		sep = true;
 		rr_endpoint_format(&e, s);
 		rr_buf_puts(out, s);
 	}
@@ -348,9 +352,16 @@ const struct rr_vtype rr_vt_nets = { "nets", nets_parse, nets_decode,
 static enum rr_errclass eps_parse(const char *text, size_t len,
 				  struct rr_buf *out, struct rr_error *err)
 {
-	if (len == 6 && memcmp(text, "mobile", 6) == 0) {
+	/* "mobile" may lead the list: a mobile site that also names where
+	 * it was last seen (make-secnet-sites keeps both; peers try the
+	 * address).  Its byte 0 cannot start an endpoint. */
+	if (len >= 6 && memcmp(text, "mobile", 6) == 0 &&
+	    (len == 6 || text[6] == ',')) {
 		rr_buf_putc(out, 0);
-		return RR_OK;
+		if (len == 6)
+			return RR_OK;
+		text += 7;
+		len -= 7;
 	}
 	return rr_each_item(text, len, RR_MAX_ENDPOINTS, ep_item, out, err);
 }
@@ -364,9 +375,11 @@ static enum rr_errclass eps_decode(const struct rr_tagdef *td,
 	size_t n = 0;
 	enum rr_errclass rc;
 
-	if (len == 1 && val[0] == 0) {
+	if (len >= 1 && val[0] == 0) {
 		r->mobile = true;
-		return RR_OK;
+		if (len == 1)
+			return RR_OK;
+		rd.off = 1;
 	}
 	if (len == 0)
 		return rr_seterr(err, RR_E_VALUE, "empty list");

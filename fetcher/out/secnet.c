@@ -159,7 +159,9 @@ static void render_address(const struct fetch_site *s, struct fetch_text *t,
 	char a[RR_ENDPOINTSTRLEN];
 	bool first = true;
 
-	if (r->mobile || r->neps == 0)
+	/* A mobile site's endpoints are its last known addresses: secnet
+	 * tries them as make-secnet-sites' output has it try them. */
+	if (r->neps == 0)
 		return;
 	fetch_text_add(t, "        address ");
 	for (size_t i = 0; i < r->neps; i++) {

@@ -5,7 +5,8 @@
  * Peer-keys format (secnet's pubkeys.fl.pl, NOTES.peer-keys): an optional
  * "serial XXXXXXXX" line, then for each key group "pkg GGGGGGGG" or
  * "pkgf GGGGGGGG" followed by "pub ALG BASE91S" lines, lower-case hex as
- * secnet's scanner requires.  The bytes are those make-secnet-sites
+ * secnet's scanner requires; keys of algorithms secnet does not know are
+ * written too (it skips them), as make-secnet-sites writes them.  The bytes are those make-secnet-sites
  * --pubkeys-install writes for the same keys, so that files from either
  * tool compare equal and nothing is rewritten when a VPN moves from one
  * to the other.
@@ -174,6 +175,21 @@ static size_t secnet_usable(const struct rr_tkey *k)
 		       ? rsa.usable : 0;
 }
 
+/*
+ * A key secnet has no scheme for, kept as make-secnet-sites keeps it:
+ * secnet's peer-keys scanner skips a "pub ALG DATA" line whose ALG
+ * ([-0-9a-z]+, which every vpnrr algorithm name is) it does not know,
+ * with an info log line, and loads the rest of the file.
+ * make-secnet-sites refuses an algorithm name that does not start with a
+ * letter, so such a key is left out (secnet would skip it anyway).  It
+ * does not count towards secnet's MAX_SIG_KEYS: a skipped line never
+ * reaches the count.
+ */
+static bool foreign_key_kept(const struct rr_tkey *k)
+{
+	return k->alg[0] >= 'a' && k->alg[0] <= 'z' && k->len > 0;
+}
+
 /* Writes one "pub" line, preceded by a group line when the group (or its
  * fallback flag) differs from the previous key's; groups with no usable
  * key get no line, which secnet treats the same (an empty group loads
@@ -210,6 +226,10 @@ size_t fetch_peerkeys_render(const struct fetch_site *s, struct fetch_text *out,
 		size_t usable;
 
 		if (!k->def || !(k->def->uses & RR_ALGUSE_SECNET)) {
+			if (foreign_key_kept(k)) {
+				render_key(k, k->len, &prev, out);
+				continue;
+			}
 			if (plan)
 				fetch_plan_notice(plan,
 						  "site %s: %s key in group "

@@ -7,12 +7,25 @@
  * word; dh and hash required at site level but inherited, so defaults go
  * at VPN level; `address HOST PORT' once per site, HOST matching
  * [-][_.:0-9a-zA-Z] (so "[2001:db8::1]" is fine); `peer' inside the site's
- * networks; restrict-nets at site level (IPv6 allowed, it is only a
- * comment in its output).  It also accepts IPv6 `networks', but passes
+ * networks.  It also accepts IPv6 `networks', but passes
  * them to secnet's `routes', which secnet 0.6.7 rejects ("not a valid
  * subnet specification"), so IPv6 networks are left out here as for
  * secnet.  Key lines are the peer-keys lines (serial, pkg/pkgf, pub), for
  * --pubkeys-install.
+ *
+ * Only what the records carry is written.  Where make-secnet-sites needs
+ * something the records do not carry, it goes where make-secnet-sites
+ * inherits it from, and says so in the file's head:
+ *   - a contact at VPN level (required there): the configured one, else
+ *     the first site's own contact in name order; a site with no contact
+ *     of its own inherits it.  With no contact anywhere the sites are left
+ *     out (make-secnet-sites would refuse them).
+ *   - a userv group on each new location (make-secnet-sites fails
+ *     without one; only --userv mode reads it): the VPN's name, one group
+ *     for all.  Locations get no contact: they inherit the VPN's.
+ * restrict-nets is not written: it only bounds what make-secnet-sites
+ * accepts (and becomes a comment in its output); the fetcher has already
+ * held each site to the networks its membership authorizes.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -59,9 +72,28 @@ static bool dh_ok(const char *dh)
 	return g > 0 && g <= MSS_DH_MAX_HEX && dh[m + 1 + g] == '\0';
 }
 
-static const char *vpn_contact(const struct fetch_output_cfg *cfg)
+/* The site's own contact, or NULL: the record's, else the membership's. */
+static const char *site_contact(const struct fetch_site *s)
 {
-	return cfg->vpn_contact ? cfg->vpn_contact : FETCH_VPN_CONTACT;
+	if (email_ok(s->site->contact))
+		return s->site->contact;
+	if (s->member && email_ok(s->member->contact))
+		return s->member->contact;
+	return NULL;
+}
+
+/* The VPN level's contact (see the head comment), or NULL. */
+static const char *vpn_contact(const struct fetch_output_cfg *cfg,
+			       const struct fetch_view *view)
+{
+	if (cfg->vpn_contact)
+		return cfg->vpn_contact;
+	for (size_t i = 0; i < view->nsites; i++) {
+		const char *c = site_contact(&view->sites[i]);
+		if (c)
+			return c;
+	}
+	return NULL;
 }
 
 static int check_cfg(const struct fetch_output_cfg *cfg,
@@ -79,11 +111,11 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 				    view->vpn, MSS_MAX_NAME);
 		return -1;
 	}
-	if (!email_ok(vpn_contact(cfg))) {
+	if (cfg->vpn_contact && !email_ok(cfg->vpn_contact)) {
 		rr_say(err, errlen,
 				    "VPN contact %s is not an address "
 				    "make-secnet-sites accepts",
-				    vpn_contact(cfg));
+				    cfg->vpn_contact);
 		return -1;
 	}
 	if ((cfg->default_dh && !dh_ok(cfg->default_dh)) ||
@@ -99,15 +131,25 @@ static int check_cfg(const struct fetch_output_cfg *cfg,
 static void render_head(const struct fetch_output_cfg *cfg,
 			const struct fetch_view *view, struct fetch_text *t)
 {
+	const char *contact = vpn_contact(cfg, view);
+
 	fetch_text_addf(t,
 			"# sites file for VPN %s, written by vpnrr-fetch from "
 			"verified DNS records:\n"
 			"# do not edit.  Turn it into secnet configuration "
 			"with\n"
 			"#   make-secnet-sites --pubkeys-install "
-			"[--pubkeys-dir DIR] %s OUT\n\n",
-			view->vpn, cfg->sitesfile_path);
-	fetch_text_addf(t, "vpn %s\ncontact %s\n", view->vpn, vpn_contact(cfg));
+			"[--pubkeys-dir DIR] %s OUT\n"
+			"# Records carry no VPN-level contact and no userv "
+			"groups: the VPN's contact is\n"
+			"# %s, and every location's group is "
+			"the VPN's name.\n\n",
+			view->vpn, cfg->sitesfile_path,
+			cfg->vpn_contact ? "the configured one"
+					 : "the first site's own contact");
+	fetch_text_addf(t, "vpn %s\n", view->vpn);
+	if (contact)
+		fetch_text_addf(t, "contact %s\n", contact);
 	if (cfg->default_dh)
 		fetch_text_addf(t, "dh %s\n", cfg->default_dh);
 	if (cfg->default_hash)
@@ -138,7 +180,8 @@ static bool ptp_in_v4_nets(const struct rr_record *r)
  * line, because one refused site makes it reject the whole file. */
 static bool site_ok(const struct fetch_output_cfg *cfg,
 		    const struct fetch_site *s,
-		    const struct fetch_site_names *nm, struct fetch_plan *plan)
+		    const struct fetch_site_names *nm, const char *contact,
+		    struct fetch_plan *plan)
 {
 	const struct rr_record *r = s->site;
 	const char *why = NULL;
@@ -154,6 +197,8 @@ static bool site_ok(const struct fetch_output_cfg *cfg,
 		why = "no dh (and no default dh)";
 	else if (!(r->hash[0] && hash_ok(r->hash)) && !cfg->default_hash)
 		why = "no hash (and no default hash)";
+	else if (!contact)
+		why = "no contact anywhere (make-secnet-sites needs one)";
 	if (why)
 		fetch_plan_notice(plan, "site %s: left out of the sites file: "
 				  "%s", s->name, why);
@@ -181,18 +226,18 @@ static void render_endpoint(const struct fetch_site *s, struct fetch_text *t,
 	const struct rr_record *r = s->site;
 	char a[RR_ENDPOINTSTRLEN];
 
-	if (r->mobile) {
+	if (r->mobile)
 		fetch_text_add(t, "mobile True\n");
-		return;
-	}
 	if (r->neps == 0)
 		return;
 	if (r->eps[0].type == RR_EP_HOST) {
 		fetch_text_addf(t, "address %s %u\n", r->eps[0].host,
 				(unsigned)r->eps[0].port);
 	} else {
+		/* As the sites file had it: brackets only round IPv6. */
 		rr_addr_format(&r->eps[0].addr, a);
-		fetch_text_addf(t, "address [%s] %u\n", a,
+		fetch_text_addf(t, r->eps[0].type == RR_EP_IPV6
+				? "address [%s] %u\n" : "address %s %u\n", a,
 				(unsigned)r->eps[0].port);
 	}
 	/* make-secnet-sites takes one address per site. */
@@ -234,14 +279,8 @@ static void render_site(const struct fetch_site *s,
 	char p[RR_PREFIXSTRLEN];
 
 	fetch_text_addf(t, "\nsite %s\n", nm->site);
-	if (email_ok(r->contact))
-		fetch_text_addf(t, "contact %s\n", r->contact);
-	else if (s->member && email_ok(s->member->contact))
-		fetch_text_addf(t, "contact %s\n", s->member->contact);
-	/* The admin's authorisation, as make-secnet-sites enforces it. */
-	if (s->member && s->member->nnets)
-		render_nets("restrict-nets", s->member->nets,
-			    s->member->nnets, false, t);
+	if (site_contact(s))
+		fetch_text_addf(t, "contact %s\n", site_contact(s));
 	render_nets("networks", r->nets, r->nnets, true, t);
 	for (size_t i = 0; i < r->nnets; i++) {
 		if (r->nets[i].addr.family == 4)
@@ -263,6 +302,7 @@ static void render_sites(const struct fetch_output_cfg *cfg,
 {
 	char loc[RR_NAMELEN] = "";
 	struct fetch_site_names nm;
+	const char *contact = vpn_contact(cfg, view);
 
 	for (size_t i = 0; i < view->nsites; i++) {
 		const struct fetch_site *s = &view->sites[i];
@@ -273,13 +313,12 @@ static void render_sites(const struct fetch_output_cfg *cfg,
 					  "sites file: bad name", s->name);
 			continue;
 		}
-		if (!site_ok(cfg, s, &nm, plan))
+		if (!site_ok(cfg, s, &nm, contact, plan))
 			continue;
 		/* Sites arrive sorted, so each location comes once. */
 		if (strcmp(loc, nm.location) != 0) {
-			fetch_text_addf(t, "\nlocation %s %s\ncontact %s\n",
-					nm.location, nm.location,
-					vpn_contact(cfg));
+			fetch_text_addf(t, "\nlocation %s %s\n", nm.location,
+					view->vpn);
 			memcpy(loc, nm.location, sizeof(loc));
 		}
 		render_site(s, &nm, t, plan);

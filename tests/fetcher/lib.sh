@@ -112,7 +112,10 @@ check_secnet() {
 	chmod 600 "$ZE"/keys/*.secnet
 	timeout 60 "$SECNET" -j -c "$1" >"$2" 2>&1 ||
 		fail "secnet -j rejected $1" "$2" "$1"
-	if grep -E -i "error|could not|no useable|unknown|syntax|too many|repeated|fatal|warning" "$2" >/dev/null; then
+	# "unknown pk algorithm" is secnet skipping, as designed, a peer-keys
+	# line of an algorithm it has no scheme for (an x25519 key).
+	if grep -v ": unknown pk algorithm$" "$2" |
+		grep -E -i "error|could not|no useable|unknown|syntax|too many|repeated|fatal|warning" >/dev/null; then
 		fail "secnet -j complained about $1" "$2"
 	fi
 	grep -q "configuration file check complete" "$2" ||

@@ -118,7 +118,10 @@ for name in sorted(set(mine) & set(theirs)):
     for k in ('port', 'mobile', 'routes', 'ptp'):
         if a[k] != b[k]:
             problems.append('%s: %s %r vs %r' % (name, k, a[k], b[k]))
-    if a['addresses'][:1] != b['addresses'][:1]:
+    # "[192.0.2.1]" (our secnet output) and "192.0.2.1" (the sites file,
+    # as sites files spell it) are one address.
+    unbr = lambda l: [re.sub(r'^\[([0-9.]+)\]$', r'\1', x) for x in l]
+    if unbr(a['addresses'][:1]) != unbr(b['addresses'][:1]):
         problems.append('%s: address %r vs %r'
                         % (name, a['addresses'], b['addresses']))
     leaf = name.split('/')[2]

@@ -209,8 +209,6 @@ bad_sign "unknown keyword" "$B"'mobile\n'"$R"'frob 1\n' "8: frob: unknown"
 bad_sign "bad address" "$B"'address 192.0.2.300 4500\n'"$R" "4: address:"
 bad_sign "bad port" "$B"'address 192.0.2.1 0\n'"$R" "4: address:"
 bad_sign "bare IPv6 with port" "$B"'address 2001:db8::1:4500\n'"$R" "4: address"
-bad_sign "address and mobile" "$B"'address 192.0.2.1 1\nmobile\n'"$R" \
-	"5: mobile: a mobile site has no address"
 bad_sign "host bits" "$B"'mobile\nnetworks 10.1.0.1/16\npeer 10.1.0.1\n' \
 	"5: networks:"
 bad_sign "peer outside" "$B"'mobile\nnetworks 10.1.0.0/16\npeer 10.2.0.1\npubkey 1024 65537 5\n' \

@@ -415,7 +415,7 @@ static void test_bad_text(void **state)
 			 RR_E_CANONICAL, "space");
 	expect_txt_error("v=vpnrr1; k=site; s=1", RR_E_TRUNCATED,
 			 "looks truncated");
-	expect_txt_error("v=vpnrr1; k=site; ep=mobile,192.0.2.1:1; s=1",
+	expect_txt_error("v=vpnrr1; k=site; ep=192.0.2.1:1,mobile; s=1",
 			 RR_E_VALUE, "mobile");
 	expect_txt_error("v=vpnrr1; k=member; at=Gw.example.net; s=1",
 			 RR_E_CANONICAL, "lower case");

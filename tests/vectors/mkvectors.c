@@ -892,6 +892,22 @@ static void gen_valid(void)
 	emit(&v);
 
 	t = site_beta();
+	tag_set(&t, "ep", "mobile,192.0.2.2:4500");
+	r = build_signed(RR_KIND_SITE, &t, OWNER_BETA, &k_beta);
+	v = at_site_beta("site-mobile-endpoint-txt", "txt");
+	v.data = to_txt(r);
+	v.expect = "ok";
+	v.note = "Mobile site paris/beta that also names its last known "
+		 "address (ep=mobile,ENDPOINT):|secnet's mobile True with an "
+		 "address.";
+	emit(&v);
+	v = at_site_beta("site-mobile-endpoint-bin", "bin");
+	v.data = bhex(to_bin(r));
+	v.expect = "ok";
+	v.note = "site-mobile-endpoint-txt in the binary encoding.";
+	emit(&v);
+
+	t = site_beta();
 	tag_set(&t, "x-color", "blue");
 	tag_set(&t, "x-empty", "");
 	r = build_signed(RR_KIND_SITE, &t, OWNER_BETA, &k_beta);
@@ -1559,10 +1575,10 @@ static void gen_invalid(void)
 	v.note = "Host names in endpoints are lower case.";
 	emit(&v);
 
-	v = at_site_beta("ep-mobile-and-endpoint", "txt");
-	v.data = edit(site_b_txt, "ep=mobile", "ep=mobile,192.0.2.2:4500");
+	v = at_site_beta("ep-endpoint-then-mobile", "txt");
+	v.data = edit(site_b_txt, "ep=mobile", "ep=192.0.2.2:4500,mobile");
 	v.expect = "value";
-	v.note = "mobile cannot be combined with endpoints.";
+	v.note = "mobile comes first, before any endpoint.";
 	emit(&v);
 
 	v = at_site_alpha("nets-prefix-too-long", "txt");
