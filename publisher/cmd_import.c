@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "index.h"
 #include "jsonout.h"
+#include "progress.h"
 #include "keyfile.h"
 #include "policy.h"
 #include "recfile.h"
@@ -67,7 +68,7 @@ static const char help[] =
 struct iopts {
 	const char *zone, *dir, *vpn, *anchor, *publish, *lifetime;
 	uint64_t life;
-	bool json;
+	bool json, quiet;
 };
 
 /* One imported site, built fully in memory before anything is written. */
@@ -372,6 +373,7 @@ static int admin_setup(struct job *j, struct pub_err *e)
 
 static int build(struct job *j, struct pub_err *e)
 {
+	struct pub_progress pg;
 	struct pub_members ms;
 	size_t total = 0;
 
@@ -386,12 +388,20 @@ static int build(struct job *j, struct pub_err *e)
 				"out of memory");
 	if (admin_setup(j, e) != 0)
 		return -1;
+	/* Signing thousands of sites takes seconds: show it on a terminal. */
+	pub_progress_start(&pg, "import: sites signed",
+			   !j->o->json && !j->o->quiet);
 	for (size_t i = 0; i < j->v->n; i++)
-		for (size_t k = 0; k < j->v->locs[i].n; k++)
+		for (size_t k = 0; k < j->v->locs[i].n; k++) {
 			if (build_site(j, &j->v->locs[i],
 				       &j->v->locs[i].sites[k], &j->s[j->n++],
-				       e) != 0)
+				       e) != 0) {
+				pub_progress_end(&pg);
 				return -1;
+			}
+			pub_progress_count(&pg, j->n, total);
+		}
+	pub_progress_end(&pg);
 	ms.n = j->n;
 	ms.v = calloc(j->n, sizeof(*ms.v));
 	if (!ms.v)
@@ -749,7 +759,10 @@ int pub_cmd_import(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
-		case 'q': pub_cli_quiet(); break;
+		case 'q':
+			o.quiet = true;
+			pub_cli_quiet();
+			break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("import", "bad option");
 		}
