@@ -270,6 +270,7 @@ void fetch_config_free(struct fetch_config *cfg)
 	free(cfg->secnet_check_command);
 	free(cfg->sites_dh);
 	free(cfg->sites_hash);
+	free(cfg->sites_contact);
 	free(cfg->secnet_dh);
 	free(cfg->secnet_hash);
 	memset(cfg, 0, sizeof(*cfg));

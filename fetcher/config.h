@@ -88,6 +88,7 @@ struct fetch_config {
 	 * needs dh and hash somewhere above each site). */
 	char *sites_dh;       /* "MODULUS GENERATOR" in hex */
 	char *sites_hash;     /* "sha1" or "md5" */
+	char *sites_contact;  /* the VPN level's contact, or NULL */
 	/* VPN-level dh and hash of the secnet output: written once, and per
 	 * site only where a site's record differs. */
 	char *secnet_dh;      /* "MODULUS GENERATOR" in hex */

@@ -351,6 +351,18 @@ static int kw_sites_hash(struct parser *p, const char *kw, char **a,
 	return hash_name(p, kw, a[0], &p->cfg->sites_hash);
 }
 
+/* Checked against make-secnet-sites' rule by the sites-file driver,
+ * which names the problem with the VPN's other refusals. */
+static int kw_sites_contact(struct parser *p, const char *kw, char **a,
+			    size_t n)
+{
+	(void)n;
+	p->cfg->sites_contact = strdup(a[0]);
+	if (!p->cfg->sites_contact)
+		return cf_perr(p, kw, "out of memory");
+	return 0;
+}
+
 static int kw_secnet_dh(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
@@ -396,6 +408,7 @@ const struct keyword cf_keywords[] = {
 	{ "record-type", kw_record_type, 1, 1, SLOT_RECORD_TYPE },
 	{ "sites-file-dh", kw_sites_dh, 2, 2, SLOT_SITES_DH },
 	{ "sites-file-hash", kw_sites_hash, 1, 1, SLOT_SITES_HASH },
+	{ "sites-file-contact", kw_sites_contact, 1, 1, SLOT_SITES_CONTACT },
 	{ "secnet-dh", kw_secnet_dh, 2, 2, SLOT_SECNET_DH },
 	{ "secnet-hash", kw_secnet_hash, 1, 1, SLOT_SECNET_HASH },
 	{ "secnet-config", kw_secnet_config, 1, 1, SLOT_SECNET_CONFIG },

@@ -37,7 +37,6 @@ struct fetch_config;
 /* secnet's default peer-keys directory (make-secnet-sites --pubkeys-dir). */
 #define FETCH_PUBKEYS_DIR "/var/lib/secnet/pubkeys"
 #define FETCH_SECNET_MAIN "sites.conf"
-#define FETCH_VPN_CONTACT "root@localhost"
 
 /* secnet's peer-keys protocol names (NOTES.peer-keys in secnet): the
  * config manager writes FILE~tmp and renames it to FILE~update; secnet
@@ -68,7 +67,7 @@ struct fetch_output_cfg {
 	const char *secnet_hash;   /* "sha1" or "md5" likewise */
 	/* sites file for make-secnet-sites */
 	const char *sitesfile_path;
-	const char *vpn_contact;  /* VPN, locations; NULL: FETCH_VPN_CONTACT */
+	const char *vpn_contact;  /* VPN level (sites-file-contact), or NULL */
 	const char *default_dh;   /* "MODHEX GENHEX" at VPN level; NULL: none */
 	const char *default_hash; /* "sha1" or "md5" at VPN level; NULL: none */
 	/* JSON */

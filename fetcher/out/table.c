@@ -44,6 +44,7 @@ void fetch_output_cfg_from(struct fetch_output_cfg *out,
 	out->json_path = c->out_json;
 	out->default_dh = c->sites_dh;
 	out->default_hash = c->sites_hash;
+	out->vpn_contact = c->sites_contact;
 	out->secnet_dh = c->secnet_dh;
 	out->secnet_hash = c->secnet_hash;
 }

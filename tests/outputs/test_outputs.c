@@ -914,6 +914,29 @@ static void test_shared_dh(void **state)
 	free(main);
 }
 
+/* sites-file-contact: the VPN level carries the configured contact, not
+ * a site's; one make-secnet-sites would refuse is refused when planned. */
+static void test_sitesfile_contact(void **state)
+{
+	struct fixture *f = *state;
+	char err[FETCH_OUTPUT_ERRLEN];
+	char *got;
+
+	build(f, base_specs, NSPECS);
+	f->cfg.vpn_contact = "Ops@Example.org";
+	assert_int_equal(fetch_output_sitesfile.plan(&f->cfg, &f->ex.view,
+						     &f->plan, err,
+						     sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "VPN contact Ops@Example.org"));
+	f->cfg.vpn_contact = "vpn-ops@example.org";
+	RUN(f, all_ops);
+	got = slurp(f->root, "sites");
+	assert_non_null(got);
+	assert_non_null(strstr(got, "\nvpn test\ncontact vpn-ops@example.org\n"));
+	free(got);
+}
+
 static void test_bad_cfg(void **state)
 {
 	struct fixture *f = *state;
@@ -978,6 +1001,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_install_live, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shared_dh, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sitesfile_contact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_cfg, setup, teardown),
 	};
