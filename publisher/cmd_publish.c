@@ -26,8 +26,8 @@
 static const char help[] =
 "Usage: vpnrr publish [CONNECTION] --signer KEY [--ttl S] [--type T]\n"
 "                     [--dry-run] [-q] RECORDFILE\n"
-"       vpnrr publish [CONNECTION] [--keep-old-pages|--prune] [--dry-run]\n"
-"                     [-q] --index ADMINDIR\n"
+"       vpnrr publish [CONNECTION] [--keep-old-pages|--prune]\n"
+"                     [--step-wait DURATION] [--dry-run] [-q] --index ADMINDIR\n"
 "CONNECTION: [--config FILE] [--server ADDR[:PORT]] [--zone ZONE]\n"
 "            [--key TSIGKEYFILE] [--timeout DURATION]\n"
 "\n"
@@ -77,6 +77,9 @@ static const char help[] =
 "                       or one line [ALG:]NAME:BASE64; mode 0600\n"
 "      --timeout DURATION  per exchange with the server (10s)\n"
 "      --signer KEY     site record: the key that must have signed it\n"
+"      --step-wait DURATION  --index: pause between steps, so that the\n"
+"                       zone's secondaries have the pages before the head\n"
+"                       names them (0s)\n"
 "      --dry-run        check and print what would be sent; send nothing\n"
 "  -q, --quiet          no report on standard output\n"
 "      --now TIME       pretend the time is TIME (tests)\n"
@@ -92,6 +95,7 @@ struct popts {
 	enum pub_ztype type;
 	uint32_t ttl;
 	bool dry_run, quiet, prune, keep_old;
+	uint64_t step_wait_ms;   /* between the admin's steps */
 };
 
 /* ---- RRsets ------------------------------------------------------------- */
@@ -432,11 +436,17 @@ static const char *const after_failure[NSTEPS] = {
 };
 
 /* STAGED: the admin's steps; else one message, all or nothing. */
+static void sleep_ms(uint64_t ms);
+
 static int plan_send(struct pub_dyn *d, const struct plan *p, bool staged,
-		     struct pub_err *e)
+		     uint64_t step_wait_ms, struct pub_err *e)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct msg *m = &p->v[i];
+		/* Secondaries and caches get time to take one step before
+		 * the next relies on it. */
+		if (i && m->step != p->v[i - 1].step && step_wait_ms)
+			sleep_ms(step_wait_ms);
 		if (pub_dyn_update(d, m->del, m->add, step_names[m->step],
 				   e) != 0) {
 			size_t len = strlen(e->msg);
@@ -552,9 +562,10 @@ out:
 
 /* ---- reading back --------------------------------------------------------- */
 
-static void sleep_ms(unsigned ms)
+static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -713,7 +724,7 @@ static int publish_site(const struct popts *o, struct pub_dyn *d,
 		rc = 0;
 		goto out;
 	}
-	if (plan_send(d, &p, false, &e) != 0)
+	if (plan_send(d, &p, false, 0, &e) != 0)
 		goto out;
 	for (tries = 0; tries < CHECK_TRIES; tries++) {
 		sets_free(&have);
@@ -916,7 +927,7 @@ static int publish_index(const struct popts *o, struct pub_dyn *d,
 		rc = 0;
 		goto out;
 	}
-	if (plan_send(d, &p, true, &e) != 0)
+	if (plan_send(d, &p, true, o->step_wait_ms, &e) != 0)
 		goto out;
 	for (tries = 0; tries < CHECK_TRIES; tries++) {
 		sets_free(&have);
@@ -961,7 +972,7 @@ static int parse_opts(int argc, char **argv, struct popts *o,
 		      struct pub_pubconf *cl)
 {
 	enum { OPT_TIMEOUT = PUB_OPT_FIRST_FREE, OPT_SIGNER, OPT_INDEX,
-	       OPT_DRY, OPT_PRUNE, OPT_KEEP, OPT_TTL, OPT_TYPE };
+	       OPT_DRY, OPT_PRUNE, OPT_KEEP, OPT_TTL, OPT_TYPE, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "server", required_argument, NULL, 's' },
@@ -973,6 +984,7 @@ static int parse_opts(int argc, char **argv, struct popts *o,
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "prune", no_argument, NULL, OPT_PRUNE },
 		{ "keep-old-pages", no_argument, NULL, OPT_KEEP },
+		{ "step-wait", required_argument, NULL, OPT_WAIT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1012,6 +1024,13 @@ static int parse_opts(int argc, char **argv, struct popts *o,
 						       "%s: need 1s..1h",
 						       optarg);
 			cl->timeout_ms = secs * 1000;
+			break;
+		case OPT_WAIT:
+			if (!pub_duration_parse(optarg, &secs) || secs > 3600)
+				return pub_usage_error("publish", "--step-wait "
+						       "%s: need 0s..1h",
+						       optarg);
+			o->step_wait_ms = secs * 1000;
 			break;
 		case OPT_SIGNER: o->signer = optarg; break;
 		case OPT_INDEX: o->index = optarg; break;
@@ -1083,9 +1102,9 @@ int pub_cmd_publish(int argc, char **argv)
 	if (o.prune && o.keep_old)
 		return pub_usage_error("publish", "--prune and "
 				       "--keep-old-pages exclude each other");
-	if (!o.index && (o.prune || o.keep_old))
-		return pub_usage_error("publish", "--prune and "
-				       "--keep-old-pages go with --index");
+	if (!o.index && (o.prune || o.keep_old || o.step_wait_ms))
+		return pub_usage_error("publish", "--prune, --keep-old-pages "
+				       "and --step-wait go with --index");
 	if (o.index && o.signer)
 		return pub_usage_error("publish", "--signer is for a site "
 				       "record; --index checks the chain "
