@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "resign", pub_cmd_resign, "renew what expires within a window" },
 	{ "import", pub_cmd_import, "make-secnet-sites sites file -> vpnrr" },
 	{ "verify", pub_cmd_verify, "check zone files, dig output or live names" },
+	{ "publish", pub_cmd_publish, "send records to the primary by dynamic update" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
