@@ -24,14 +24,18 @@ for f in "$BINDIR/vpnrr-fetch" "$BINDIR/vpnrr" "$SBINDIR/vpnrr-secnet-restart" \
 	"$PREFIX/share/man/man8/vpnrr-fetch.8" \
 	"$PREFIX/share/doc/vpnrr/vpnrr-fetch.conf.example" \
 	"$UNITDIR/vpnrr-fetch.service" "$UNITDIR/vpnrr-fetch-once.service" \
-	"$UNITDIR/vpnrr-fetch.timer"; do
+	"$UNITDIR/vpnrr-fetch.timer" "$UNITDIR/vpnrr-resign.service" \
+	"$UNITDIR/vpnrr-resign.timer" "$UNITDIR/vpnrr-resign-site.service" \
+	"$UNITDIR/vpnrr-resign-site.timer"; do
 	[ -e "$D$f" ] || fail "not installed: $f"
 done
-for u in vpnrr-fetch.service vpnrr-fetch-once.service; do
+for u in vpnrr-fetch.service vpnrr-fetch-once.service vpnrr-resign.service \
+	vpnrr-resign-site.service; do
 	f=$D$UNITDIR/$u
 	! grep -q "@[A-Z]*@" "$f" || fail "$u: a placeholder was left"
 	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$f")
-	[ "$exe" = "$BINDIR/vpnrr-fetch" ] || fail "$u: ExecStart $exe, want $BINDIR/vpnrr-fetch"
+	case $u in vpnrr-fetch*) want=$BINDIR/vpnrr-fetch ;; *) want=$BINDIR/vpnrr ;; esac
+	[ "$exe" = "$want" ] || fail "$u: ExecStart $exe, want $want"
 	[ -x "$D$exe" ] || fail "$u: ExecStart $exe is not installed"
 	# Every ReadWritePaths entry is optional ("-") or made by systemd.
 	for p in $(sed -n 's/^ReadWritePaths=//p' "$f"); do
@@ -42,7 +46,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	# verify wants the binary at the path ExecStart names: check the
 	# destdir's copy, with ExecStart pointed there.
 	mkdir -p "$D/verify"
-	for u in vpnrr-fetch.service vpnrr-fetch-once.service vpnrr-fetch.timer; do
+	for u in vpnrr-fetch.service vpnrr-fetch-once.service vpnrr-fetch.timer \
+		vpnrr-resign.service vpnrr-resign.timer vpnrr-resign-site.service \
+		vpnrr-resign-site.timer; do
 		sed "s#^ExecStart=$BINDIR#ExecStart=$D$BINDIR#" "$D$UNITDIR/$u" >"$D/verify/$u"
 	done
 	SYSTEMD_LOG_LEVEL=warning timeout 60 systemd-analyze verify --man=no \
