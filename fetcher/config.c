@@ -265,6 +265,8 @@ void fetch_config_free(struct fetch_config *cfg)
 	free(cfg->out_peer_keys);
 	free(cfg->out_sites_file);
 	free(cfg->out_json);
+	free(cfg->out_wireguard);
+	free(cfg->out_wg_quick);
 	free(cfg->reload_command);
 	free(cfg->secnet_config);
 	free(cfg->secnet_check_command);

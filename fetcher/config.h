@@ -57,6 +57,8 @@ struct fetch_config {
 	bool out_peer_keys_set;
 	char *out_sites_file;
 	char *out_json;
+	char *out_wireguard;  /* an interface name, not a path */
+	char *out_wg_quick;
 	char *reload_command; /* run with /bin/sh -c */
 	/* The node's secnet.conf: when set, every candidate configuration
 	 * must pass SECNET_CHECK_COMMAND (default FETCH_DEFAULT_SECNET_CHECK,

@@ -31,6 +31,27 @@ static int set_path(struct parser *p, const char *kw, const char *val,
 	return 0;
 }
 
+/* A network interface name as the kernel takes it (IFNAMSIZ - 1 bytes,
+ * no '/', blank or ':'); wg(8) gets it as one argument. */
+static int set_iface(struct parser *p, const char *kw, const char *val,
+		     char **dst)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n > 15 ||
+	    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789_-.=+") != n || val[0] == '-' ||
+	    strcmp(val, ".") == 0 || strcmp(val, "..") == 0)
+		return cf_perr(p, kw, "%s: not an interface name (1 to 15 "
+			       "letters, digits, '_', '-', '.', '=', '+')",
+			       val);
+	free(*dst);
+	*dst = strdup(val);
+	if (!*dst)
+		return cf_perr(p, kw, "out of memory");
+	return 0;
+}
+
 static int kw_vpn(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
@@ -153,6 +174,8 @@ static int kw_output(struct parser *p, const char *kw, char **a, size_t n)
 	p->out_line[i] = p->line;
 	if (d == &fetch_output_peerkeys)
 		p->cfg->out_peer_keys_set = true;
+	if (d == &fetch_output_wireguard)
+		return set_iface(p, full, a[1], &p->cfg->out_wireguard);
 	return set_path(p, full, a[1],
 			(char **)((char *)p->cfg + d->config_path));
 }

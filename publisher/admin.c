@@ -193,6 +193,8 @@ static int member_line(struct pub_member *m, const struct pub_lines *f,
 		return kw_key(m, f, l, e);
 	if (strcmp(kw, "networks") == 0)
 		return pub_field_nets(f, l, m->nets, &m->nnets, e);
+	if (strcmp(kw, "gateway-networks") == 0)
+		return pub_field_nets(f, l, m->gw_nets, &m->ngw_nets, e);
 	if (strcmp(kw, "publish") == 0)
 		return pub_line_args(f, l, 1, 1, e) ||
 		       pub_field_dnsname(f, l, 1, m->publish, e);
@@ -333,6 +335,14 @@ void pub_member_format(FILE *f, const struct pub_member *m)
 		rr_prefix_format(&m->nets[i], p);
 		fprintf(f, " %s", p);
 	}
+	if (m->ngw_nets) {
+		fprintf(f, "\ngateway-networks");
+		for (size_t i = 0; i < m->ngw_nets; i++) {
+			char p[RR_PREFIXSTRLEN];
+			rr_prefix_format(&m->gw_nets[i], p);
+			fprintf(f, " %s", p);
+		}
+	}
 	fprintf(f, "\npublish %s\n", m->publish);
 	if (m->contact[0])
 		fprintf(f, "contact %s\n", m->contact);
@@ -405,11 +415,12 @@ int pub_member_record(const struct pub_admin *a, const struct pub_member *m,
 	char s[16], t[24], x[24];
 	char keys[RR_MAX_KEYS * (RR_PUBKEYSTRLEN + 1) + 1] = "";
 	char *nets = pub_nets_text(m->nets, m->nnets);
+	char *gw = m->ngw_nets ? pub_nets_text(m->gw_nets, m->ngw_nets) : NULL;
 	size_t len = 0;
 	int rc = -1;
 
 	rr_record_init(r, RR_KIND_MEMBER);
-	if (!nets) {
+	if (!nets || (m->ngw_nets && !gw)) {
 		pub_errf(e, PUB_EXIT_INTERNAL, m->file, 0, "record",
 			 "out of memory");
 		goto out;
@@ -427,11 +438,13 @@ int pub_member_record(const struct pub_admin *a, const struct pub_member *m,
 	    madd(r, m, "s", s, e) || madd(r, m, "t", t, e) ||
 	    madd(r, m, "x", x, e) || madd(r, m, "rk", keys, e) ||
 	    madd(r, m, "nets", nets, e) || madd(r, m, "at", m->publish, e) ||
-	    (m->contact[0] && madd(r, m, "contact", m->contact, e)))
+	    (m->contact[0] && madd(r, m, "contact", m->contact, e)) ||
+	    (gw && madd(r, m, "gw-nets", gw, e)))
 		goto out;
 	rc = 0;
 out:
 	free(nets);
+	free(gw);
 	if (rc != 0)
 		rr_record_free(r);
 	return rc;

@@ -65,6 +65,9 @@ struct pub_member {
 	size_t nkeys;
 	struct rr_prefix nets[RR_MAX_NETS];
 	size_t nnets;
+	/* networks the site may route for a foreign VPN system (gw-nets=) */
+	struct rr_prefix gw_nets[RR_MAX_NETS];
+	size_t ngw_nets;
 	char publish[RR_MAX_NAME + 1];
 	char contact[RR_MAX_TEXT + 1];
 	uint32_t serial;

@@ -18,7 +18,8 @@
 #define MAX_AGE (30 * 86400ULL)
 
 static const char help[] =
-"Usage: vpnrr admit [--json] [-q] [--now TIME] ADMINDIR REQUESTFILE\n"
+"Usage: vpnrr admit [--json] [-q] [--now TIME] [--gateway-networks LIST]\n"
+"                   ADMINDIR REQUESTFILE\n"
 "\n"
 "Checks an enrolment request (from \"vpnrr request\"; \"-\" reads standard\n"
 "input, mail headers around the armour are ignored):\n"
@@ -29,7 +30,45 @@ static const char help[] =
 "  - the site name, its DNS name, the publish name and the key are free.\n"
 "Then writes ADMINDIR/members/LOCATION,SITE.member (valid from now for\n"
 "member-lifetime) and prints the signed member record (record-file form,\n"
-"or --json). Run \"vpnrr index\" to publish it.\n";
+"or --json). Run \"vpnrr index\" to publish it.\n"
+"\n"
+"--gateway-networks P1,P2,... also authorizes the site as a gateway to\n"
+"networks of a foreign VPN system (gw-nets=): other nodes route them to\n"
+"it. They must lie inside restrict-nets and may overlap other members'\n"
+"networks (a gateway reaches them another way). Edit the membership's\n"
+"gateway-networks line and run \"vpnrr index\" to change them later.\n";
+
+/* --gateway-networks: a comma-separated prefix list. */
+static int parse_gw(const char *text, struct pub_member *m)
+{
+	char buf[RR_MAX_NETS * RR_PREFIXSTRLEN];
+	struct rr_error err;
+	char *save = NULL;
+
+	if (strlen(text) >= sizeof(buf)) {
+		fprintf(stderr, "vpnrr admit: --gateway-networks: too long\n");
+		return -1;
+	}
+	memcpy(buf, text, strlen(text) + 1);
+	m->ngw_nets = 0;
+	for (char *p = strtok_r(buf, ",", &save); p;
+	     p = strtok_r(NULL, ",", &save)) {
+		if (m->ngw_nets >= RR_MAX_NETS ||
+		    rr_prefix_parse(p, &m->gw_nets[m->ngw_nets], &err) !=
+			    RR_OK) {
+			fprintf(stderr, "vpnrr admit: --gateway-networks: "
+				"%s: %s\n", p, m->ngw_nets >= RR_MAX_NETS
+				? "too many prefixes" : err.msg);
+			return -1;
+		}
+		m->ngw_nets++;
+	}
+	if (m->ngw_nets == 0) {
+		fprintf(stderr, "vpnrr admit: --gateway-networks: empty\n");
+		return -1;
+	}
+	return 0;
+}
 
 static void to_member(const struct pub_request *q, const struct pub_admin *a,
 		      uint64_t now, const char *file, struct pub_member *m)
@@ -100,7 +139,7 @@ out:
 }
 
 static int admit(const char *dir, const char *file, bool json,
-		 struct pub_err *e)
+		 const struct pub_member *gw, struct pub_err *e)
 {
 	struct pub_members ms = { 0 };
 	struct pub_out o = { 0 };
@@ -120,6 +159,15 @@ static int admit(const char *dir, const char *file, bool json,
 	    pub_members_load(&a, &ms, e) != 0)
 		goto out;
 	to_member(&q, &a, now, file, &m);
+	memcpy(m.gw_nets, gw->gw_nets, sizeof(m.gw_nets));
+	m.ngw_nets = gw->ngw_nets;
+	if (a.nrestrict &&
+	    !rr_prefixes_within(a.restrict_nets, a.nrestrict, m.gw_nets,
+				m.ngw_nets, NULL)) {
+		pub_errf(e, PUB_EXIT_INVALID, file, 0, "gateway-networks",
+			 "a gateway network lies outside restrict-nets");
+		goto out;
+	}
 	if (pub_policy_admit(&a, &ms, &m, false, e) != 0)
 		goto out;
 	/* Prepare the signed record first: nothing is written if the anchor
@@ -147,8 +195,10 @@ int pub_cmd_admit(int argc, char **argv)
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ "gateway-networks", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct pub_member gw; /* only its gateway networks are used */
 	struct pub_err e;
 	bool json = false;
 	int c;
@@ -164,6 +214,10 @@ int pub_cmd_admit(int argc, char **argv)
 				return PUB_EXIT_USAGE;
 			break;
 		case 'q': pub_cli_quiet(); break;
+		case 'g':
+			if (parse_gw(optarg, &gw) != 0)
+				return PUB_EXIT_USAGE;
+			break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("admit", "bad option");
 		}
@@ -171,6 +225,6 @@ int pub_cmd_admit(int argc, char **argv)
 	if (argc - optind != 2)
 		return pub_usage_error("admit", "need ADMINDIR and "
 				       "REQUESTFILE");
-	return admit(argv[optind], argv[optind + 1], json, &e) ? pub_fail(&e)
+	return admit(argv[optind], argv[optind + 1], json, &gw, &e) ? pub_fail(&e)
 								: 0;
 }

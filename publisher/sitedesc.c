@@ -38,6 +38,23 @@ static int kw_address(const struct pub_lines *f, const struct pub_line *l,
 	return 0;
 }
 
+/* `wireguard HOST PORT' or `wireguard roaming' (wg=). */
+static int kw_wireguard(const struct pub_lines *f, const struct pub_line *l,
+			struct pub_site *s, struct pub_err *e)
+{
+	if (pub_line_args(f, l, 1, 2, e) != 0 || once(f, l, s->wg[0], e))
+		return -1;
+	s->line_wg = l->lineno;
+	if (l->nw == 2) {
+		if (strcmp(l->w[1], "roaming") != 0)
+			return BAD(l->w[0], "%s: need HOST PORT or roaming",
+				   l->w[1]);
+		memcpy(s->wg, "roaming", sizeof("roaming"));
+		return 0;
+	}
+	return pub_field_endpoint(f, l, l->w[1], l->w[2], s->wg, e);
+}
+
 static int kw_mobile(const struct pub_lines *f, const struct pub_line *l,
 		     struct pub_site *s, struct pub_err *e)
 {
@@ -188,6 +205,12 @@ static int one_line(const struct pub_lines *f, const struct pub_line *l,
 		s->line_nets = s->line_nets ? s->line_nets : l->lineno;
 		return pub_field_nets(f, l, s->nets, &s->nnets, e);
 	}
+	if (strcmp(kw, "gateway-networks") == 0) {
+		s->line_gw = s->line_gw ? s->line_gw : l->lineno;
+		return pub_field_nets(f, l, s->gw_nets, &s->ngw_nets, e);
+	}
+	if (strcmp(kw, "wireguard") == 0)
+		return kw_wireguard(f, l, s, e);
 	if (strcmp(kw, "peer") == 0)
 		return kw_peer(f, l, s, e);
 	if (strcmp(kw, "contact") == 0)
@@ -243,8 +266,8 @@ static int check_whole(const struct pub_lines *f, const struct pub_site *s,
 	    require(f, s->site[0], "site", "LOCATION/SITE", e) ||
 	    require(f, s->publish[0], "publish",
 		    "the DNS name the site record is published at", e) ||
-	    require(f, s->mobile || s->neps, "address",
-		    "an address (or mobile)", e) ||
+	    require(f, s->mobile || s->neps || s->wg[0], "address",
+		    "an address (or mobile, or a wireguard line)", e) ||
 	    require(f, s->nnets, "networks", "the site's networks", e) ||
 	    require(f, s->has_ptp, "peer", "the point-to-point address", e) ||
 	    require(f, s->keys.n, "pubkey", "at least one transport key "
@@ -320,7 +343,10 @@ static int add_eps(struct rr_record *r, const struct pub_site *s,
 	char buf[RR_MAX_ENDPOINTS * (RR_ENDPOINTSTRLEN + 1) + 8] = "";
 	size_t len = 0;
 
-	if (s->mobile)
+	/* A WireGuard-only site has no secnet address: to secnet it is a
+	 * site that never answers, which mobile describes (ep= is
+	 * required). */
+	if (s->mobile || s->neps == 0)
 		len = (size_t)snprintf(buf, sizeof(buf), "mobile");
 	for (size_t i = 0; i < s->neps; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
@@ -356,6 +382,17 @@ static int add_optional(struct rr_record *r, const struct pub_site *s,
 	if (s->contact[0] && add(r, s, 0, "contact", s->contact, e))
 		return -1;
 	if (s->dh[0] && add(r, s, 0, "dh", s->dh, e))
+		return -1;
+	if (s->ngw_nets) {
+		char *gw = pub_nets_text(s->gw_nets, s->ngw_nets);
+		int rc = gw ? add(r, s, s->line_gw, "gw-nets", gw, e)
+			    : pub_errf(e, PUB_EXIT_INTERNAL, s->file, 0,
+				       "record", "out of memory");
+		free(gw);
+		if (rc)
+			return -1;
+	}
+	if (s->wg[0] && add(r, s, s->line_wg, "wg", s->wg, e))
 		return -1;
 	if (s->hash[0] && add(r, s, 0, "hash", s->hash, e))
 		return -1;

@@ -7,6 +7,9 @@
  *   mobile                      (no fixed address; any address lines
  *                               are its last known ones)
  *   networks PREFIX...          (repeatable; IPv4 and IPv6)
+ *   wireguard HOST PORT         (WireGuard endpoint; or `wireguard roaming')
+ *   gateway-networks PREFIX...  (repeatable; reached through a foreign
+ *                               VPN system, routed to this site)
  *   peer ADDRESS                (point-to-point address)
  *   serial HEX8  pkg HEX8  pkgf HEX8
  *   pubkey BITS E N   pub ALG BASE91S   key ALG BASE64
@@ -38,6 +41,9 @@ struct pub_site {
 	size_t nnets;
 	bool has_ptp;
 	struct rr_addr ptp;
+	char wg[RR_ENDPOINTSTRLEN]; /* wg= value, "" when absent */
+	struct rr_prefix gw_nets[RR_MAX_NETS];
+	size_t ngw_nets;
 	struct pub_tkeys keys;
 	uint32_t tun[RR_NTUNABLES]; /* by rr_tunables, 0: absent */
 	char contact[RR_MAX_TEXT + 1];
@@ -49,7 +55,7 @@ struct pub_site {
 	char extra_tag[PUB_MAX_EXTRA][RR_MAX_TAG + 1];
 	char extra_val[PUB_MAX_EXTRA][RR_MAX_TEXT + 1];
 	size_t nextra;
-	unsigned line_nets, line_ptp, line_keys, line_ep;
+	unsigned line_nets, line_ptp, line_keys, line_ep, line_wg, line_gw;
 };
 
 int pub_site_read(const char *path, struct pub_site *s, struct pub_err *e);

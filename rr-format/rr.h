@@ -402,6 +402,15 @@ struct rr_record {
 	const char *dh;
 	const char *hash;
 
+	/* member (authorized) and site (announced) networks reached through
+	 * a foreign VPN system, for which the site is a gateway: gw-nets= */
+	const struct rr_prefix *gw_nets;
+	size_t ngw_nets;
+	/* site: WireGuard reachability, wg= (with an x25519 key in keys=) */
+	bool has_wg;
+	bool wg_roaming;               /* wg=roaming: no fixed endpoint */
+	const struct rr_endpoint *wg_ep; /* otherwise (NULL when roaming) */
+
 	/* head */
 	uint32_t nmembers;             /* n= */
 	const uint8_t (*pages)[RR_HASH_LEN]; /* pages= */

@@ -43,6 +43,9 @@ static const struct rr_tagdef tagdefs[] = {
 	{ "dh", &rr_vt_text, S, 0, AT(dh), RR_NOWHERE },
 	{ "hash", &rr_vt_text, S, 0, AT(hash), RR_NOWHERE },
 	RR_TUNABLE_ROWS(TUNABLE_TAG)
+	/* Added after the first table (SPEC.md 13.1): text values. */
+	{ "gw-nets", &rr_vt_tnets, M | S, 0, AT(gw_nets), AT(ngw_nets) },
+	{ "wg", &rr_vt_wg, S, 0, RR_NOWHERE, RR_NOWHERE },
 	{ "sk", &rr_vt_sk, H | M | S, 0, AT(sigkeyid), AT(has_sk) },
 	{ "sig", &rr_vt_sig, H | M | S, 0, AT(sig), AT(has_sig) },
 };

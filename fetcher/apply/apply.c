@@ -211,6 +211,14 @@ int fetch_apply_owe(struct fetch_plan *plan,
 		(*v)[(*n)++] = keys[i];
 		memset(&keys[i], 0, sizeof(keys[i]));
 	}
+	/* A live consumer is synced to the whole desired state each time
+	 * the outputs are planned: the sync itself changes only what
+	 * differs, and a view that did not change is not planned. */
+	for (size_t i = 0; i < plan->nsyncs; i++)
+		if (push(v, n, FETCH_OWED_SYNC, plan->syncs[i].target, NULL,
+			 plan->syncs[i].data, plan->syncs[i].len, false,
+			 false) < 0)
+			goto oom;
 	if (reload &&
 	    push(v, n, FETCH_OWED_RELOAD, NULL, NULL, NULL, 0, false, false))
 		goto oom;

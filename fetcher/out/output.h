@@ -72,6 +72,10 @@ struct fetch_output_cfg {
 	const char *default_hash; /* "sha1" or "md5" at VPN level; NULL: none */
 	/* JSON */
 	const char *json_path;
+	/* WireGuard: a live interface and/or a peers file for wg addconf */
+	const char *wg_iface;
+	const char *wg_quick_path;
+	const char *local_site; /* "location/site", this node, or NULL */
 };
 
 /* The outputs' view of the fetcher's configuration (borrowing from C). */
@@ -117,9 +121,21 @@ struct fetch_plan_dir {
 	enum fetch_file_kind kind;
 };
 
+/* A live consumer (a running daemon, not a file) to bring in line with
+ * DATA, the complete desired state: owed as a SYNC action and done by the
+ * driver's sync(), which changes only what differs.  TARGET is
+ * "KEYWORD:ARG" (e.g. "wireguard:wg0"). */
+struct fetch_plan_sync {
+	char *target;  /* owned */
+	uint8_t *data; /* owned */
+	size_t len;
+};
+
 struct fetch_plan {
 	struct fetch_plan_file *files; /* applied in this order */
 	size_t nfiles, capfiles;
+	struct fetch_plan_sync *syncs; /* done after every file */
+	size_t nsyncs, capsyncs;
 	struct fetch_plan_dir *dirs;
 	size_t ndirs, capdirs;
 	char **notices; /* "site X: ..." lines for the log */
@@ -138,6 +154,10 @@ void fetch_plan_drop_files(struct fetch_plan *p);
 int fetch_plan_add_file(struct fetch_plan *p, enum fetch_file_kind kind,
 			const char *dir, const char *name,
 			struct fetch_text *text);
+/* Adds a sync of the driver KEYWORD's consumer ARG to TEXT's bytes; TEXT
+ * is left empty.  0, or -1 (out of memory, or TEXT had failed). */
+int fetch_plan_add_sync(struct fetch_plan *p, const char *keyword,
+			const char *arg, struct fetch_text *text);
 int fetch_plan_own(struct fetch_plan *p, enum fetch_file_kind kind,
 		   const char *dir, const char *prefix, const char *suffix);
 /* Records a notice; out of memory sets p->oom (checked by the planner). */
@@ -168,7 +188,18 @@ struct fetch_output_driver {
 	int (*plan)(const struct fetch_output_cfg *cfg,
 		    const struct fetch_view *view, struct fetch_plan *plan,
 		    char *err, size_t errlen);
+	/* Optional, for a driver whose plan adds syncs: brings the live
+	 * consumer ARG in line with DATA (what plan() gave), changing only
+	 * what differs; idempotent, since a killed run does it again.
+	 * Blocking (runs on the pool).  0, or -1 with ERR (stays owed). */
+	int (*sync)(const char *arg, const uint8_t *data, size_t len,
+		    char *err, size_t errlen);
 };
+
+/* Runs the sync of TARGET ("KEYWORD:ARG") through its driver: 0, or -1
+ * with ERR. */
+int fetch_output_sync(const char *target, const uint8_t *data, size_t len,
+		      char *err, size_t errlen);
 
 /* Every output, in the order they are planned (table.c); at most
  * FETCH_OUTPUTS_MAX of them. */
@@ -188,6 +219,9 @@ extern const struct fetch_output_driver fetch_output_peerkeys;
 extern const struct fetch_output_driver fetch_output_sitesfile;
 /* The verified state as JSON. */
 extern const struct fetch_output_driver fetch_output_json;
+/* WireGuard peers: a live interface through wg(8), or a peers file. */
+extern const struct fetch_output_driver fetch_output_wireguard;
+extern const struct fetch_output_driver fetch_output_wg_quick;
 
 /* ---- shared by the outputs and their callers ----------------------------- */
 

@@ -141,6 +141,11 @@ void fetch_plan_free(struct fetch_plan *p)
 	}
 	for (size_t i = 0; i < p->nnotices; i++)
 		free(p->notices[i]);
+	for (size_t i = 0; i < p->nsyncs; i++) {
+		free(p->syncs[i].target);
+		free(p->syncs[i].data);
+	}
+	free(p->syncs);
 	free(p->files);
 	free(p->dirs);
 	free(p->notices);
@@ -164,6 +169,42 @@ static int grow(void **arr, size_t n, size_t *cap, size_t elsize)
 	*arr = na;
 	*cap = ncap;
 	return 0;
+}
+
+int fetch_plan_add_sync(struct fetch_plan *p, const char *keyword,
+			const char *arg, struct fetch_text *text)
+{
+	struct fetch_plan_sync y = { NULL, NULL, 0 };
+	size_t n = strlen(keyword) + strlen(arg) + 2;
+	int rc = -1;
+
+	if (text->failed)
+		goto out;
+	y.target = malloc(n);
+	if (!y.target ||
+	    grow((void **)&p->syncs, p->nsyncs, &p->capsyncs,
+		 sizeof(*p->syncs)) < 0)
+		goto out;
+	(void)snprintf(y.target, n, "%s:%s", keyword, arg);
+	y.len = text->len;
+	y.data = (uint8_t *)text->buf;
+	if (!y.data) {
+		y.data = malloc(1);
+		if (!y.data)
+			goto out;
+	}
+	text->buf = NULL;
+	p->syncs[p->nsyncs++] = y;
+	y.target = NULL;
+	y.data = NULL;
+	rc = 0;
+out:
+	free(y.target);
+	free(y.data);
+	fetch_text_free(text);
+	if (rc != 0)
+		p->oom = true;
+	return rc;
 }
 
 int fetch_plan_add_file(struct fetch_plan *p, enum fetch_file_kind kind,

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "gwnets.h"
 #include "secnet_site.h"
 
 /* make-secnet-sites' limit on DH modulus bits, in hex digits. */
@@ -251,7 +252,43 @@ static void render_tunables(struct fetch_text *t, const struct rr_record *r,
 	}
 }
 
-static void render_netlink(const struct fetch_site *s, struct fetch_text *t,
+static bool secnet_direct(const struct fetch_site *s, const void *arg)
+{
+	(void)arg;
+	return fetch_secnet_site_usable(s, NULL);
+}
+
+/* The site's gateway networks (gw-nets=) that secnet routes to it:
+ * IPv4 ones that no site secnet reaches directly claims (gwnets.h). */
+static void render_gw_routes(const struct fetch_view *view,
+			     const struct fetch_site *s, struct fetch_text *t,
+			     struct fetch_plan *plan, bool *first)
+{
+	const struct rr_record *r = s->site;
+	size_t i = (size_t)(s - view->sites);
+	char p[RR_PREFIXSTRLEN], why[256];
+
+	for (size_t j = 0; j < r->ngw_nets; j++) {
+		rr_prefix_format(&r->gw_nets[j], p);
+		if (r->gw_nets[j].addr.family != 4) {
+			fetch_plan_notice(plan, "site %s: IPv6 gateway network "
+					  "%s not given to secnet", s->name,
+					  p);
+			continue;
+		}
+		if (!fetch_gw_net_routed(view, i, j, secnet_direct, NULL, why,
+					 sizeof(why))) {
+			fetch_plan_notice(plan, "site %s: secnet: %s: left "
+					  "out", s->name, why);
+			continue;
+		}
+		fetch_text_addf(t, "%s\"%s\"", *first ? "" : ",", p);
+		*first = false;
+	}
+}
+
+static void render_netlink(const struct fetch_view *view,
+			   const struct fetch_site *s, struct fetch_text *t,
 			   struct fetch_plan *plan)
 {
 	const struct rr_record *r = s->site;
@@ -269,6 +306,7 @@ static void render_netlink(const struct fetch_site *s, struct fetch_text *t,
 		fetch_text_addf(t, "%s\"%s\"", first ? "" : ",", p);
 		first = false;
 	}
+	render_gw_routes(view, s, t, plan, &first);
 	fetch_text_add(t, ";\n");
 	if (r->has_ptp && r->ptp.family == 4) {
 		rr_addr_format(&r->ptp, p);
@@ -283,6 +321,7 @@ static void render_netlink(const struct fetch_site *s, struct fetch_text *t,
 
 /* Properties in make-secnet-sites' (sorted) order. */
 static void render_site(const struct fetch_output_cfg *cfg,
+			const struct fetch_view *view,
 			const struct fetch_site *s,
 			const struct fetch_site_names *nm, struct fetch_text *t,
 			struct fetch_plan *plan)
@@ -305,7 +344,7 @@ static void render_site(const struct fetch_output_cfg *cfg,
 	if (r->mobile)
 		fetch_text_add(t, "        mobile True;\n");
 	render_tunables(t, r, false);
-	render_netlink(s, t, plan);
+	render_netlink(view, s, t, plan);
 	fetch_text_add(t, "      };\n");
 }
 
@@ -433,6 +472,7 @@ static int plan_main(const struct fetch_output_cfg *cfg,
 }
 
 static int plan_sites(const struct fetch_output_cfg *cfg,
+		      const struct fetch_view *view,
 		      const struct selected *sel, size_t n,
 		      struct fetch_plan *plan, char *err, size_t errlen)
 {
@@ -442,7 +482,7 @@ static int plan_sites(const struct fetch_output_cfg *cfg,
 		struct fetch_text t;
 
 		fetch_text_init(&t);
-		render_site(cfg, sel[i].site, &sel[i].nm, &t, plan);
+		render_site(cfg, view, sel[i].site, &sel[i].nm, &t, plan);
 		site_file_name(sel[i].site, fname);
 		if (fetch_plan_add_file(plan, FETCH_FILE_CONFIG,
 					cfg->secnet_dir, fname, &t) < 0) {
@@ -514,7 +554,7 @@ static int secnet_plan(const struct fetch_output_cfg *cfg,
 	}
 	/* Site files first: the main file never names a file not yet
 	 * written. */
-	if (plan_sites(cfg, sel, n, plan, err, errlen) < 0 ||
+	if (plan_sites(cfg, view, sel, n, plan, err, errlen) < 0 ||
 	    plan_main(cfg, view, sel, n, plan, err, errlen) < 0)
 		goto out;
 	if (plan->oom) {

@@ -3,6 +3,7 @@
  * its driver file plus one line here; README.md says what a driver
  * provides.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -18,6 +19,8 @@ const struct fetch_output_driver *const fetch_outputs[] = {
 	&fetch_output_secnet,
 	&fetch_output_sitesfile,
 	&fetch_output_json,
+	&fetch_output_wg_quick,
+	&fetch_output_wireguard,
 };
 
 const size_t fetch_noutputs = sizeof(fetch_outputs) / sizeof(fetch_outputs[0]);
@@ -47,4 +50,23 @@ void fetch_output_cfg_from(struct fetch_output_cfg *out,
 	out->vpn_contact = c->sites_contact;
 	out->secnet_dh = c->secnet_dh;
 	out->secnet_hash = c->secnet_hash;
+	out->wg_iface = c->out_wireguard;
+	out->wg_quick_path = c->out_wg_quick;
+	out->local_site = c->has_local_site ? c->local_site : NULL;
+}
+
+int fetch_output_sync(const char *target, const uint8_t *data, size_t len,
+		      char *err, size_t errlen)
+{
+	const char *colon = strchr(target, ':');
+
+	for (size_t i = 0; colon && i < fetch_noutputs; i++) {
+		const struct fetch_output_driver *d = fetch_outputs[i];
+		size_t l = strlen(d->keyword);
+		if (d->sync && l == (size_t)(colon - target) &&
+		    strncmp(d->keyword, target, l) == 0)
+			return d->sync(colon + 1, data, len, err, errlen);
+	}
+	(void)snprintf(err, errlen, "%s: no output driver syncs this", target);
+	return -1;
 }

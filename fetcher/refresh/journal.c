@@ -122,6 +122,24 @@ static void pay_work(uv_work_t *w)
 				       rf->out_err, sizeof(rf->out_err));
 	rf->sum.files_written += s.written;
 	rf->sum.files_removed += s.removed;
+	/* Live consumers after the files, in journal order: a later sync
+	 * of the same target supersedes an earlier one, which is skipped. */
+	for (size_t i = 0; i < rf->nowed && rf->out_rc == 0; i++) {
+		const struct fetch_owed *o = &rf->owed[i];
+		bool later = false;
+		if (o->kind != FETCH_OWED_SYNC || rf->paid[i])
+			continue;
+		for (size_t j = i + 1; j < rf->nowed && !later; j++)
+			later = rf->owed[j].kind == FETCH_OWED_SYNC &&
+				strcmp(rf->owed[j].path, o->path) == 0;
+		if (!later &&
+		    fetch_output_sync(o->path, o->data, o->len, rf->out_err,
+				      sizeof(rf->out_err)) != 0) {
+			rf->out_rc = -1;
+			break;
+		}
+		rf->paid[i] = true;
+	}
 }
 
 static void pay_done(uv_work_t *w, int status)

@@ -176,6 +176,14 @@ static bool plan_has_dir(const struct fetch_plan *plan, const char *path)
 	return false;
 }
 
+static bool planned_sync(const struct fetch_plan *p, const char *target)
+{
+	for (size_t i = 0; i < p->nsyncs; i++)
+		if (strcmp(p->syncs[i].target, target) == 0)
+			return true;
+	return false;
+}
+
 /* The peer-keys file the plan wants at LIVE, or NULL. */
 static const struct fetch_plan_file *planned_keys(const struct fetch_plan *p,
 						  const char *live)
@@ -219,6 +227,13 @@ static void drop_old(struct fetch_refresh *rf)
 			       memcmp(f->data, o->data, o->len) != 0;
 			break;
 		case FETCH_OWED_RELOAD:
+			break;
+		case FETCH_OWED_SYNC:
+			/* A newer sync of the same consumer supersedes it; a
+			 * consumer no longer configured is left alone (unless
+			 * an output was kept: then finish what was owed). */
+			drop = planned_sync(&rf->plan, o->path) ||
+			       !rf->kept_err[0];
 			break;
 		default:
 			drop = true;

@@ -19,6 +19,7 @@ static const char *const owed_names[] = {
 	[FETCH_OWED_KEYS] = "keys",
 	[FETCH_OWED_RELOAD] = "reload",
 	[FETCH_OWED_DAMAGED] = "damaged",
+	[FETCH_OWED_SYNC] = "sync",
 };
 
 const char *fetch_owed_kind_name(enum fetch_owed_kind k)
@@ -117,10 +118,11 @@ static int row_owed(sqlite3_stmt *st, struct fetch_owed *o)
 		return -1;
 	/* A row that names no path where one belongs cannot be done: it
 	 * can only come from a damaged store. */
-	if (k < FETCH_OWED_WRITE || k > FETCH_OWED_RELOAD ||
+	if (((k < FETCH_OWED_WRITE || k > FETCH_OWED_RELOAD) &&
+	     k != FETCH_OWED_SYNC) ||
 	    (k != FETCH_OWED_RELOAD && !o->path) ||
 	    (k == FETCH_OWED_WRITE && (!o->tmp || !o->data)) ||
-	    (k == FETCH_OWED_KEYS && !o->data))
+	    ((k == FETCH_OWED_KEYS || k == FETCH_OWED_SYNC) && !o->data))
 		return -2;
 	return 0;
 }

@@ -97,6 +97,9 @@ enum fetch_owed_kind {
 			       * ~update, or installed by us plus a reload */
 	FETCH_OWED_RELOAD,    /* the reload command must run successfully */
 	FETCH_OWED_DAMAGED,   /* a row that cannot be read: dropped */
+	FETCH_OWED_SYNC,      /* a live consumer (PATH "KEYWORD:ARG", e.g.
+			       * "wireguard:wg0") must be brought in line
+			       * with DATA by its driver's sync() */
 };
 const char *fetch_owed_kind_name(enum fetch_owed_kind k);
 

@@ -9,10 +9,11 @@
 
 #include "chain.h"
 #include "secnet_rules.h"
+#include "wg_rules.h"
 
 /* A hostile site owner can sign values that our grammar takes but that
  * stop secnet on every node. */
-static enum rrchain_reason secnet_consumer(void *arg,
+static enum rrchain_reason consumer_rules(void *arg,
 					   const struct rr_record *member,
 					   const struct rr_record *site,
 					   char *msg, size_t msglen)
@@ -23,11 +24,22 @@ static enum rrchain_reason secnet_consumer(void *arg,
 
 	/* Both parts are bounded names: this fits. */
 	(void)snprintf(name, sizeof(name), "%s/%s", cfg->vpn, member->site);
-	v = fetch_secnet_rules_check(name, site, cfg->secnet_min_rsa_bits,
-				     msg, msglen);
-	if (v == FETCH_SECNET_NOMEM)
-		return RRCHAIN_R_NOMEM;
-	return v == FETCH_SECNET_OK ? RRCHAIN_OK : RRCHAIN_R_CONSUMER;
+	/* Each configured consumer's rules: a value one of them cannot
+	 * take keeps the whole record out (the site stays at its last good
+	 * version), as every output renders one view. */
+	if (cfg->out_secnet) {
+		v = fetch_secnet_rules_check(name, site,
+					     cfg->secnet_min_rsa_bits, msg,
+					     msglen);
+		if (v == FETCH_SECNET_NOMEM)
+			return RRCHAIN_R_NOMEM;
+		if (v != FETCH_SECNET_OK)
+			return RRCHAIN_R_CONSUMER;
+	}
+	if ((cfg->out_wireguard || cfg->out_wg_quick) &&
+	    !fetch_wg_rules_check(name, site, msg, msglen))
+		return RRCHAIN_R_CONSUMER;
+	return RRCHAIN_OK;
 }
 
 const struct rrchain_policy *fetch_chain_policy(const struct fetch_config *cfg,
@@ -40,7 +52,9 @@ const struct rrchain_policy *fetch_chain_policy(const struct fetch_config *cfg,
 		.nanchors = cfg->nanchors,
 		.restrict_nets = cfg->restrict_nets,
 		.nrestrict = cfg->nrestrict,
-		.consumer = cfg->out_secnet ? secnet_consumer : NULL,
+		.consumer = cfg->out_secnet || cfg->out_wireguard ||
+				    cfg->out_wg_quick
+			    ? consumer_rules : NULL,
 		.consumer_arg = (void *)cfg,
 	};
 	return pol;

@@ -205,8 +205,11 @@ static enum fetch_secnet_verdict check_nets(const char *site,
 {
 	char p[RR_PREFIXSTRLEN];
 
-	for (size_t i = 0; i < r->nnets; i++) {
-		const struct rr_prefix *n = &r->nets[i];
+	/* Gateway networks (gw-nets=) are routed by secnet like the site's
+	 * own: the same ranges are refused. */
+	for (size_t i = 0; i < r->nnets + r->ngw_nets; i++) {
+		const struct rr_prefix *n = i < r->nnets
+			? &r->nets[i] : &r->gw_nets[i - r->nnets];
 		/* IPv6 networks are not given to secnet (out_secnet.c). */
 		if (n->addr.family != 4)
 			continue;

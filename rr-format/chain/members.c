@@ -51,6 +51,9 @@ static void check_entry(const struct rrchain_policy *pol, uint64_t now,
 	else if (rrc_outside(pol, owner, r->site, r->nets, r->nnets, why,
 			     sizeof(why)))
 		member_reject(m, st, RRCHAIN_R_OUTSIDE, "%s", why);
+	else if (rrc_outside(pol, owner, r->site, r->gw_nets, r->ngw_nets,
+			     why, sizeof(why)))
+		member_reject(m, st, RRCHAIN_R_OUTSIDE, "%s (gw-nets)", why);
 }
 
 /* Whether the entry just parsed (members[nmembers], its content hash

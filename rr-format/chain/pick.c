@@ -387,13 +387,26 @@ static enum rrchain_reason site_nets_within(const struct rr_record *member,
 	char p[RR_PREFIXSTRLEN];
 	size_t bad = 0;
 
-	if (rr_prefixes_within(member->nets, member->nnets, site->nets,
-			       site->nnets, &bad))
-		return RRCHAIN_OK;
-	rr_prefix_format(&site->nets[bad], p);
-	return rrc_reject(st, err, RRCHAIN_R_OUTSIDE,
-		      "%s: site %s announces %s, outside its authorized nets "
-		      "(tag nets)", member->at, site->site, p);
+	if (!rr_prefixes_within(member->nets, member->nnets, site->nets,
+				site->nnets, &bad)) {
+		rr_prefix_format(&site->nets[bad], p);
+		return rrc_reject(st, err, RRCHAIN_R_OUTSIDE,
+				  "%s: site %s announces %s, outside its "
+				  "authorized nets (tag nets)", member->at,
+				  site->site, p);
+	}
+	/* Gateway networks are authorized apart from the site's own
+	 * (gw-nets=): the admin grants each kind separately. */
+	if (site->ngw_nets &&
+	    !rr_prefixes_within(member->gw_nets, member->ngw_nets,
+				site->gw_nets, site->ngw_nets, &bad)) {
+		rr_prefix_format(&site->gw_nets[bad], p);
+		return rrc_reject(st, err, RRCHAIN_R_OUTSIDE,
+				  "%s: site %s announces gateway network %s, "
+				  "outside its authorized gateway networks "
+				  "(tag gw-nets)", member->at, site->site, p);
+	}
+	return RRCHAIN_OK;
 }
 
 /* A hostile site owner can sign values that our grammar takes but that

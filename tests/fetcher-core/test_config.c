@@ -239,8 +239,13 @@ static void test_errors(void **state)
 		     "[fe80::1%eth0]:53 for port 53");
 	expect_error(c, BASE "state-dir var/lib\n", 4,
 		     "state-dir: var/lib: must be an absolute path");
+	expect_error(c, BASE "output openvpn /x\n", 4,
+		     "output: openvpn: unknown output");
+	/* The live WireGuard output takes an interface, not a path. */
 	expect_error(c, BASE "output wireguard /x\n", 4,
-		     "output: wireguard: unknown output");
+		     "output wireguard: /x: not an interface name");
+	expect_error(c, BASE "output wg-quick wg0.conf\n", 4,
+		     "output wg-quick: wg0.conf: must be an absolute path");
 	expect_error(c, BASE "reload-command \"\"\n", 4,
 		     "reload-command: empty command");
 	expect_error(c, BASE "timeout 2x\n", 4, "timeout: 2x: not a duration");

@@ -789,6 +789,9 @@ static void build_common(void)
 
 /* ---- valid.vec ---------------------------------------------------------- */
 
+static void gen_valid_wg(void);
+static void gen_invalid_wg(void);
+
 static void gen_valid(void)
 {
 	struct vec v;
@@ -948,7 +951,119 @@ static void gen_valid(void)
 	v.note = "now = x - 1: the last second of the validity period.";
 	emit(&v);
 
+	gen_valid_wg();
 	close_out();
+}
+
+
+/* WireGuard reachability (wg=) and gateway networks (gw-nets=): tags
+ * added after the first table, whose binary value is their text. */
+static void gen_valid_wg(void)
+{
+	struct vec v;
+	struct tags t;
+	struct rr_record *r;
+
+	t = site_beta();
+	tag_set(&t, "wg", "192.0.2.2:51820");
+	r = build_signed(RR_KIND_SITE, &t, OWNER_BETA, &k_beta);
+	v = at_site_beta("site-wg-txt", "txt");
+	v.data = to_txt(r);
+	v.expect = "ok";
+	v.note = "paris/beta reachable by WireGuard at 192.0.2.2:51820 with "
+		 "its x25519 key.";
+	emit(&v);
+	v = at_site_beta("site-wg-bin", "bin");
+	v.data = bhex(to_bin(r));
+	v.expect = "ok";
+	v.note = "site-wg-txt in the binary encoding: the wg value is its "
+		 "text.";
+	emit(&v);
+
+	t = site_beta();
+	tag_set(&t, "wg", "roaming");
+	r = build_signed(RR_KIND_SITE, &t, OWNER_BETA, &k_beta);
+	v = at_site_beta("site-wg-roaming", "txt");
+	v.data = to_txt(r);
+	v.expect = "ok";
+	v.note = "A roaming WireGuard peer (no endpoint: it makes contact "
+		 "itself).";
+	emit(&v);
+
+	t = site_beta();
+	tag_set(&t, "wg", "[2001:db8::2]:51820");
+	r = build_signed(RR_KIND_SITE, &t, OWNER_BETA, &k_beta);
+	v = at_site_beta("site-wg-ipv6", "bin");
+	v.data = bhex(to_bin(r));
+	v.expect = "ok";
+	v.note = "A WireGuard endpoint that is an IPv6 literal, binary "
+		 "encoding.";
+	emit(&v);
+
+	t = site_alpha();
+	tag_set(&t, "gw-nets", "172.16.0.0/16,fd00:99::/48");
+	r = build_signed(RR_KIND_SITE, &t, OWNER_ALPHA, &k_alpha);
+	v = at_site_alpha("site-gw-nets-txt", "txt");
+	v.data = to_txt(r);
+	v.expect = "ok";
+	v.note = "london/alpha announces networks it reaches through a "
+		 "foreign VPN system.";
+	emit(&v);
+	v = at_site_alpha("site-gw-nets-bin", "bin");
+	v.data = bhex(to_bin(r));
+	v.expect = "ok";
+	v.note = "site-gw-nets-txt in the binary encoding.";
+	emit(&v);
+
+	t = member_alpha();
+	tag_set(&t, "gw-nets", "172.16.0.0/12");
+	r = build_signed(RR_KIND_MEMBER, &t, owner_m_alpha, &k_anchor);
+	v = at_member_alpha("member-gw-nets", "txt");
+	v.data = to_txt(r);
+	v.expect = "ok";
+	v.note = "The admin authorizes london/alpha as a gateway for "
+		 "172.16.0.0/12.";
+	emit(&v);
+}
+
+static void gen_invalid_wg(void)
+{
+	static const struct {
+		const char *name, *value, *expect, *note;
+	} wg[] = {
+		{ "wg-port-zero", "192.0.2.2:0", "value", "Port 0." },
+		{ "wg-two-endpoints", "192.0.2.2:51820,192.0.2.3:51820",
+		  "value", "wg= holds one endpoint." },
+		{ "wg-ipv6-no-brackets", "2001:db8::2:51820", "syntax",
+		  "IPv6 endpoints are written in brackets." },
+		{ "wg-mobile", "mobile", "syntax",
+		  "The word is roaming, not mobile." },
+		{ "wg-empty", "", "value", "An empty wg=." },
+		{ "wg-host-upper", "WG.beta.example.net:51820", "canonical",
+		  "Host names are lower case." },
+	};
+	struct vec v;
+
+	for (size_t i = 0; i < sizeof(wg) / sizeof(wg[0]); i++) {
+		v = at_site_beta(wg[i].name, "txt");
+		v.data = edit(site_b_txt, "; ks=",
+			      xprintf("; wg=%s; ks=", wg[i].value));
+		v.expect = wg[i].expect;
+		v.note = wg[i].note;
+		emit(&v);
+	}
+
+	v = at_site_alpha("gw-nets-host-bits", "txt");
+	v.data = edit(site_a_txt, "; ptp=", "; gw-nets=172.16.0.1/16; ptp=");
+	v.expect = "value";
+	v.note = "gw-nets= prefixes have no host bits set.";
+	emit(&v);
+
+	v = at_member_alpha("member-wg", "txt");
+	v.data = edit(mem_a_txt, "; at=", "; wg=192.0.2.1:51820; at=");
+	v.expect = "unexpected";
+	v.note = "wg= belongs to site records only.";
+	emit(&v);
 }
 
 /* ---- invalid.vec -------------------------------------------------------- */
@@ -1777,6 +1892,7 @@ static void gen_invalid(void)
 	v.note = "site-bin with kind byte 4, which names no kind.";
 	emit(&v);
 
+	gen_invalid_wg();
 	close_out();
 }
 
