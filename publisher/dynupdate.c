@@ -1,28 +1,21 @@
-/* dynupdate.c - UPDATE, queries and AXFR over TCP to a zone's primary. */
-#include <errno.h>
-#include <fcntl.h>
+/* dynupdate.c - UPDATE, queries and AXFR over TCP to a zone's primary.
+ * ldns builds, parses and TSIG-signs the messages; libuv carries them,
+ * each exchange on a private loop bounded by one timer.  (ldns's own TCP
+ * calls time out per read, not per exchange, and cannot tell a timeout
+ * from a closed connection.) */
 #include <netdb.h>
-#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
+#include <uv.h>
 
 #include "dynupdate.h"
 
 #define MAX_AXFR_MSGS 100000
 #define MAX_AXFR_RRS 2000000
 #define TSIG_FUDGE 300
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* "ADDR", "ADDR:PORT", "[V6]:PORT", or a bare IPv6 literal. */
 static int parse_server(struct pub_dyn *d, const char *server,
@@ -103,21 +96,37 @@ void pub_dyn_close(struct pub_dyn *d)
 	d->zone_rdf = NULL;
 }
 
-/* ---- one TCP exchange --------------------------------------------------- */
+/* ---- one TCP connection ------------------------------------------------ */
 
-static int wait_fd(int fd, short ev, uint64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = ev };
-	uint64_t now = now_ms();
-	int r;
+/* A DNS message over TCP: a two-byte length, then at most 65535 bytes
+ * (RFC 1035 4.2.2). */
+#define TCP_MSG_MAX (2 + 65535)
+/* Reading stops once a whole message is in, and a message is at most
+ * TCP_MSG_MAX, so while reading fewer bytes than that are held and there
+ * is always room for one more message. */
+#define CONN_BUF (2 * TCP_MSG_MAX)
+#define STEP_RUNNING 1
 
-	if (now >= deadline)
-		return 0;
-	do
-		r = poll(&p, 1, (int)(deadline - now));
-	while (r < 0 && errno == EINTR);
-	return r;
-}
+/* One connection to the server on a private libuv loop.  One timer,
+ * started with the connection, bounds everything done on it: connecting,
+ * sending and every read, so an exchange (a whole transfer included)
+ * never outlasts the timeout however the server trickles its bytes. */
+struct conn {
+	uv_loop_t loop;
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	uv_connect_t creq;
+	uv_write_t wreq;
+	const struct pub_dyn *d;
+	const char *what;
+	int status;        /* of the step under way: STEP_RUNNING, 0 done,
+			    * or a libuv error (UV_EOF: the server closed) */
+	bool timed_out;
+	uint8_t *buf;      /* bytes read and not yet taken */
+	size_t len;
+	uint8_t *out;      /* the message being sent, with its length */
+	bool loop_open, timer_open, tcp_open;
+};
 
 static int fail_io(const struct pub_dyn *d, const char *what, const char *why,
 		   struct pub_err *e)
@@ -136,138 +145,209 @@ static int fail_timeout(const struct pub_dyn *d, const char *what,
 	return fail_io(d, what, why, e);
 }
 
-static int tcp_connect(const struct pub_dyn *d, const char *what,
-		       uint64_t deadline, int *fdp, struct pub_err *e)
+static void on_timer(uv_timer_t *t)
 {
-	int fd, err = 0, r;
-	socklen_t len = sizeof(err);
+	struct conn *c = t->data;
 
-	fd = socket(d->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return fail_io(d, what, strerror(errno), e);
-	if (connect(fd, (const struct sockaddr *)&d->addr, d->addrlen) != 0) {
-		if (errno != EINPROGRESS) {
-			err = errno;
-		} else {
-			r = wait_fd(fd, POLLOUT, deadline);
-			if (r == 0) {
-				close(fd);
-				return fail_timeout(d, what, e);
-			}
-			if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-						&len) != 0)
-				err = errno;
-		}
-	}
-	if (err) {
-		close(fd);
-		return fail_io(d, what, strerror(err), e);
-	}
-	*fdp = fd;
-	return 0;
+	c->timed_out = true;
 }
 
-static int write_all(const struct pub_dyn *d, int fd, const uint8_t *p,
-		     size_t n, uint64_t deadline, const char *what,
-		     struct pub_err *e)
+static void on_connect(uv_connect_t *req, int status)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-			return fail_io(d, what, strerror(errno), e);
-		} else if (wait_fd(fd, POLLOUT, deadline) <= 0) {
-			return fail_timeout(d, what, e);
-		}
-	}
-	return 0;
+	struct conn *c = req->data;
+
+	if (c->status == STEP_RUNNING)
+		c->status = status < 0 ? status : 0;
 }
 
-static int read_all(const struct pub_dyn *d, int fd, uint8_t *p, size_t n,
-		    uint64_t deadline, const char *what, struct pub_err *e)
+static void on_write(uv_write_t *req, int status)
 {
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-		} else if (r == 0) {
-			return fail_io(d, what, "the server closed the "
-				       "connection", e);
-		} else if (errno != EAGAIN && errno != EINTR) {
-			return fail_io(d, what, strerror(errno), e);
-		} else if (wait_fd(fd, POLLIN, deadline) <= 0) {
-			return fail_timeout(d, what, e);
-		}
-	}
-	return 0;
+	struct conn *c = req->data;
+
+	if (c->status == STEP_RUNNING)
+		c->status = status < 0 ? status : 0;
 }
 
-static int send_pkt(const struct pub_dyn *d, int fd, const ldns_pkt *q,
-		    uint64_t deadline, const char *what, struct pub_err *e)
+static bool have_msg(const struct conn *c)
 {
-	uint8_t *wire = NULL, *msg;
+	return c->len >= 2 &&
+	       c->len - 2 >= ((size_t)c->buf[0] << 8 | c->buf[1]);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct conn *c = h->data;
+
+	(void)suggested;
+	*b = uv_buf_init((char *)c->buf + c->len,
+			 (unsigned)(CONN_BUF - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct conn *c = s->data;
+
+	(void)b;
+	if (n < 0) {
+		(void)uv_read_stop(s);
+		if (c->status == STEP_RUNNING)
+			c->status = (int)n;
+		return;
+	}
+	c->len += (size_t)n;
+	if (have_msg(c)) {
+		(void)uv_read_stop(s);
+		if (c->status == STEP_RUNNING)
+			c->status = 0;
+	}
+}
+
+/* Runs the loop until the step under way ends or the timer fires; the
+ * timer is always armed, so each turn returns in time. */
+static int conn_wait(struct conn *c, struct pub_err *e)
+{
+	while (c->status == STEP_RUNNING && !c->timed_out)
+		(void)uv_run(&c->loop, UV_RUN_ONCE);
+	if (c->status == 0)
+		return 0;
+	if (c->timed_out)
+		return fail_timeout(c->d, c->what, e);
+	return fail_io(c->d, c->what, c->status == UV_EOF ? "the server "
+		       "closed the connection" : uv_strerror(c->status), e);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->tcp_open)
+		uv_close((uv_handle_t *)&c->tcp, NULL);
+	if (c->timer_open)
+		uv_close((uv_handle_t *)&c->timer, NULL);
+	if (c->loop_open) {
+		/* Only closing handles are left: this returns once they are
+		 * closed and any pending request is cancelled. */
+		(void)uv_run(&c->loop, UV_RUN_DEFAULT);
+		(void)uv_loop_close(&c->loop);
+	}
+	free(c->buf);
+	free(c->out);
+	c->buf = c->out = NULL;
+}
+
+/* Connects to the server and starts the exchange's clock.  C must be
+ * closed with conn_close() whatever this returns. */
+static int conn_open(struct conn *c, const struct pub_dyn *d,
+		     const char *what, struct pub_err *e)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->what = what;
+	c->buf = malloc(CONN_BUF);
+	if (!c->buf)
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what,
+				"out of memory");
+	rc = uv_loop_init(&c->loop);
+	c->loop_open = rc == 0;
+	if (rc == 0) {
+		rc = uv_timer_init(&c->loop, &c->timer);
+		c->timer_open = rc == 0;
+		c->timer.data = c;
+	}
+	if (rc == 0)
+		rc = uv_timer_start(&c->timer, on_timer, d->timeout_ms, 0);
+	if (rc == 0) {
+		rc = uv_tcp_init(&c->loop, &c->tcp);
+		c->tcp_open = rc == 0;
+		c->tcp.data = c;
+	}
+	if (rc != 0)
+		return fail_io(d, what, uv_strerror(rc), e);
+	c->creq.data = c;
+	c->status = STEP_RUNNING;
+	rc = uv_tcp_connect(&c->creq, &c->tcp,
+			    (const struct sockaddr *)&d->addr, on_connect);
+	if (rc != 0)
+		c->status = rc;
+	return conn_wait(c, e);
+}
+
+static int conn_send(struct conn *c, const ldns_pkt *q, struct pub_err *e)
+{
+	uint8_t *wire = NULL;
 	size_t len = 0;
+	uv_buf_t b;
 	int rc;
 
 	if (ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK || len > 65535) {
 		free(wire);
-		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what,
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, c->what,
 				"message does not fit DNS (%zu bytes)", len);
 	}
-	msg = malloc(len + 2);
-	if (!msg) {
+	/* Kept in C until the connection is closed: a write cut short by
+	 * the timer may still hold it. */
+	free(c->out);
+	c->out = malloc(len + 2);
+	if (!c->out) {
 		free(wire);
-		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what,
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, c->what,
 				"out of memory");
 	}
-	msg[0] = (uint8_t)(len >> 8);
-	msg[1] = (uint8_t)len;
-	memcpy(msg + 2, wire, len);
-	rc = write_all(d, fd, msg, len + 2, deadline, what, e);
-	free(msg);
+	c->out[0] = (uint8_t)(len >> 8);
+	c->out[1] = (uint8_t)len;
+	memcpy(c->out + 2, wire, len);
 	free(wire);
-	return rc;
+	b = uv_buf_init((char *)c->out, (unsigned)(len + 2));
+	c->wreq.data = c;
+	c->status = STEP_RUNNING;
+	rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+	if (rc != 0)
+		c->status = rc;
+	return conn_wait(c, e);
 }
 
 /* Reads one message for query ID; *WIRE keeps its bytes (TSIG). */
-static int recv_pkt(const struct pub_dyn *d, int fd, uint16_t id,
-		    uint64_t deadline, const char *what, ldns_pkt **out,
-		    uint8_t **wire, size_t *wlen, struct pub_err *e)
+static int conn_recv(struct conn *c, uint16_t id, ldns_pkt **out,
+		     uint8_t **wire, size_t *wlen, struct pub_err *e)
 {
-	uint8_t hdr[2], *buf;
+	uint8_t *msg;
 	size_t len;
-	int rc;
+	int rc = -1, urc;
 
 	*out = NULL;
-	if (read_all(d, fd, hdr, 2, deadline, what, e) != 0)
-		return -1;
-	len = (size_t)hdr[0] << 8 | hdr[1];
-	buf = malloc(len ? len : 1);
-	if (!buf)
-		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what,
+	if (!have_msg(c)) {
+		c->status = STEP_RUNNING;
+		urc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+		if (urc != 0)
+			c->status = urc;
+		if (conn_wait(c, e) != 0)
+			return -1;
+	}
+	len = (size_t)c->buf[0] << 8 | c->buf[1];
+	msg = malloc(len ? len : 1);
+	if (!msg)
+		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, c->what,
 				"out of memory");
-	rc = read_all(d, fd, buf, len, deadline, what, e);
-	if (rc == 0 && ldns_wire2pkt(out, buf, len) != LDNS_STATUS_OK)
-		rc = fail_io(d, what, "unparseable answer", e);
-	if (rc == 0 && ldns_pkt_id(*out) != id)
-		rc = fail_io(d, what, "answer with another query's ID", e);
+	memcpy(msg, c->buf + 2, len);
+	c->len -= len + 2;
+	memmove(c->buf, c->buf + 2 + len, c->len);
+	if (ldns_wire2pkt(out, msg, len) != LDNS_STATUS_OK)
+		fail_io(c->d, c->what, "unparseable answer", e);
+	else if (ldns_pkt_id(*out) != id)
+		fail_io(c->d, c->what, "answer with another query's ID", e);
+	else
+		rc = 0;
 	if (rc != 0) {
 		ldns_pkt_free(*out);
 		*out = NULL;
-		free(buf);
-		return -1;
-	}
-	if (wire) {
-		*wire = buf;
+		free(msg);
+	} else if (wire) {
+		*wire = msg;
 		*wlen = len;
 	} else {
-		free(buf);
+		free(msg);
 	}
-	return 0;
+	return rc;
 }
 
 /* Q out, one answer in. */
@@ -275,16 +355,15 @@ static int exchange(const struct pub_dyn *d, const ldns_pkt *q,
 		    const char *what, ldns_pkt **reply, uint8_t **wire,
 		    size_t *wlen, struct pub_err *e)
 {
-	uint64_t deadline = now_ms() + d->timeout_ms;
-	int fd, rc;
+	struct conn c;
+	int rc;
 
-	if (tcp_connect(d, what, deadline, &fd, e) != 0)
-		return -1;
-	rc = send_pkt(d, fd, q, deadline, what, e);
+	rc = conn_open(&c, d, what, e);
 	if (rc == 0)
-		rc = recv_pkt(d, fd, ldns_pkt_id(q), deadline, what, reply,
-			      wire, wlen, e);
-	close(fd);
+		rc = conn_send(&c, q, e);
+	if (rc == 0)
+		rc = conn_recv(&c, ldns_pkt_id(q), reply, wire, wlen, e);
+	conn_close(&c);
 	return rc;
 }
 
@@ -549,24 +628,23 @@ int pub_dyn_axfr(struct pub_dyn *d, ldns_rr_list **out, struct pub_err *e)
 {
 	ldns_pkt *q = new_query(d->zone_rdf, LDNS_RR_TYPE_AXFR), *m = NULL;
 	ldns_rr_list *l = ldns_rr_list_new();
-	uint64_t deadline = now_ms() + d->timeout_ms;
+	struct conn c;
 	char what[RR_MAX_NAME + 32], terr[160];
 	unsigned soas = 0;
-	int fd = -1, rc = -1, t = 0;
+	int rc = -1, t = 0;
 
 	*out = NULL;
+	memset(&c, 0, sizeof(c));
 	pub_fmt(what, sizeof(what), "zone transfer of %s", d->zone);
 	if (!q || !l) {
 		pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what, "out of memory");
 		goto out;
 	}
 	if (tsig_sign(d, q, what, e) != 0 ||
-	    tcp_connect(d, what, deadline, &fd, e) != 0 ||
-	    send_pkt(d, fd, q, deadline, what, e) != 0)
+	    conn_open(&c, d, what, e) != 0 || conn_send(&c, q, e) != 0)
 		goto out;
 	for (size_t n = 0; t == 0 && n < MAX_AXFR_MSGS; n++) {
-		if (recv_pkt(d, fd, ldns_pkt_id(q), deadline, what, &m, NULL,
-			     NULL, e) != 0)
+		if (conn_recv(&c, ldns_pkt_id(q), &m, NULL, NULL, e) != 0)
 			goto out;
 		if (ldns_pkt_get_rcode(m) != LDNS_RCODE_NOERROR) {
 			tsig_error(m, terr, sizeof(terr));
@@ -589,8 +667,7 @@ int pub_dyn_axfr(struct pub_dyn *d, ldns_rr_list **out, struct pub_err *e)
 	l = NULL;
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
+	conn_close(&c);
 	ldns_pkt_free(m);
 	ldns_pkt_free(q);
 	ldns_rr_list_deep_free(l);

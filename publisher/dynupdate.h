@@ -1,7 +1,8 @@
 /* dynupdate.h - talking to a zone's primary over TCP for "vpnrr publish":
  * RFC 2136 UPDATE messages signed with TSIG (RFC 8945), plain queries, and
  * a zone transfer (AXFR, TSIG-signed) to read what the zone holds.  Every
- * exchange is one TCP connection bounded by the timeout. */
+ * exchange is one TCP connection, and the timeout bounds all of it
+ * (connecting, sending, every message of a transfer).  The calls block. */
 #ifndef PUB_DYNUPDATE_H
 #define PUB_DYNUPDATE_H
 
