@@ -2,6 +2,7 @@
  * zone, sent to the zone's primary by dynamic update (RFC 2136, TSIG),
  * then read back and compared. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1091,6 +1092,9 @@ int pub_cmd_publish(int argc, char **argv)
 	struct stat st;
 	int rc;
 
+	/* A server that closes the connection mid-write is an error to
+	 * report (EPIPE), not a reason to die silently. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = parse_opts(argc, argv, &o, &cl);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
