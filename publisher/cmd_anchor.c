@@ -38,8 +38,8 @@ static const char help_anchor[] =
 "\n"
 "retire: signs, with OLD.key itself, a statement that its key is retired\n"
 "(only the holder of a key can retire it), saves it as\n"
-"ADMINDIR/anchors/retire-KEYID.rec, drops the announcements OLD.key had\n"
-"signed, and rebuilds the zone. Nodes then never trust OLD.key again,\n"
+"ADMINDIR/anchors/retire-KEYID.rec (an announcement of OLD.key goes) and\n"
+"rebuilds the zone. Nodes then never trust OLD.key again,\n"
 "even where their configuration lists it, and drop what it signed.\n"
 "Retire a key only after the heads are signed by the new one and the\n"
 "nodes adopted it. Default lifetime 365d.\n"
@@ -111,33 +111,22 @@ out:
 	return rc;
 }
 
-/* Announcements signed by the retired key, and any announcement of it,
- * are worthless now: they go with it. */
-static int drop_announcements(const struct pub_admin *a,
-			      const struct rr_pubkey *gone, struct pub_err *e)
+/* An announcement of the retired key is void now: it goes.  The ones
+ * the retired key signed stay until they expire: a node offline through
+ * the rollover learns from them which anchor to configure. */
+static int drop_announcement(const struct pub_admin *a,
+			     const struct rr_pubkey *gone, struct pub_err *e)
 {
-	struct pub_recs rs;
-	char *path;
+	char *path = pub_anchor_stmt_path(a, false, gone);
 	int rc = 0;
 
-	if (pub_anchor_stmts_load(a, &rs, e) != 0)
-		return -1;
-	for (size_t i = 0; i < rs.n && rc == 0; i++) {
-		const struct rr_record *r = &rs.v[i].r;
-		if (r->kind != RR_KIND_ANCHOR || !r->anchor_add ||
-		    (memcmp(r->sigkeyid, gone->id, RR_KEYID_LEN) != 0 &&
-		     memcmp(r->anchor_key.key, gone->key, RR_PUBKEY_LEN) != 0))
-			continue;
-		path = pub_anchor_stmt_path(a, false, &r->anchor_key);
-		if (!path)
-			rc = pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0,
-				      "anchor", "out of memory");
-		else if (unlink(path) != 0 && errno != ENOENT)
-			rc = pub_errf(e, PUB_EXIT_IO, path, 0, "anchor", "%s",
-				      strerror(errno));
-		free(path);
-	}
-	pub_recs_free(&rs);
+	if (!path)
+		return pub_errf(e, PUB_EXIT_INTERNAL, a->dir, 0, "anchor",
+				"out of memory");
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = pub_errf(e, PUB_EXIT_IO, path, 0, "anchor", "%s",
+			      strerror(errno));
+	free(path);
 	return rc;
 }
 
@@ -176,7 +165,7 @@ static int retire(const struct pub_admin *a, const char *keyfile,
 		return -1;
 	rc = sign_statement(a, true, &sk.pub, &sk, pub_now(), lifetime, e);
 	if (rc == 0)
-		rc = drop_announcements(a, &sk.pub, e);
+		rc = drop_announcement(a, &sk.pub, e);
 	rr_seckey_wipe(&sk);
 	return rc;
 }

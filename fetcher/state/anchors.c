@@ -228,7 +228,14 @@ int fetch_state_anchors_update(struct fetch_state *st,
 	}
 	st->nanchors = keep;
 	for (size_t i = 0; i < n; i++) {
+		const struct fetch_anchor *a = row_of(st, &stmts[i].key);
 		if (stmts[i].status == RRCHAIN_OK)
+			continue;
+		/* The announcement of an anchor trusted already, signed by
+		 * the anchor it replaced: old news, not an attack. */
+		if (!stmts[i].retire && stmts[i].status == RRCHAIN_R_KEY &&
+		    (configured(cfg, &stmts[i].key) ||
+		     (a && a->status == FETCH_ANCHOR_ADOPTED)))
 			continue;
 		ev_name(&stmts[i].key, name, sizeof(name));
 		st_event(rep, FETCH_EV_ANCHOR_REJECTED, stmts[i].status, name,
