@@ -341,7 +341,6 @@ static void test_store(void **state)
 
 	stmt("add", &f->w.anchor2.pub, &f->w.anchor, &s[0]);
 	stmt("add", &f->k3.pub, &f->w.anchor, &s[1]);
-	stmt("retire", &f->w.rogue.pub, &f->w.rogue, &s[2]);
 	step(f, s, 2, T_NOW, NULL, NULL);
 	step(f, s, 2, T_NOW + HOLD, NULL, NULL);   /* both adopted */
 	stmt("retire", &f->k3.pub, &f->k3, &s[2]);
