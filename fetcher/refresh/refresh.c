@@ -2,7 +2,8 @@
  * refresh.c - one refresh of the verified state, on one libuv loop.
  * The stages, in refresh/'s files:
  *
- *   head query -> head check (pool) -> page queries -> page checks (pool)
+ *   anchor statements (loop: the trust of this refresh, anchors.c)
+ *   -> head query -> head check (pool) -> page queries -> page checks (pool)
  *   -> member checks (pool) -> site queries -> site checks (pool)
  *   -> merge (loop) -> earlier runs' owed file actions done, outputs
  *      planned, compared with the disk into owed actions (pool)
