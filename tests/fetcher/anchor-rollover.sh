@@ -91,6 +91,11 @@ fi
 fetch_at "$TMP/n1.conf" n1-3 $((T1 + 2 * D + 120))
 report n1-3 ok=true 'events~"anchor-adopted"' 'anchors~"status": "adopted"'
 logged n1-3 "adopted after the hold-down"
+RC=0
+"$F" -c "$TMP/n1.conf" --status >"$TMP/n1-status.json" 2>"$TMP/n1-status.log" || RC=$?
+[ "$RC" -eq 0 ] || fail "n1 --status: exit $RC" "$TMP/n1-status.log"
+$FT report "$TMP/n1-status.json" 'anchors~"status": "adopted"' ||
+	fail "--status does not show the adopted anchor" "$TMP/n1-status.json"
 
 # ---- 2. heads signed by B --------------------------------------------------
 T2=$((T1 + 2 * D + 300))
