@@ -220,6 +220,7 @@ static void defaults(struct fetch_config *c)
 	c->peer_keys_watch_ms = FETCH_DEFAULT_PEER_KEYS_WATCH_MS;
 	c->expiry_warning_ms = FETCH_DEFAULT_EXPIRY_WARNING_MS;
 	c->max_head_age_ms = FETCH_DEFAULT_MAX_HEAD_AGE_MS;
+	c->anchor_hold_down_ms = FETCH_DEFAULT_ANCHOR_HOLD_DOWN_MS;
 	c->concurrency = FETCH_DEFAULT_CONCURRENCY;
 	c->attempts = FETCH_DEFAULT_ATTEMPTS;
 	c->secnet_min_rsa_bits = FETCH_DEFAULT_SECNET_MIN_RSA;

@@ -35,6 +35,8 @@
 #define FETCH_DEFAULT_SECNET_CHECK "secnet -j -c"
 #define FETCH_DEFAULT_EXPIRY_WARNING_MS (7ULL * 86400 * 1000)
 #define FETCH_DEFAULT_MAX_HEAD_AGE_MS (7ULL * 86400 * 1000)
+/* RFC 5011 section 2.4.1: 30 days. */
+#define FETCH_DEFAULT_ANCHOR_HOLD_DOWN_MS (30ULL * 86400 * 1000)
 
 struct fetch_config {
 	char vpn[RR_NAMELEN];
@@ -80,6 +82,9 @@ struct fetch_config {
 	/* A head whose t= is older than this is stale (a freeze, or an admin
 	 * who stopped re-signing); 0: never. */
 	uint64_t max_head_age_ms;
+	/* An announced anchor (SPEC.md 10.10) is trusted once it has been
+	 * announced at every refresh for this long. */
+	uint64_t anchor_hold_down_ms;
 	unsigned concurrency;       /* queries in flight */
 	unsigned attempts;          /* tries per query */
 	/* record-type: which RR types to ask for at every name (at least

@@ -295,6 +295,17 @@ static int kw_max_head_age(struct parser *p, const char *kw, char **a,
 	return 0;
 }
 
+/* RFC 5011's hold-down: how long an announced anchor must be seen at
+ * every refresh before it is trusted.  0s (tests, or an admin who
+ * trusts the announcing anchor alone) adopts at first sight. */
+static int kw_anchor_hold_down(struct parser *p, const char *kw, char **a,
+			       size_t n)
+{
+	(void)n;
+	return duration(p, kw, a[0], 0, 366 * 86400000ULL,
+			&p->cfg->anchor_hold_down_ms);
+}
+
 static int kw_concurrency(struct parser *p, const char *kw, char **a, size_t n)
 {
 	(void)n;
@@ -427,6 +438,8 @@ const struct keyword cf_keywords[] = {
 	{ "peer-keys-watch", kw_pkwatch, 1, 1, SLOT_PEER_KEYS_WATCH },
 	{ "expiry-warning", kw_expiry, 1, 1, SLOT_EXPIRY_WARNING },
 	{ "max-head-age", kw_max_head_age, 1, 1, SLOT_MAX_HEAD_AGE },
+	{ "anchor-hold-down", kw_anchor_hold_down, 1, 1,
+	  SLOT_ANCHOR_HOLD_DOWN },
 	{ "local-site", kw_local_site, 1, 1, SLOT_LOCAL_SITE },
 	{ "record-type", kw_record_type, 1, 1, SLOT_RECORD_TYPE },
 	{ "sites-file-dh", kw_sites_dh, 2, 2, SLOT_SITES_DH },

@@ -290,7 +290,7 @@ static int check_all(struct pcv_ctx *c)
 		else if (pcv_check_member(c, v) != 0)
 			return -1;
 	}
-	if (other_sites(c) != 0)
+	if (other_sites(c) != 0 || pcv_check_anchors(c) != 0)
 		return -1;
 	for (size_t i = 0; i < rep->n; i++) {
 		struct pub_vrec *v = &rep->v[i];

@@ -45,7 +45,7 @@ struct pub_chain_opts {
 /* One object of the chain and the rules' verdict on it: what a fetcher
  * given the same records decides (its JSON report names them alike). */
 enum pub_obj_kind { PUB_OBJ_HEAD, PUB_OBJ_PAGE, PUB_OBJ_MEMBERSHIP,
-		    PUB_OBJ_MEMBER, PUB_OBJ_SITE };
+		    PUB_OBJ_MEMBER, PUB_OBJ_SITE, PUB_OBJ_ANCHOR };
 struct pub_object {
 	enum pub_obj_kind kind;
 	char name[RR_MAX_NAME + 1]; /* owner name; a site name for members

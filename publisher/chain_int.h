@@ -85,6 +85,11 @@ void pcv_page_entries(struct pcv_ctx *c, const char *owner,
 /* Sets each record's status and the report's counts. */
 void pcv_finish(struct pub_report *rep);
 
+/* ---- anchor statements (chain_anchor.c) --------------------------------- */
+
+/* Every anchor statement of the input, RRset by RRset. */
+int pcv_check_anchors(struct pcv_ctx *c);
+
 /* ---- members (chain_member.c) -------------------------------------------- */
 
 int pcv_add_auth(struct pcv_ctx *c, const struct rr_record *m,

@@ -53,6 +53,7 @@ const char *pub_obj_kind_name(enum pub_obj_kind k)
 		[PUB_OBJ_HEAD] = "head", [PUB_OBJ_PAGE] = "page",
 		[PUB_OBJ_MEMBERSHIP] = "membership",
 		[PUB_OBJ_MEMBER] = "member", [PUB_OBJ_SITE] = "site",
+		[PUB_OBJ_ANCHOR] = "anchor",
 	};
 
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k]

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "anchorstmt.h"
 #include "hostcache.h"
 #include "index.h"
 #include "keyfile.h"
@@ -491,6 +492,48 @@ static uint32_t next_serial(const struct state *st, uint64_t now)
 	return st->serial + 1;
 }
 
+/* The anchor statements of ADMINDIR/anchors/ still valid, so that they
+ * stay published (a node offline through a rollover finds them when it
+ * comes back); an expired one is left out with a warning. */
+static int anchors_out(FILE *f, const struct pub_admin *a, uint64_t now,
+		       struct pub_err *e)
+{
+	char owner[RR_MAX_NAME + 1], t[PUB_TIMESTRLEN];
+	struct pub_recs rs;
+	struct rr_error err;
+	int rc = 0;
+
+	if (rr_name_anchor(a->zone, owner, &err) != RR_OK)
+		return pub_errf(e, PUB_EXIT_INVALID, a->dir, 0, "anchors",
+				"%s", err.msg);
+	if (pub_anchor_stmts_load(a, &rs, e) != 0)
+		return -1;
+	if (rs.n > 0)
+		fprintf(f, "; anchor statements\n");
+	for (size_t i = 0; i < rs.n && rc == 0; i++) {
+		const struct pub_rec *r = &rs.v[i];
+		if (r->r.kind != RR_KIND_ANCHOR ||
+		    !pub_streq_nocase(r->owner, owner) ||
+		    strcmp(r->r.vpn, a->vpn) != 0) {
+			rc = pub_errf(e, PUB_EXIT_INVALID, a->dir, r->line,
+				      "anchors", "%s: not an anchor statement "
+				      "of VPN %s at %s", r->owner, a->vpn,
+				      owner);
+			break;
+		}
+		if (now >= r->r.expires) {
+			pub_time_format(r->r.expires, t);
+			pub_warn("index: %s: anchor statement expired at %s: "
+				 "left out (sign it again with vpnrr anchor)",
+				 PUB_ANCHOR_DIR, t);
+			continue;
+		}
+		rc = pub_zone_record(f, owner, a->ttl, &r->r, a->types, e);
+	}
+	pub_recs_free(&rs);
+	return rc;
+}
+
 /* Everything after the head: pages, signed member records, hosted site
  * records.  Signatures are deterministic (Ed25519), so the same input
  * gives the same bytes. */
@@ -501,7 +544,8 @@ static int zone_body(const struct pub_admin *a, const struct built *b,
 {
 	if (pub_out_open(body, e) != 0)
 		return -1;
-	if (pages_out(body->f, a, b, info, e) == 0 &&
+	if (anchors_out(body->f, a, now, e) == 0 &&
+	    pages_out(body->f, a, b, info, e) == 0 &&
 	    members_out(body->f, a, b, sk, e) == 0 &&
 	    hosted_out(body->f, a, b, now, h, e) == 0 &&
 	    pub_out_close(body, e) == 0)

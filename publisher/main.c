@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "admit", pub_cmd_admit, "admin: check a request, add the member" },
 	{ "index", pub_cmd_index, "admin: sign head, pages, members; write the zone" },
 	{ "revoke", pub_cmd_revoke, "admin: withdraw a site's membership" },
+	{ "anchor", pub_cmd_anchor, "admin: announce or retire a trust anchor" },
 	{ "resign", pub_cmd_resign, "renew what expires within a window" },
 	{ "import", pub_cmd_import, "make-secnet-sites sites file -> vpnrr" },
 	{ "verify", pub_cmd_verify, "check zone files, dig output or live names" },

@@ -74,7 +74,7 @@ struct rr_vtype {
 extern const struct rr_vtype rr_vt_kind, rr_vt_name, rr_vt_sitename,
 	rr_vt_dnsname, rr_vt_text, rr_vt_u32, rr_vt_tunable, rr_vt_hex32,
 	rr_vt_time, rr_vt_addr, rr_vt_sk, rr_vt_sig, rr_vt_nets, rr_vt_eps,
-	rr_vt_tkeys, rr_vt_rkeys, rr_vt_hashes;
+	rr_vt_tkeys, rr_vt_rkeys, rr_vt_akey, rr_vt_hashes;
 /* Tags added later (vtext.c): the binary value is the text (SPEC 13.1). */
 extern const struct rr_vtype rr_vt_tnets, rr_vt_wg;
 

@@ -13,6 +13,8 @@ const char *rr_kind_name(enum rr_kind k)
 		return "member";
 	case RR_KIND_SITE:
 		return "site";
+	case RR_KIND_ANCHOR:
+		return "anchor";
 	}
 	return "unknown";
 }
@@ -179,7 +181,7 @@ enum rr_errclass rr_field_append(struct rr_record *r, const char *tag,
 		goto out;
 	}
 	if (td && td->type == &rr_vt_kind && r->nfields == 0) {
-		if (len != 1 || val[0] < RR_KIND_HEAD || val[0] > RR_KIND_SITE) {
+		if (len != 1 || val[0] < RR_KIND_HEAD || val[0] > RR_KIND_LAST) {
 			rc = rr_seterr(err, RR_E_VALUE, "unknown kind");
 			goto out;
 		}
@@ -236,6 +238,10 @@ enum rr_errclass rr_record_finish(struct rr_record *r, struct rr_error *err)
 		return rr_seterr(err, RR_E_VALUE,
 				 "tag n: %u members cannot fill %zu pages",
 				 r->nmembers, r->npages);
+	if (r->kind == RR_KIND_ANCHOR && r->anchor_add == r->anchor_retire)
+		return rr_seterr(err, r->anchor_add ? RR_E_VALUE : RR_E_MISSING,
+				 "tags add, retire: an anchor statement has "
+				 "exactly one of them");
 	for (size_t i = 0; i < r->npages; i++)
 		for (size_t j = i + 1; j < r->npages; j++)
 			if (memcmp(r->pages[i], r->pages[j], RR_HASH_LEN) == 0)

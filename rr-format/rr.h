@@ -298,7 +298,9 @@ enum rr_kind {
 	RR_KIND_HEAD = 1, /* admin: signed list of page hashes */
 	RR_KIND_MEMBER,   /* admin: one site's membership (unsigned in pages) */
 	RR_KIND_SITE,     /* site owner: endpoints, networks, transport keys */
+	RR_KIND_ANCHOR,   /* admin: a trust-anchor statement (add, retire) */
 };
+#define RR_KIND_LAST RR_KIND_ANCHOR
 const char *rr_kind_name(enum rr_kind k);
 
 struct rr_field {
@@ -416,6 +418,11 @@ struct rr_record {
 	const uint8_t (*pages)[RR_HASH_LEN]; /* pages= */
 	size_t npages;
 
+	/* anchor statement: exactly one of add= (a new anchor, signed by a
+	 * trusted anchor) and retire= (signed by the key it retires) */
+	bool anchor_add, anchor_retire;
+	struct rr_pubkey anchor_key;
+
 	/* signature: sk= (alg and key id) is signed, sig= is not */
 	bool has_sk;
 	enum rr_sigalg sigalg;
@@ -529,6 +536,9 @@ enum rr_errclass rr_name_page(const char *zone, const uint8_t hash[RR_HASH_LEN],
 			      char *out, struct rr_error *err);
 enum rr_errclass rr_name_member(const char *zone, const char *site,
 				char *out, struct rr_error *err);
+/* Where the anchor statements of ZONE live: "_anchor._vpnrr." ZONE. */
+enum rr_errclass rr_name_anchor(const char *zone, char *out,
+				struct rr_error *err);
 
 /* RFC 1982 serial arithmetic: negative when A is older than B, zero when
  * equal, positive when newer.  Serials exactly 2^31 apart are undefined in

@@ -159,7 +159,20 @@ enum rr_errclass rr_verify(const struct rr_record *r,
 				 "%s: record is not signed (no sk= and sig=; "
 				 "if it came through a DNS panel, it may have "
 				 "been truncated)", ex->owner);
+	/* RFC 5011's REVOKE: only the holder of a key retires it, so a
+	 * thief of one anchor cannot retire the others. */
+	if (r->kind == RR_KIND_ANCHOR && r->anchor_retire &&
+	    (r->sigalg != r->anchor_key.alg ||
+	     memcmp(r->sigkeyid, r->anchor_key.id, RR_KEYID_LEN) != 0)) {
+		rr_keyid_format(r->anchor_key.id, id);
+		return rr_seterr(err, RR_E_KEY,
+				 "%s: retire= %s is not signed by that key "
+				 "itself", ex->owner, id);
+	}
 	k = find_key(r, keys, nkeys);
+	if (k && r->kind == RR_KIND_ANCHOR && r->anchor_retire &&
+	    memcmp(k->key, r->anchor_key.key, RR_PUBKEY_LEN) != 0)
+		k = NULL;
 	if (!k) {
 		rr_keyid_format(r->sigkeyid, id);
 		return rr_seterr(err, RR_E_KEY,
@@ -313,6 +326,12 @@ static enum rr_errclass join_name(char *out, struct rr_error *err,
 enum rr_errclass rr_name_head(const char *zone, char *out, struct rr_error *err)
 {
 	return join_name(out, err, "_vpnrr.", "", "", zone);
+}
+
+enum rr_errclass rr_name_anchor(const char *zone, char *out,
+				struct rr_error *err)
+{
+	return join_name(out, err, "_anchor._vpnrr.", "", "", zone);
 }
 
 enum rr_errclass rr_name_page(const char *zone, const uint8_t hash[RR_HASH_LEN],

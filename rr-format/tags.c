@@ -15,6 +15,7 @@
 #define H RR_KBIT(RR_KIND_HEAD)
 #define M RR_KBIT(RR_KIND_MEMBER)
 #define S RR_KBIT(RR_KIND_SITE)
+#define A RR_KBIT(RR_KIND_ANCHOR)
 #define AT(member) offsetof(struct rr_record, member)
 
 #define TUNABLE_TAG(id, tag, unit, def, mdef, min, max, member) \
@@ -23,13 +24,17 @@
 	[RR_TUN_##id] = { tag, unit, def, mdef, min, max, AT(member) },
 
 static const struct rr_tagdef tagdefs[] = {
-	{ "k", &rr_vt_kind, H | M | S, H | M | S, RR_NOWHERE, RR_NOWHERE },
-	{ "vpn", &rr_vt_name, H | M | S, H | M | S, AT(vpn), RR_NOWHERE },
+	{ "k", &rr_vt_kind, H | M | S | A, H | M | S | A, RR_NOWHERE,
+	  RR_NOWHERE },
+	{ "vpn", &rr_vt_name, H | M | S | A, H | M | S | A, AT(vpn),
+	  RR_NOWHERE },
 	{ "site", &rr_vt_sitename, M | S, M | S, AT(site), RR_NOWHERE },
-	{ "s", &rr_vt_u32, H | M | S, H | M | S, AT(serial), AT(has_serial) },
-	{ "t", &rr_vt_time, H | M | S, H | M | S, AT(not_before),
+	{ "s", &rr_vt_u32, H | M | S | A, H | M | S | A, AT(serial),
+	  AT(has_serial) },
+	{ "t", &rr_vt_time, H | M | S | A, H | M | S | A, AT(not_before),
 	  AT(has_times) },
-	{ "x", &rr_vt_time, H | M | S, H | M | S, AT(expires), AT(has_times) },
+	{ "x", &rr_vt_time, H | M | S | A, H | M | S | A, AT(expires),
+	  AT(has_times) },
 	{ "n", &rr_vt_u32, H, H, AT(nmembers), RR_NOWHERE },
 	{ "pages", &rr_vt_hashes, H, H, AT(pages), AT(npages) },
 	{ "rk", &rr_vt_rkeys, M, M, AT(rkeys), AT(nrkeys) },
@@ -46,8 +51,11 @@ static const struct rr_tagdef tagdefs[] = {
 	/* Added after the first table (SPEC.md 13.1): text values. */
 	{ "gw-nets", &rr_vt_tnets, M | S, 0, AT(gw_nets), AT(ngw_nets) },
 	{ "wg", &rr_vt_wg, S, 0, RR_NOWHERE, RR_NOWHERE },
-	{ "sk", &rr_vt_sk, H | M | S, 0, AT(sigkeyid), AT(has_sk) },
-	{ "sig", &rr_vt_sig, H | M | S, 0, AT(sig), AT(has_sig) },
+	/* exactly one of these two (rr_record_finish) */
+	{ "add", &rr_vt_akey, A, 0, AT(anchor_key), AT(anchor_add) },
+	{ "retire", &rr_vt_akey, A, 0, AT(anchor_key), AT(anchor_retire) },
+	{ "sk", &rr_vt_sk, H | M | S | A, 0, AT(sigkeyid), AT(has_sk) },
+	{ "sig", &rr_vt_sig, H | M | S | A, 0, AT(sig), AT(has_sig) },
 };
 
 const struct rr_tunable rr_tunables[RR_NTUNABLES] = {
@@ -57,6 +65,7 @@ const struct rr_tunable rr_tunables[RR_NTUNABLES] = {
 #undef H
 #undef M
 #undef S
+#undef A
 
 const struct rr_tagdef *rr_tagdef_find(const char *tag)
 {

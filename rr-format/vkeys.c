@@ -287,3 +287,70 @@ static enum rr_errclass rkeys_decode(const struct rr_tagdef *td,
 const struct rr_vtype rr_vt_rkeys = { "rkeys", rkeys_parse, rkeys_decode,
 				      fmt_rkeys };
 
+
+/* ---- add=, retire= (anchor statements) -------------------------------------
+ * One record-signing key, written and encoded as one rk= item; only an
+ * algorithm that signs records makes sense for an anchor (class key). */
+
+static enum rr_errclass akey_parse(const char *text, size_t len,
+				   struct rr_buf *out, struct rr_error *err)
+{
+	char alg[RR_MAX_ALG + 1];
+	uint8_t data[256];
+	size_t dlen = 0;
+	const struct rr_alg *def;
+	enum rr_errclass rc;
+
+	rc = alg_b64(text, len, alg, data, sizeof(data), &dlen, err);
+	if (rc != RR_OK)
+		return rc;
+	def = rr_alg_find(alg, strlen(alg));
+	if (!def || def->cls != RR_ALG_SIGN)
+		return rr_seterr(err, RR_E_KEY, "%s: not a record-signing "
+				 "algorithm", alg);
+	rc = rr_alg_check_key(def, data, dlen, err);
+	if (rc != RR_OK)
+		return rc;
+	rr_buf_putc(out, (uint8_t)strlen(alg));
+	rr_buf_puts(out, alg);
+	rr_buf_u16(out, (uint16_t)dlen);
+	rr_buf_put(out, data, dlen);
+	return RR_OK;
+}
+
+static enum rr_errclass akey_decode(const struct rr_tagdef *td,
+				    const uint8_t *val, size_t len,
+				    struct rr_record *r, struct rr_error *err)
+{
+	struct rr_rd rd = { val, len, 0 };
+	struct rr_pubkey *k = RR_AT(r, td->off, struct rr_pubkey);
+	const struct rr_alg *def;
+	const uint8_t *alg, *key;
+	size_t al, kl;
+	enum rr_errclass rc;
+
+	rc = rr_rd_text(&rd, 1, &alg, &al, err);
+	if (rc == RR_OK)
+		rc = rr_rd_text(&rd, 2, &key, &kl, err);
+	if (rc != RR_OK)
+		return rc;
+	if (rr_rd_left(&rd) > 0)
+		return rr_seterr(err, RR_E_VALUE, "trailing bytes after the key");
+	if (!rr_alg_name_valid((const char *)alg, al))
+		return rr_seterr(err, RR_E_VALUE, "bad algorithm name");
+	def = rr_alg_find((const char *)alg, al);
+	if (!def || def->cls != RR_ALG_SIGN)
+		return rr_seterr(err, RR_E_KEY, "%.*s: not a record-signing "
+				 "algorithm", (int)al, (const char *)alg);
+	rc = rr_alg_check_key(def, key, kl, err);
+	if (rc != RR_OK)
+		return rc;
+	k->alg = def->sigalg;
+	memcpy(k->key, key, RR_PUBKEY_LEN);
+	rr_keyid(k->key, RR_PUBKEY_LEN, k->id);
+	*RR_AT(r, td->aux, bool) = true;
+	return RR_OK;
+}
+
+const struct rr_vtype rr_vt_akey = { "akey", akey_parse, akey_decode,
+				     fmt_rkeys };

@@ -25,7 +25,7 @@ static void set_flag(const struct rr_tagdef *td, struct rr_record *r)
 static enum rr_errclass kind_parse(const char *text, size_t len,
 				   struct rr_buf *out, struct rr_error *err)
 {
-	for (uint8_t k = RR_KIND_HEAD; k <= RR_KIND_SITE; k++) {
+	for (uint8_t k = RR_KIND_HEAD; k <= RR_KIND_LAST; k++) {
 		const char *name = rr_kind_name((enum rr_kind)k);
 		if (strlen(name) == len && memcmp(text, name, len) == 0) {
 			rr_buf_putc(out, k);

@@ -68,7 +68,14 @@ struct watch_job {
 
 struct fetch_refresh {
 	uv_loop_t *loop;
-	const struct fetch_config *cfg;
+	/* The caller's configuration (given), and the same with the anchors
+	 * trusted now (trust: configured + adopted - retired), which cfg
+	 * points at once the anchor statements are taken in. */
+	const struct fetch_config *cfg, *given;
+	struct fetch_config trust;
+	struct lookup anchor_lk;
+	struct rrchain_anchor_stmt anchor_stmts[RRCHAIN_MAX_RRSET];
+	size_t nanchor_stmts;
 	struct fetch_state *st;
 	const struct fetch_log *log;
 	struct fetch_refresh_opts opts;
@@ -163,6 +170,12 @@ void rf_verdict(struct fetch_refresh *rf, const char *object,
 void rf_members_checked(uv_work_t *w, int status);
 
 void rf_head_resolved(struct lookup *lk);
+
+/* Starts with the anchor statements; then the head (anchors.c). */
+int rf_anchors_start(struct fetch_refresh *rf);
+/* A head refused for its key (E): says so when that key is an announced
+ * anchor still in its hold-down, or a retired one. */
+void rf_anchor_hint(struct fetch_refresh *rf, const struct rrchain_error *e);
 
 void rf_summary_json(struct fetch_refresh *rf, json_t *o);
 

@@ -386,6 +386,7 @@ static void head_checked(uv_work_t *w, int status)
 			  "membership head rejected (%s): %s; keeping the "
 			  "last good membership",
 			  rrchain_reason_name(rf->head_reason), rf->head_err.msg);
+		rf_anchor_hint(rf, &rf->head_err);
 		rr_say(rf->sum.error, sizeof(rf->sum.error), "%s",
 			 rf->head_err.msg);
 		rf->src = fetch_state_membership(rf->st);

@@ -2,7 +2,8 @@
  * refresh.c - one refresh of the verified state, on one libuv loop.
  * The stages, in refresh/'s files:
  *
- *   head query -> head check (pool) -> page queries -> page checks (pool)
+ *   anchor statements (loop: the trust of this refresh, anchors.c)
+ *   -> head query -> head check (pool) -> page queries -> page checks (pool)
  *   -> member checks (pool) -> site queries -> site checks (pool)
  *   -> merge (loop) -> earlier runs' owed file actions done, outputs
  *      planned, compared with the disk into owed actions (pool)
@@ -160,6 +161,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	}
 	rf->loop = loop;
 	rf->cfg = cfg;
+	rf->given = cfg;
 	rf->st = st;
 	rf->log = log;
 	rf->opts = *opts;
@@ -213,8 +215,7 @@ int fetch_refresh_start(uv_loop_t *loop, const struct fetch_config *cfg,
 	/* Set before the first lookup, which may complete the refresh
 	 * (calling CB) before we return. */
 	*out = rf;
-	if (rf_lookup_start(rf, &rf->head_lk, head, rf_head_resolved) != 0)
-		rf_head_resolved(&rf->head_lk);
+	(void)rf_anchors_start(rf);
 	return 0;
 fail:
 	json_decref(rf->sites_json);

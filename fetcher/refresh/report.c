@@ -223,7 +223,10 @@ void rf_record_events(struct fetch_refresh *rf,
 		if (e->kind == FETCH_EV_HEAD_REJECTED ||
 		    e->kind == FETCH_EV_SITE_DROPPED ||
 		    e->kind == FETCH_EV_HEAD_DROPPED ||
-		    e->kind == FETCH_EV_MEMBER_REJECTED)
+		    e->kind == FETCH_EV_MEMBER_REJECTED ||
+		    e->kind == FETCH_EV_ANCHOR_REJECTED ||
+		    e->kind == FETCH_EV_ANCHOR_RESET ||
+		    e->kind == FETCH_EV_ANCHOR_RETIRED)
 			lvl = FETCH_LOG_WARN;
 		else if (e->kind != FETCH_EV_SITE_KEPT)
 			lvl = FETCH_LOG_NOTICE;

@@ -538,15 +538,21 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 	bool empty = true, same;
 	size_t dropped;
 	int rc = -1;
+	/* A config holds a few KB of restrict-nets: not on the stack. */
+	struct fetch_config *trust = malloc(sizeof(*trust));
 
+	if (!trust)
+		return rr_fail(err, errlen, "out of memory");
 	memset(&s, 0, sizeof(s));
 	memcpy(st->vpn, cfg->vpn, sizeof(st->vpn));
 	memcpy(st->zone, cfg->zone, sizeof(st->zone));
 	(void)snprintf(st->v.vpn, sizeof(st->v.vpn), "%s", st->vpn);
 	st->store = store;
 	st->empty = true;
-	if (!store || !fetch_store_db(store))
+	if (!store || !fetch_store_db(store)) {
+		free(trust);
 		return 0; /* read-only, and nothing stored yet */
+	}
 	if (check_owner(st, cfg, &empty, err, errlen) != 0)
 		goto out;
 	if (empty) {
@@ -554,12 +560,15 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 		goto out;
 	}
 	st->empty = false;
-	if (load_head(st, &s, rep, err, errlen) != 0 ||
+	if (st_anchors_load(st, rep, err, errlen) != 0 ||
+	    load_head(st, &s, rep, err, errlen) != 0 ||
 	    load_pages(st, &s, err, errlen) != 0 ||
 	    load_sites(st, &s, rep, err, errlen) != 0)
 		goto out;
 	dropped = rep->nevents;
-	rc = rebuild(st, cfg, now, &s, rep, err, errlen);
+	/* Heads signed by an adopted anchor stay; by a retired one, go. */
+	fetch_state_trust(st, cfg, trust);
+	rc = rebuild(st, trust, now, &s, rep, err, errlen);
 	same = rc == 0 && note_rows(st, &s);
 	/* What was loaded is what is stored, unless something was dropped
 	 * on the way: then the next save writes the store afresh. */
@@ -576,5 +585,6 @@ int fetch_state_load(struct fetch_state *st, struct fetch_store *store,
 	}
 out:
 	stored_free(&s);
+	free(trust);
 	return rc;
 }

@@ -59,6 +59,7 @@ void st_state_digest(const struct fetch_state *st,
 		ADD(e->rec ? e->rec->sigkeyid : e->content,
 		    e->rec ? RR_KEYID_LEN : 0);
 	}
+	st_anchors_digest(st, &h);
 #undef ADD
 	crypto_hash_sha256_final(&h, out);
 }
@@ -376,7 +377,8 @@ int fetch_state_stage(struct fetch_state *st, char *err, size_t errlen)
 		return -1;
 	if (save_head(st, err, errlen) != 0 ||
 	    save_pages(st, err, errlen) != 0 ||
-	    save_sites(st, err, errlen) != 0)
+	    save_sites(st, err, errlen) != 0 ||
+	    st_anchors_save(st, err, errlen) != 0)
 		return -1;
 	memcpy(st->pending_digest, digest, RR_HASH_LEN);
 	st->pending = true;

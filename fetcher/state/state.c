@@ -25,6 +25,11 @@ static const char *const event_names[] = {
 	[FETCH_EV_SITE_KEPT] = "site-kept",
 	[FETCH_EV_SITE_REMOVED] = "site-removed",
 	[FETCH_EV_SITE_DROPPED] = "site-dropped",
+	[FETCH_EV_ANCHOR_PENDING] = "anchor-pending",
+	[FETCH_EV_ANCHOR_ADOPTED] = "anchor-adopted",
+	[FETCH_EV_ANCHOR_RESET] = "anchor-reset",
+	[FETCH_EV_ANCHOR_RETIRED] = "anchor-retired",
+	[FETCH_EV_ANCHOR_REJECTED] = "anchor-rejected",
 };
 
 const char *fetch_event_kind_name(enum fetch_event_kind k)

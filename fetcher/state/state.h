@@ -50,6 +50,13 @@ enum fetch_event_kind {
 	FETCH_EV_SITE_REMOVED, /* membership withdrawn: revocation */
 	FETCH_EV_SITE_DROPPED, /* last good record expired, or no longer
 				* valid under the current membership */
+	/* anchor statements (SPEC.md 10.10); the event's name is
+	 * "anchor KEYID" */
+	FETCH_EV_ANCHOR_PENDING,  /* announced: the hold-down starts */
+	FETCH_EV_ANCHOR_ADOPTED,  /* hold-down over: trusted */
+	FETCH_EV_ANCHOR_RESET,    /* announcement gone: pending dropped */
+	FETCH_EV_ANCHOR_RETIRED,  /* retired: never trusted again */
+	FETCH_EV_ANCHOR_REJECTED, /* a statement that may not be acted on */
 };
 const char *fetch_event_kind_name(enum fetch_event_kind k);
 
@@ -166,6 +173,67 @@ const struct fetch_view *fetch_state_view(const struct fetch_state *st);
  * views, equal digests. */
 void fetch_state_view_digest(const struct fetch_state *st,
 			     uint8_t out[RR_HASH_LEN]);
+
+/* ---- trust anchors (SPEC.md 10.10) --------------------------------------- */
+
+enum fetch_anchor_status {
+	FETCH_ANCHOR_PENDING = 1, /* announced; waiting out the hold-down */
+	FETCH_ANCHOR_ADOPTED,     /* trusted like a configured anchor */
+	FETCH_ANCHOR_RETIRED,     /* never trusted again, configured or not */
+};
+const char *fetch_anchor_status_name(enum fetch_anchor_status s);
+
+/* Keys a node keeps a row for: announced, adopted and retired ones. */
+#define FETCH_MAX_ANCHOR_ROWS 64
+
+struct fetch_anchor {
+	struct rr_pubkey key;
+	enum fetch_anchor_status status;
+	/* pending: first seen (the hold-down ends at since + hold-down);
+	 * adopted, retired: when that happened (Unix seconds) */
+	uint64_t since;
+	uint8_t signer[RR_KEYID_LEN]; /* who announced or retired it */
+};
+
+/* The rows, in the store's order; *N of them. */
+const struct fetch_anchor *fetch_state_anchors(const struct fetch_state *st,
+					       size_t *n);
+/* The keys in STATUS (pending, retired), at most CAP, into OUT. */
+size_t fetch_state_anchor_keys(const struct fetch_state *st,
+			       enum fetch_anchor_status status,
+			       struct rr_pubkey *out, size_t cap);
+
+/* OUT becomes CFG (a shallow copy: never pass it to fetch_config_free)
+ * with the anchors the node trusts now: the configured ones that are
+ * not retired, then the adopted ones, at most FETCH_MAX_ANCHORS. */
+void fetch_state_trust(const struct fetch_state *st,
+		       const struct fetch_config *cfg,
+		       struct fetch_config *out);
+
+/*
+ * Takes in the verdicts on the statements at _anchor._vpnrr.ZONE
+ * (rrchain_verify_anchors under fetch_state_trust, with the pending and
+ * retired keys).  Call it only when the lookup succeeded: a failed query
+ * says nothing about what is published.  Retirements first; then each
+ * announced key not yet known becomes pending (since NOW), and a pending
+ * key announced at this refresh too is adopted once cfg's hold-down has
+ * passed since it was first seen; a pending key not announced now is
+ * dropped (its hold-down starts again).  Every change is an event in
+ * REP, and every statement refused is an ANCHOR_REJECTED event.  0.
+ */
+int fetch_state_anchors_update(struct fetch_state *st,
+			       const struct fetch_config *cfg, uint64_t now,
+			       const struct rrchain_anchor_stmt *stmts,
+			       size_t n, struct fetch_merge_report *rep);
+
+/* When no anchor is trusted any more: the keys of announcements refused
+ * for their retired signer, as "anchor ed25519:..." lines joined by
+ * "; " in OUT (what the operator must configure after checking them out
+ * of band).  Returns how many; 0 while some anchor is trusted. */
+size_t fetch_state_anchor_advice(const struct fetch_state *st,
+				 const struct fetch_config *cfg,
+				 const struct rrchain_anchor_stmt *stmts,
+				 size_t n, char *out, size_t len);
 
 /* ---- expiry warnings ----------------------------------------------------- */
 

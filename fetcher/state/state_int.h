@@ -83,6 +83,9 @@ struct fetch_state {
 	char (*gone)[RR_SITENAMELEN];
 	size_t ngone, gone_cap, npend_gone;
 	uint8_t digest[RR_HASH_LEN]; /* of the view, to tell "changed" */
+	/* anchors.c: announced, adopted and retired anchors */
+	struct fetch_anchor anchors[FETCH_MAX_ANCHOR_ROWS];
+	size_t nanchors;
 };
 
 void st_event(struct fetch_merge_report *rep, enum fetch_event_kind k,
@@ -116,6 +119,14 @@ enum rrchain_reason st_recheck(const struct fetch_config *cfg, uint64_t now,
 				 struct rrchain_site_result *res,
 				 struct rrchain_stats *stats,
 				 struct rrchain_error *ferr);
+
+/* anchors.c: the anchor rows into the state digest, the store and back
+ * (inside the caller's transaction; a damaged row is an event). */
+void st_anchors_digest(const struct fetch_state *st,
+		       crypto_hash_sha256_state *h);
+int st_anchors_save(struct fetch_state *st, char *err, size_t errlen);
+int st_anchors_load(struct fetch_state *st, struct fetch_merge_report *rep,
+		    char *err, size_t errlen);
 
 void st_free_results(struct rrchain_site_result *results, size_t n);
 

@@ -23,7 +23,7 @@
 #include "rr.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 5000
 
 struct fetch_store {
@@ -45,7 +45,15 @@ struct fetch_store {
 	" rdata BLOB, skey BLOB, not_before INTEGER, expires INTEGER," \
 	" akey BLOB);"
 
+/* Version 3: the anchors announced, adopted and retired (SPEC.md 10.10);
+ * status 1 pending, 2 adopted, 3 retired. */
+#define ANCHOR_TABLE \
+	"CREATE TABLE IF NOT EXISTS anchor(" \
+	" key BLOB PRIMARY KEY, status INTEGER NOT NULL," \
+	" since INTEGER NOT NULL, signer BLOB NOT NULL) WITHOUT ROWID;"
+
 static const char schema[] =
+	ANCHOR_TABLE
 	"CREATE TABLE IF NOT EXISTS meta("
 	" k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS head("
@@ -163,6 +171,7 @@ static int tables_intact(struct fetch_store *s)
 		 "not_before, expires, akey FROM site"),
 		("SELECT id, kind, path, tmp, data, config, local, attempts, "
 		 "last_error, deadline FROM journal"),
+		"SELECT key, status, since, signer FROM anchor",
 	};
 	int ok = 1;
 
@@ -262,7 +271,8 @@ static int user_version(struct fetch_store *s)
 
 /* Version 1 kept sites in a WITHOUT ROWID table and no verification
  * cache: the rows move as they are, and each record is verified once
- * more at the next load, which then saves its cache. */
+ * more at the next load, which then saves its cache.  It goes straight
+ * to version 3 (the anchor table of upgrade_v2). */
 static int upgrade_v1(struct fetch_store *s, char *err, size_t errlen)
 {
 	static const char sql[] =
@@ -273,7 +283,24 @@ static int upgrade_v1(struct fetch_store *s, char *err, size_t errlen)
 		" SELECT name, hw_serial, hw_content, owner, rtype, rdata"
 		" FROM site_v1 ORDER BY name;"
 		"DROP TABLE site_v1;"
-		"PRAGMA user_version=2;"
+		ANCHOR_TABLE
+		"PRAGMA user_version=3;"
+		"COMMIT;";
+
+	if (exec(s, sql, err, errlen) != 0) {
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Version 2 had no anchor table: nothing adopted or retired yet. */
+static int upgrade_v2(struct fetch_store *s, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"BEGIN IMMEDIATE;"
+		ANCHOR_TABLE
+		"PRAGMA user_version=3;"
 		"COMMIT;";
 
 	if (exec(s, sql, err, errlen) != 0) {
@@ -304,6 +331,8 @@ static int setup(struct fetch_store *s, char *err, size_t errlen)
 		return 0;
 	if (v == 1)
 		return upgrade_v1(s, err, errlen);
+	if (v == 2)
+		return upgrade_v2(s, err, errlen);
 	if (v != 0)
 		return rr_fail(err, errlen, "%s: schema version %d, this "
 			    "vpnrr-fetch knows %d", s->path, v,

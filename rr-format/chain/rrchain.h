@@ -360,6 +360,41 @@ enum rrchain_reason rrchain_verify_entry_site(
 	struct rrchain_site_result *out, struct rrchain_stats *stats,
 	struct rrchain_error *err);
 
+/* ---- anchor statements (SPEC.md 10.10) ----------------------------------- */
+
+/* Keys a reader holds in one role (trusted, pending, retired). */
+#define RRCHAIN_MAX_ANCHOR_KEYS RR_MAX_KEYS
+
+struct rrchain_anchor_stmt {
+	bool retire;                  /* retire=; else add= */
+	struct rr_pubkey key;         /* the key announced or retired */
+	uint8_t signer[RR_KEYID_LEN]; /* sk= key id */
+	uint32_t serial;
+	uint64_t not_before, expires;
+	enum rrchain_reason status;   /* RRCHAIN_OK: the reader may act on it */
+	char why[RRCHAIN_ERRLEN];     /* empty while STATUS is RRCHAIN_OK */
+};
+
+/*
+ * RRS: what is at rr_name_anchor(pol->zone).  Every vpnrr record gets one
+ * OUT entry (OUT has room for RRCHAIN_MAX_RRSET; *NOUT of them used) with
+ * its own verdict: an anchor statement of pol->vpn, valid at NOW, and
+ *  - retire=K: signed by K itself, K one of pol->anchors, PENDING or
+ *    RETIRED (a retirement seen again is still valid);
+ *  - add=K: signed by one of pol->anchors that neither RETIRED nor a
+ *    valid retirement in RRS retires (KEY, naming the retired signer),
+ *    and K not retired (KEY).
+ * Retirements are judged first: what the same RRset retires vouches for
+ * nothing in it.  Returns RRCHAIN_OK (verdicts per statement), or LIMIT
+ * (more than RRCHAIN_MAX_RRSET records) with nothing in OUT.
+ */
+enum rrchain_reason rrchain_verify_anchors(
+	const struct rrchain_policy *pol, const struct rrchain_rdata *rrs,
+	size_t n, uint64_t now, const struct rr_pubkey *pending,
+	size_t npending, const struct rr_pubkey *retired, size_t nretired,
+	struct rrchain_anchor_stmt *out, size_t *nout,
+	struct rrchain_stats *stats, struct rrchain_error *err);
+
 /* rrchain_site_key for page entry M. */
 void rrchain_entry_site_key(const struct rrchain_member *m,
 			    const struct rrchain_rdata *rd,

@@ -502,7 +502,7 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	if (reload(f, T_NOW, &st2) != 0)
 		fail_msg("load: %s", f->err);
-	assert_int_equal(query_int(f->store, "PRAGMA user_version"), 2);
+	assert_int_equal(query_int(f->store, "PRAGMA user_version"), 3);
 	assert_int_equal(fetch_state_view(st2)->nsites, NSITES);
 	assert_int_equal(f->rep.stats.sites_verified, NSITES);
 	assert_int_equal(save_st(f, st2), 1);

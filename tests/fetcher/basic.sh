@@ -24,8 +24,9 @@ start_nsd "$TMP/nsd" "$ZE"/zones/*.zone
 for run in "txt [::1]:$PORT" "bin 127.0.0.1:$PORT" "both [::1]:$PORT"; do
 	type=${run% *} resolver=${run#* }
 	name=$type O=$TMP/$type/out
-	# One query per name and type: head, page, 4 sites.
-	if [ "$type" = both ]; then q=12; else q=6; fi
+	# One query per name and type: anchor statements, head, page,
+	# 4 sites.
+	if [ "$type" = both ]; then q=14; else q=7; fi
 	write_conf "$TMP/$name.conf" "$name" "$resolver" "$type"
 	echo '{}' >"$TMP/$name.snap0"
 	fetch "$TMP/$name.conf" "$name-1"

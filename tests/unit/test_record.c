@@ -16,6 +16,7 @@
 #define OWNER_SITE "_vpnrr.alpha.example.net"
 #define OWNER_MEMBER "alpha.london.m._vpnrr.vpn.example.org"
 #define OWNER_HEAD "_vpnrr.vpn.example.org"
+#define OWNER_ANCHOR "_anchor._vpnrr.vpn.example.org"
 
 static struct rr_seckey anchor, sitekey;
 
@@ -112,6 +113,22 @@ static void make_head(struct rr_record *r, const uint8_t hash[RR_HASH_LEN])
 	OK(rr_sign(r, OWNER_HEAD, &anchor, &err));
 }
 
+/* An announcement of the site key as a new anchor, signed by the anchor. */
+static void make_anchor(struct rr_record *r)
+{
+	char pub[RR_PUBKEYSTRLEN];
+	struct rr_error err;
+
+	rr_pubkey_format(&sitekey.pub, pub);
+	rr_record_init(r, RR_KIND_ANCHOR);
+	OK(rr_add(r, "vpn", "example", &err));
+	OK(rr_add(r, "s", "1", &err));
+	OK(rr_add(r, "t", "1700000000", &err));
+	OK(rr_add(r, "x", "1900000000", &err));
+	OK(rr_add(r, "add", pub, &err));
+	OK(rr_sign(r, OWNER_ANCHOR, &anchor, &err));
+}
+
 static struct rr_expect expect_for(enum rr_kind k)
 {
 	struct rr_expect ex = { NULL, "example", NULL, k, NOW, false };
@@ -127,6 +144,9 @@ static struct rr_expect expect_for(enum rr_kind k)
 		break;
 	case RR_KIND_HEAD:
 		ex.owner = OWNER_HEAD;
+		break;
+	case RR_KIND_ANCHOR:
+		ex.owner = OWNER_ANCHOR;
 		break;
 	}
 	return ex;
@@ -157,6 +177,9 @@ static void build(enum rr_kind k, struct rr_record *r)
 		rr_record_free(&m);
 		make_head(r, hash);
 		break;
+	case RR_KIND_ANCHOR:
+		make_anchor(r);
+		break;
 	}
 }
 
@@ -165,7 +188,7 @@ static void test_round_trip(void **state)
 {
 	struct rr_error err;
 
-	for (int k = RR_KIND_HEAD; k <= RR_KIND_SITE; k++) {
+	for (int k = RR_KIND_HEAD; k <= RR_KIND_LAST; k++) {
 		struct rr_record a, b, c;
 		char *t1, *t2;
 		size_t l1, l2, bl1, bl2;
@@ -263,7 +286,7 @@ static void test_flip_every_byte(void **state)
 {
 	struct rr_error err;
 
-	for (int k = RR_KIND_HEAD; k <= RR_KIND_SITE; k++) {
+	for (int k = RR_KIND_HEAD; k <= RR_KIND_LAST; k++) {
 		struct rr_record r;
 		uint8_t *bin, *txt;
 		size_t bl, tl;

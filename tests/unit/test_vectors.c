@@ -502,6 +502,8 @@ static bool parse_kind(const char *s, enum rr_kind *k)
 		*k = RR_KIND_MEMBER;
 	else if (strcmp(s, "site") == 0)
 		*k = RR_KIND_SITE;
+	else if (strcmp(s, "anchor") == 0)
+		*k = RR_KIND_ANCHOR;
 	else
 		return false;
 	return true;
@@ -713,7 +715,7 @@ static void run_vector(const struct vector *v, struct result *res)
 	if (strcmp(v->f[F_KIND], "page") == 0)
 		return run_page(v, res);
 	if (!parse_kind(v->f[F_KIND], &kind))
-		return bad_vector(res, "kind must be head, member, site or page");
+		return bad_vector(res, "kind must be head, member, site, anchor or page");
 	run_record(v, kind, res);
 }
 
@@ -724,7 +726,7 @@ static void test_vectors(void **state)
 	struct vectors vs = { 0 };
 	struct report rep = { { 0 } };
 	size_t from_vec, failed = 0;
-	size_t per_kind_ok[4] = { 0 }, per_kind_bad[4] = { 0 };
+	size_t per_kind_ok[5] = { 0 }, per_kind_bad[5] = { 0 };
 	/* VPNRR_VECTORS_VERBOSE=1 shows every vector's result. */
 	const char *env = getenv("VPNRR_VECTORS_VERBOSE");
 	bool verbose = env && *env && strcmp(env, "0") != 0;
@@ -762,7 +764,8 @@ static void test_vectors(void **state)
 		int k = strcmp(v->f[F_KIND], "head") == 0     ? 0
 			: strcmp(v->f[F_KIND], "member") == 0 ? 1
 			: strcmp(v->f[F_KIND], "site") == 0   ? 2
-							      : 3;
+			: strcmp(v->f[F_KIND], "page") == 0   ? 3
+							      : 4;
 		if (strcmp(want, "ok") == 0)
 			per_kind_ok[k]++;
 		else
@@ -777,10 +780,11 @@ static void test_vectors(void **state)
 		}
 	}
 	print_message("valid/invalid: head %zu/%zu, member %zu/%zu, site "
-		      "%zu/%zu, page %zu/%zu\n",
+		      "%zu/%zu, page %zu/%zu, anchor %zu/%zu\n",
 		      per_kind_ok[0], per_kind_bad[0], per_kind_ok[1],
 		      per_kind_bad[1], per_kind_ok[2], per_kind_bad[2],
-		      per_kind_ok[3], per_kind_bad[3]);
+		      per_kind_ok[3], per_kind_bad[3], per_kind_ok[4],
+		      per_kind_bad[4]);
 	for (size_t i = 0; i < rep.lines.n; i++)
 		print_error("%s\n", rep.lines.v[i]);
 	size_t problems = rep.lines.n;

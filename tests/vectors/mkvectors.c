@@ -4,7 +4,7 @@
  *   mkvectors KEYDIR OUTDIR
  *
  * Every record is built and signed with the rr library from the fixture
- * keys in KEYDIR (anchor, alpha, beta, rogue; Ed25519 signatures are
+ * keys in KEYDIR (anchor, anchor2, alpha, beta, rogue; Ed25519 signatures are
  * deterministic), so the output is the same on every run; the
  * 'vectors-fresh' test regenerates the files and compares them with the
  * committed ones.  Invalid vectors start from a correctly built record and
@@ -45,8 +45,9 @@
 static const char *keydir;
 static const char *outdir;
 
-static struct rr_seckey k_anchor, k_alpha, k_beta, k_rogue;
+static struct rr_seckey k_anchor, k_anchor2, k_alpha, k_beta, k_rogue;
 static char owner_head[RR_MAX_NAME + 1];
+static char owner_anchor[RR_MAX_NAME + 1];
 static char owner_m_alpha[RR_MAX_NAME + 1];
 static char owner_m_beta[RR_MAX_NAME + 1];
 
@@ -1885,14 +1886,170 @@ static void gen_invalid(void)
 	emit(&v);
 
 	b = to_bin(site_a);
-	b.p[bin_find(b, "k") + 4] = 4;
-	v = at_site_alpha("bin-kind-4", "bin");
+	b.p[bin_find(b, "k") + 4] = 5;
+	v = at_site_alpha("bin-kind-5", "bin");
 	v.data = bhex(b);
 	v.expect = "value";
-	v.note = "site-bin with kind byte 4, which names no kind.";
+	v.note = "site-bin with kind byte 5, which names no kind.";
 	emit(&v);
 
 	gen_invalid_wg();
+	close_out();
+}
+
+
+/* ---- anchor.vec ---------------------------------------------------------- */
+
+static struct tags anchor_tags(const char *op, const struct rr_seckey *k)
+{
+	struct tags t = { .n = 0 };
+
+	tag_set(&t, "vpn", VPN);
+	time_tags(&t, "2026112301");
+	tag_set(&t, op, pubtext(k));
+	return t;
+}
+
+static struct vec at_anchor(const char *name, const char *enc)
+{
+	return (struct vec){ .name = name, .kind = "anchor", .enc = enc,
+			     .owner = owner_anchor, .vpn = VPN, .now = T_NOW,
+			     .keys = { &k_anchor } };
+}
+
+static void gen_anchor(void)
+{
+	struct rr_record *add, *ret, *r;
+	struct tags t;
+	struct vec v;
+	char *add_txt, *ret_txt;
+
+	open_out("anchor.vec", "vpnrr test vectors: anchor statements "
+		 "(announce and retire a trust anchor)");
+	t = anchor_tags("add", &k_anchor2);
+	add = build_signed(RR_KIND_ANCHOR, &t, owner_anchor, &k_anchor);
+	add_txt = to_txt(add);
+	t = anchor_tags("retire", &k_anchor);
+	ret = build_signed(RR_KIND_ANCHOR, &t, owner_anchor, &k_anchor);
+	ret_txt = to_txt(ret);
+
+	v = at_anchor("anchor-add-txt", "txt");
+	v.data = add_txt;
+	v.expect = "ok";
+	v.note = "anchor announces anchor2 as a new trust anchor.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-bin", "bin");
+	v.data = bhex(to_bin(add));
+	v.expect = "ok";
+	v.note = "anchor-add-txt in the binary form.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-txtrdata", "txtrdata");
+	v.data = bhex(to_txtrdata(add));
+	v.expect = "ok";
+	v.note = "anchor-add-txt as TXT RDATA.";
+	emit(&v);
+
+	v = at_anchor("anchor-retire-txt", "txt");
+	v.data = ret_txt;
+	v.expect = "ok";
+	v.note = "anchor retires itself (signed by the key it retires).";
+	emit(&v);
+
+	v = at_anchor("anchor-retire-bin", "bin");
+	v.data = bhex(to_bin(ret));
+	v.expect = "ok";
+	v.note = "anchor-retire-txt in the binary form.";
+	emit(&v);
+
+	t = anchor_tags("add", &k_anchor2);
+	r = build_signed(RR_KIND_ANCHOR, &t, owner_anchor, &k_rogue);
+	v = at_anchor("anchor-add-rogue", "txt");
+	v.data = to_txt(r);
+	v.expect = "key";
+	v.note = "a forged announcement: signed by a key nobody trusts.";
+	emit(&v);
+
+	t = anchor_tags("retire", &k_anchor2);
+	r = build_signed(RR_KIND_ANCHOR, &t, owner_anchor, &k_anchor);
+	v = at_anchor("anchor-retire-other", "txt");
+	v.keys[1] = &k_anchor2;
+	v.data = to_txt(r);
+	v.expect = "key";
+	v.note = "anchor retires anchor2: only a key itself may retire it,|"
+		 "even when the signer is trusted too.";
+	emit(&v);
+
+	v = at_anchor("anchor-retire-untrusted", "txt");
+	v.keys[0] = &k_anchor2;
+	v.data = ret_txt;
+	v.expect = "key";
+	v.note = "a retire statement of a key the verifier does not know.";
+	emit(&v);
+
+	v = at_anchor("anchor-both", "txt");
+	v.data = insert_before(add_txt, "; sk=",
+			       xprintf("; retire=%s", pubtext(&k_anchor)));
+	v.expect = "value";
+	v.note = "add= and retire= together.";
+	emit(&v);
+
+	v = at_anchor("anchor-neither", "txt");
+	v.data = remove_field(add_txt, "add");
+	v.expect = "missing";
+	v.note = "neither add= nor retire=.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-x25519", "txt");
+	v.data = edit(add_txt, xprintf("add=%s", pubtext(&k_anchor2)),
+		      xprintf("add=x25519:%s", pubtext(&k_anchor2) + 8));
+	v.expect = "key";
+	v.note = "an anchor must be a record-signing key.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-tampered", "txt");
+	v.data = flip_b64(add_txt, "add", 13);
+	v.expect = "signature";
+	v.note = "the announced key was changed after signing.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-expired", "txt");
+	v.data = add_txt;
+	v.now = T_END;
+	v.expect = "expired";
+	v.note = "valid while t <= now < x.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-wrong-owner", "txt");
+	v.owner = owner_head;
+	v.data = add_txt;
+	v.expect = "signature";
+	v.note = "the owner name is inside the signed bytes: a statement|"
+		 "cannot be moved to another name.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-as-head", "txt");
+	v.kind = "head";
+	v.owner = owner_head;
+	v.data = add_txt;
+	v.expect = "name";
+	v.note = "an anchor statement offered where a head belongs.";
+	emit(&v);
+
+	v = at_anchor("anchor-head-as-anchor", "txt");
+	v.data = head_txt;
+	v.expect = "name";
+	v.note = "a head offered where an anchor statement belongs.";
+	emit(&v);
+
+	v = at_anchor("anchor-add-other-vpn", "txt");
+	v.vpn = "other";
+	v.data = add_txt;
+	v.expect = "name";
+	v.note = "a statement of another VPN.";
+	emit(&v);
+
 	close_out();
 }
 
@@ -2032,8 +2189,11 @@ int main(int argc, char **argv)
 	load_key("alpha", &k_alpha);
 	load_key("beta", &k_beta);
 	load_key("rogue", &k_rogue);
+	load_key("anchor2", &k_anchor2);
 
 	check(rr_name_head(ZONE, owner_head, &err), &err, "rr_name_head");
+	check(rr_name_anchor(ZONE, owner_anchor, &err), &err,
+	      "rr_name_anchor");
 	check(rr_name_member(ZONE, "london/alpha", owner_m_alpha, &err), &err,
 	      "rr_name_member");
 	check(rr_name_member(ZONE, "paris/beta", owner_m_beta, &err), &err,
@@ -2051,6 +2211,7 @@ int main(int argc, char **argv)
 	gen_valid();
 	gen_invalid();
 	gen_page();
+	gen_anchor();
 	if (pend && (ferror(pend) || fclose(pend) != 0))
 		die("pending.vec: write error");
 	free_all();
