@@ -93,7 +93,9 @@ static void test_example(void **state)
 		fail_msg("%s", err);
 	assert_string_equal(cfg.vpn, "example");
 	assert_string_equal(cfg.zone, "vpn.example.org");
-	assert_int_equal(cfg.nanchors, 2);
+	assert_int_equal(cfg.nanchors, 1);
+	/* the default, RFC 5011's 30 days (the example shows it commented) */
+	assert_true(cfg.anchor_hold_down_ms == 30ull * 86400 * 1000);
 	assert_int_equal(cfg.nrestrict, 3);
 	rr_prefix_format(&cfg.restrict_nets[2], p);
 	assert_string_equal(p, "fd00::/8");
