@@ -14,5 +14,7 @@ int pub_cmd_resign(int argc, char **argv);
 int pub_cmd_import(int argc, char **argv);
 int pub_cmd_verify(int argc, char **argv);
 int pub_cmd_publish(int argc, char **argv);
+int pub_cmd_enrol(int argc, char **argv);
+int pub_cmd_accept(int argc, char **argv);
 
 #endif

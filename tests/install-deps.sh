@@ -9,7 +9,8 @@ PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
 libsqlite3-dev \
 python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
-procps rsync python3-dnspython libgmp-dev dnsperf time knot"
+procps rsync python3-dnspython libgmp-dev dnsperf time knot \
+libqrencode-dev"
 
 missing=""
 for p in $PACKAGES; do
