@@ -164,6 +164,7 @@ attempts 2
 local-site london/alpha
 secnet-dh $DH
 secnet-hash sha1
+expiry-warning 60d
 restrict-nets 10.0.0.0/27
 EOF2
 RC=0
@@ -172,6 +173,14 @@ timeout 60 "$F" -c node/fetch.conf --once --json > node/report.json \
 [ "$RC" -eq 0 ] && ok "vpnrr-fetch --once succeeds" ||
 	{ fail "vpnrr-fetch --once exited $RC"; tail -20 node/fetch.log >&2; }
 has node/out/secnet/sites.conf "gamma" "the node sees the new site gamma"
+# Site records live 30 days: inside the 60-day warning window.
+python3 - node/report.json > node/expiring.txt <<'PY' || fail "no expiring list in the JSON report"
+import json, sys
+for x in json.load(open(sys.argv[1]))["expiring"]:
+    print(x["kind"], x["name"], x["expires"])
+PY
+has node/expiring.txt "^site example/paris/gamma [0-9]" "the JSON report lists gamma's record as expiring"
+has node/fetch.log "site example/paris/gamma expires in" "and the log warns"
 has node/out/secnet/sites.conf "delta" "and the hosted mobile delta"
 RC=0
 timeout 30 "$F" -c node/fetch.conf --init-secnet --local-address 10.0.0.2 \
