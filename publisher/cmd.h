@@ -15,5 +15,7 @@ int pub_cmd_import(int argc, char **argv);
 int pub_cmd_verify(int argc, char **argv);
 int pub_cmd_publish(int argc, char **argv);
 int pub_cmd_anchor(int argc, char **argv);
+int pub_cmd_enrol(int argc, char **argv);
+int pub_cmd_accept(int argc, char **argv);
 
 #endif

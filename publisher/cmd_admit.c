@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
+#include "alloc.h"
 #include "cli.h"
 #include "cmd.h"
 #include "index.h"
@@ -138,53 +140,99 @@ out:
 	return rc;
 }
 
-static int admit(const char *dir, const char *file, bool json,
-		 const struct pub_member *gw, struct pub_err *e)
+/* A hosted site's record lives in the VPN's zone, at the name "vpnrr
+ * import" gives its sites: SITE.LOCATION.sites.ZONE. */
+static int hosted_name(const struct pub_admin *a, struct pub_member *m,
+		       struct pub_err *e)
+{
+	const char *slash = strchr(m->site, '/');
+
+	if (!slash || !pub_fmt(m->publish, sizeof(m->publish), "%s.%.*s.sites.%s",
+			       slash + 1, (int)(slash - m->site), m->site,
+			       a->zone))
+		return pub_errf(e, PUB_EXIT_INVALID, m->file, 0, "hosted",
+				"%s: no DNS name fits", m->site);
+	pub_name_canon(m->publish);
+	if (!pub_dnsname_valid(m->publish))
+		return pub_errf(e, PUB_EXIT_INVALID, m->file, 0, "hosted",
+				"%s: %s is not a DNS name", m->site,
+				m->publish);
+	return 0;
+}
+
+int pub_admit_request(const struct pub_admin *a, const char *file,
+		      bool json, const struct pub_member *gw,
+		      struct pub_admitted *res, struct pub_err *e)
 {
 	struct pub_members ms = { 0 };
 	struct pub_out o = { 0 };
 	struct pub_request q;
-	struct pub_member m;
-	struct pub_admin a;
+	struct pub_member *m = &res->m;
 	uint64_t now = pub_now();
 	char *text = NULL;
 	size_t len = 0;
 	int rc = -1;
 
-	if (pub_admin_load(dir, &a, e) != 0 ||
-	    pub_read_file(file, 1 << 20, &text, &len, e) != 0)
+	memset(res, 0, sizeof(*res));
+	if (pub_read_file(file, 1 << 20, &text, &len, e) != 0)
 		return -1;
 	if (pub_request_decode(file, text, &q, e) != 0 ||
-	    check_request(&a, &q, file, now, e) != 0 ||
-	    pub_members_load(&a, &ms, e) != 0)
+	    check_request(a, &q, file, now, e) != 0 ||
+	    pub_members_load(a, &ms, e) != 0)
 		goto out;
-	to_member(&q, &a, now, file, &m);
-	memcpy(m.gw_nets, gw->gw_nets, sizeof(m.gw_nets));
-	m.ngw_nets = gw->ngw_nets;
-	if (a.nrestrict &&
-	    !rr_prefixes_within(a.restrict_nets, a.nrestrict, m.gw_nets,
-				m.ngw_nets, NULL)) {
+	to_member(&q, a, now, file, m);
+	res->hosted = q.hosted;
+	res->nallocated = q.nany;
+	if (gw) {
+		memcpy(m->gw_nets, gw->gw_nets, sizeof(m->gw_nets));
+		m->ngw_nets = gw->ngw_nets;
+	}
+	if (a->nrestrict &&
+	    !rr_prefixes_within(a->restrict_nets, a->nrestrict, m->gw_nets,
+				m->ngw_nets, NULL)) {
 		pub_errf(e, PUB_EXIT_INVALID, file, 0, "gateway-networks",
 			 "a gateway network lies outside restrict-nets");
 		goto out;
 	}
-	if (pub_policy_admit(&a, &ms, &m, false, e) != 0)
+	/* Allocation sees the same members the rules then check against. */
+	if ((q.hosted && hosted_name(a, m, e) != 0) ||
+	    pub_alloc_member(a, &ms, q.any, q.nany, m, e) != 0 ||
+	    pub_policy_admit(a, &ms, m, false, e) != 0)
 		goto out;
 	/* Prepare the signed record first: nothing is written if the anchor
 	 * key cannot be used. */
 	if (pub_out_open(&o, e) != 0 ||
-	    signed_member(&a, &m, json, o.f, e) != 0 ||
-	    pub_out_close(&o, e) != 0 || pub_member_save(&a, &m, true, e) != 0)
+	    signed_member(a, m, json, o.f, e) != 0 ||
+	    pub_out_close(&o, e) != 0 || pub_member_save(a, m, true, e) != 0)
 		goto out;
-	if (fwrite(o.buf, 1, o.len, stdout) != o.len)
-		pub_errf(e, PUB_EXIT_IO, "standard output", 0, "write",
-			 "failed");
-	else
-		rc = pub_flush_stdout(e);
+	res->signed_text = o.buf;
+	res->signed_len = o.len;
+	o.buf = NULL;
+	rc = 0;
 out:
 	pub_out_free(&o);
 	free(text);
 	pub_members_free(&ms);
+	return rc;
+}
+
+static int admit(const char *dir, const char *file, bool json,
+		 const struct pub_member *gw, struct pub_err *e)
+{
+	struct pub_admitted res;
+	struct pub_admin a;
+	int rc = -1;
+
+	if (pub_admin_load(dir, &a, e) != 0 ||
+	    pub_admit_request(&a, file, json, gw, &res, e) != 0)
+		return -1;
+	if (fwrite(res.signed_text, 1, res.signed_len, stdout) !=
+	    res.signed_len)
+		pub_errf(e, PUB_EXIT_IO, "standard output", 0, "write",
+			 "failed");
+	else
+		rc = pub_flush_stdout(e);
+	free(res.signed_text);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "jsonout.h"
 #include "recfile.h"
 #include "signdesc.h"
+#include "subcmd.h"
 #include "timefmt.h"
 #include "zonefile.h"
 
@@ -65,6 +66,7 @@ static const char help_resign[] =
 "       vpnrr resign --within DURATION -k KEYFILE -o RECORDFILE [ZONEOPTS]\n"
 "                    DESCRIPTION\n"
 "ZONEOPTS: [--zone ZONEFILE [--ttl S] [--type T]] [--reload COMMAND]\n"
+"          [--publish [--config PUBLISH.CONF]]\n"
 "\n"
 "Renews what expires within DURATION (e.g. 7d), for cron. Writes\n"
 "nothing when nothing is due. A one-line summary of what it did goes to\n"
@@ -86,7 +88,16 @@ static const char help_resign[] =
 "  --reload COMMAND  after writing (the zone, or the admin's output when\n"
 "                    there is no --zone), run COMMAND with /bin/sh -c (e.g.\n"
 "                    \"nsd-control reload example.org\"); its failure is\n"
-"                    an error (exit 3)\n";
+"                    an error (exit 3)\n"
+"  --publish         then send it to the zone's primary by dynamic update,\n"
+"                    as \"vpnrr publish\" does (admin: --index ADMINDIR;\n"
+"                    site: --signer KEYFILE RECORDFILE; --type and --ttl\n"
+"                    as given); also when nothing was due, so that a\n"
+"                    failed publication is retried (a served zone is left\n"
+"                    alone: \"unchanged\")\n"
+"  --config FILE     publish.conf for --publish (admin: default\n"
+"                    ADMINDIR/publish.conf; site: publish.conf in\n"
+"                    DESCRIPTION's directory)\n";
 
 static int index_json(const struct pub_admin *a,
 		      const struct pub_index_info *info, struct pub_err *e)
@@ -316,7 +327,64 @@ struct resign_zone {
 	const char *reload;  /* NULL: no command */
 	uint32_t ttl;
 	enum pub_ztype type;
+	bool dynamic;        /* --publish */
+	const char *config;  /* --config, NULL: the default */
+	bool quiet;
 };
+
+/* --publish: "vpnrr publish" run on what resign wrote.  KEY and SOURCE
+ * are the site's record key and record file; KEY NULL: SOURCE is the
+ * admin directory. */
+static int dyn_publish(const struct resign_zone *z, const char *key,
+		       const char *source, const char *desc,
+		       struct pub_err *e)
+{
+	static const char *const types[] = { "txt", "bin", "both" };
+	char conf[PUB_PATHLEN], ttl[16];
+	const char *args[16];
+	size_t n = 0;
+	int rc;
+
+	if (!z->dynamic)
+		return 0;
+	if (z->config) {
+		snprintf(conf, sizeof(conf), "%s", z->config);
+	} else if (key) {
+		const char *slash = strrchr(desc, '/');
+		int dlen = slash ? (int)(slash - desc) : 1;
+		if (!pub_fmt(conf, sizeof(conf), "%.*s/publish.conf", dlen,
+			     slash ? desc : "."))
+			return pub_errf(e, PUB_EXIT_USAGE, desc, 0, "resign",
+					"path too long");
+	}
+	args[n++] = "publish";
+	if (z->config || key) {
+		args[n++] = "--config";
+		args[n++] = conf;
+	}
+	if (key) {
+		snprintf(ttl, sizeof(ttl), "%u", (unsigned)z->ttl);
+		args[n++] = "--signer";
+		args[n++] = key;
+		args[n++] = "--ttl";
+		args[n++] = ttl;
+		args[n++] = "--type";
+		args[n++] = types[z->type >= PUB_Z_TXT && z->type <= PUB_Z_BOTH
+				  ? z->type - PUB_Z_TXT : 2];
+		args[n++] = source;
+	} else {
+		args[n++] = "--index";
+		args[n++] = source;
+	}
+	if (z->quiet)
+		args[n++] = "-q";
+	args[n] = NULL;
+	rc = pub_subcmd(pub_cmd_publish, args);
+	if (rc != 0)
+		return pub_errf(e, rc, source, 0, "resign", "renewed but not "
+				"published (above); the next run tries again");
+	return 0;
+}
 
 static int run_reload(const char *cmd, struct pub_err *e)
 {
@@ -377,7 +445,9 @@ static int resign_admin(const char *dir, uint64_t within,
 	if (renewed == 0 && hx > now + within) {
 		pub_time_format(hx, t);
 		pub_summary("resign", "nothing due; head valid until %s", t);
-		return publish(z, a.output, false, now, e);
+		if (publish(z, a.output, false, now, e) != 0)
+			return -1;
+		return dyn_publish(z, NULL, dir, NULL, e);
 	}
 	/* Due: a renewed membership changes the content anyway, and a head
 	 * within DURATION of its expiry must be re-signed even when the
@@ -388,7 +458,9 @@ static int resign_admin(const char *dir, uint64_t within,
 	pub_summary("resign", "%zu memberships renewed; serial %u, head valid "
 		    "until %s, written to %s", renewed,
 		    (unsigned)info.zone_serial, t, a.output);
-	return publish(z, a.output, true, now, e);
+	if (publish(z, a.output, true, now, e) != 0)
+		return -1;
+	return dyn_publish(z, NULL, dir, NULL, e);
 }
 
 static int resign_site(const char *desc, const char *key, const char *out,
@@ -411,7 +483,9 @@ static int resign_site(const char *desc, const char *key, const char *out,
 			pub_time_format(x, t);
 			pub_summary("resign", "%s: nothing due; valid until %s",
 				    out, t);
-			return publish(z, out, false, now, e);
+			if (publish(z, out, false, now, e) != 0)
+				return -1;
+			return dyn_publish(z, key, out, desc, e);
 		}
 	}
 	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
@@ -423,6 +497,8 @@ static int resign_site(const char *desc, const char *key, const char *out,
 			    t);
 	if (rc == 0)
 		rc = publish(z, out, true, now, e);
+	if (rc == 0)
+		rc = dyn_publish(z, key, out, desc, e);
 	rr_record_free(&r);
 	pub_site_free(&s);
 	return rc;
@@ -438,12 +514,15 @@ int pub_cmd_resign(int argc, char **argv)
 		{ "reload", required_argument, NULL, 'r' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "type", required_argument, NULL, 'y' },
+		{ "publish", no_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct resign_zone z = { NULL, NULL, 300, PUB_Z_BOTH };
+	struct resign_zone z = { NULL, NULL, 300, PUB_Z_BOTH, false, NULL,
+				 false };
 	const char *key = NULL, *out = NULL;
 	unsigned long ttl;
 	char *end;
@@ -466,6 +545,8 @@ int pub_cmd_resign(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'z': z.zone = optarg; break;
 		case 'r': z.reload = optarg; break;
+		case 'P': z.dynamic = true; break;
+		case 'c': z.config = optarg; break;
 		case 't':
 			ttl = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || ttl > 2147483647UL)
@@ -483,11 +564,16 @@ int pub_cmd_resign(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
-		case 'q': pub_cli_quiet(); break;
+		case 'q':
+			z.quiet = true;
+			pub_cli_quiet();
+			break;
 		case PUB_OPT_HELP: return pub_help(help_resign);
 		default: return pub_usage_error("resign", "bad option");
 		}
 	}
+	if (z.config && !z.dynamic)
+		return pub_usage_error("resign", "--config goes with --publish");
 	if (!have_within || argc - optind != 1)
 		return pub_usage_error("resign", "need --within DURATION and "
 				       "one ADMINDIR or DESCRIPTION");

@@ -10,10 +10,13 @@
 #include "keyfile.h"
 #include "recfile.h"
 #include "signdesc.h"
+#include "signpub.h"
 #include "timefmt.h"
 
 static const char help[] =
 "Usage: vpnrr sign -k KEYFILE [-o FILE] [--json] [-q] [--now TIME] DESCRIPTION\n"
+"       vpnrr sign --publish -d DIR [--anchor KEY] [--vpn-zone ZONE]\n"
+"                  [--resolver ADDR[:PORT]] [--config FILE] [-q]\n"
 "\n"
 "Reads a site description (see vpnrr(1), \"SITE DESCRIPTION\"), builds\n"
 "the site record and signs it with the site's Ed25519 record key. The\n"
@@ -32,7 +35,19 @@ static const char help[] =
 "\n"
 "Validity: from one hour before now until now + lifetime (default 30d) or\n"
 "the description's expires time. The record serial is the description's\n"
-"record-serial, or the current time in Unix seconds.\n";
+"record-serial, or the current time in Unix seconds.\n"
+"\n"
+"--publish -d DIR: the enrolled site's one command, in the directory\n"
+"\"vpnrr enrol\" made. Reads the site's membership from DNS (the head\n"
+"and pages at _vpnrr.ZONE, fetched from --resolver and checked against\n"
+"the anchor as \"vpnrr verify\" checks them), adds to DIR/site.desc what\n"
+"it lacks and the admin decided (the networks allocated for \"any /N\",\n"
+"the peer address: their first host, and a hosted site's publish name),\n"
+"signs DIR/site.desc with DIR/record.key into DIR/site.rec and publishes\n"
+"it as \"vpnrr publish --signer DIR/record.key\" does, with\n"
+"DIR/publish.conf (--config: another file). ZONE and the resolver come\n"
+"from DIR/enrol.conf (lines vpn-zone ZONE, resolver ADDR[:PORT]) unless\n"
+"given; the anchor from DIR/anchor.pub unless --anchor.\n";
 
 int pub_sign_desc(const char *desc, const char *keyfile, uint64_t now,
 		  struct pub_site *s, struct rr_record *r, struct pub_err *e)
@@ -89,17 +104,30 @@ int pub_cmd_sign(int argc, char **argv)
 		{ "now", required_argument, NULL, PUB_OPT_NOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, PUB_OPT_HELP },
+		{ "publish", no_argument, NULL, 'P' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "vpn-zone", required_argument, NULL, 'z' },
+		{ "resolver", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key = NULL, *out = NULL;
-	bool json = false;
+	struct pub_signpub_opts po = { 0 };
+	bool json = false, publish = false;
 	struct pub_site s;
 	struct rr_record r;
 	struct pub_err e;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:o:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:d:c:q", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P': publish = true; break;
+		case 'd': po.dir = optarg; break;
+		case 'a': po.anchor = optarg; break;
+		case 'z': po.vpn_zone = optarg; break;
+		case 'r': po.resolver = optarg; break;
+		case 'c': po.config = optarg; break;
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
 		case PUB_OPT_JSON:
@@ -110,11 +138,25 @@ int pub_cmd_sign(int argc, char **argv)
 			if (pub_cli_now(optarg))
 				return PUB_EXIT_USAGE;
 			break;
-		case 'q': pub_cli_quiet(); break;
+		case 'q':
+			po.quiet = true;
+			pub_cli_quiet();
+			break;
 		case PUB_OPT_HELP: return pub_help(help);
 		default: return pub_usage_error("sign", "bad option");
 		}
 	}
+	if (publish) {
+		if (!po.dir || argc != optind || key || out || json)
+			return pub_usage_error("sign", "--publish takes -d DIR "
+					       "and no -k, -o, --json or "
+					       "DESCRIPTION");
+		return pub_sign_publish(&po, &e) ? pub_fail(&e) : 0;
+	}
+	if (po.dir || po.anchor || po.vpn_zone || po.resolver || po.config)
+		return pub_usage_error("sign", "-d, --anchor, --vpn-zone, "
+				       "--resolver and --config go with "
+				       "--publish");
 	if (argc - optind != 1)
 		return pub_usage_error("sign", "need one DESCRIPTION file");
 	if (!key)

@@ -1,5 +1,6 @@
 /* request.c - enrolment requests. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,10 +34,63 @@ static bool check_body(const char *body, size_t len, const uint8_t *pk,
 	return crypto_sign_final_verify(&st, sig, pk) == 0;
 }
 
+int pub_anynet_parse(const char *s, struct pub_anynet *a)
+{
+	static const struct {
+		const char *pfx;
+		uint8_t family, max;
+	} forms[] = { { "any/", 4, 32 }, { "any4/", 4, 32 },
+		      { "any6/", 6, 128 }, { "ipv4/", 4, 32 },
+		      { "ipv6/", 6, 128 } };
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		size_t n = strlen(forms[i].pfx);
+		const char *d = s + n;
+		unsigned long v;
+		char *end;
+		if (strncmp(s, forms[i].pfx, n) != 0)
+			continue;
+		if (*d < '1' || *d > '9' || strlen(d) > 3)
+			return -1;
+		v = strtoul(d, &end, 10);
+		if (*end || v > forms[i].max)
+			return -1;
+		a->family = forms[i].family;
+		a->len = (uint8_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+void pub_anynet_format(const struct pub_anynet *a, char out[16])
+{
+	snprintf(out, 16, "ipv%u/%u", (unsigned)a->family, (unsigned)a->len);
+}
+
+/* The any= value: "ipv4/29,ipv6/64", "" when nothing is asked for. */
+static int any_text(const struct pub_request *q, char out[RR_MAX_NETS * 16])
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < q->nany && i < RR_MAX_NETS; i++) {
+		char one[16];
+		const struct pub_anynet *a = &q->any[i];
+		if ((a->family != 4 && a->family != 6) || a->len == 0 ||
+		    a->len > (a->family == 4 ? 32 : 128))
+			return -1;
+		pub_anynet_format(a, one);
+		len += (size_t)snprintf(out + len, RR_MAX_NETS * 16 - len,
+					"%s%s", i ? "," : "", one);
+	}
+	return 0;
+}
+
 int pub_request_encode(const struct pub_request *q, const struct rr_seckey *k,
 		       char **out, struct pub_err *e)
 {
 	char body[MAX_BODY], key[RR_PUBKEYSTRLEN], *nets, *b64 = NULL;
+	char any[RR_MAX_NETS * 16];
 	uint8_t sig[RR_SIG_LEN];
 	char sigb64[sodium_base64_ENCODED_LEN(RR_SIG_LEN,
 					      sodium_base64_VARIANT_ORIGINAL)];
@@ -44,14 +98,19 @@ int pub_request_encode(const struct pub_request *q, const struct rr_seckey *k,
 	size_t n, blen;
 	int rc = -1;
 
+	if (any_text(q, any) != 0)
+		return pub_errf(e, PUB_EXIT_INVALID, NULL, 0, "request",
+				"a block of networks asked for is not ipv4/1..32 "
+				"or ipv6/1..128");
 	nets = pub_nets_text(q->nets, q->nnets);
 	if (!nets)
 		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, "request",
 				"out of memory");
 	rr_pubkey_format(&k->pub, key);
 	if (!pub_fmt(body, sizeof(body), "v=vpnrr1; k=request; vpn=%s; "
-		     "site=%s; rk=%s; nets=%s; at=%s%s%s; t=%" PRIu64, q->vpn,
-		     q->site, key, nets, q->publish,
+		     "site=%s; rk=%s; nets=%s%s%s; %s%s%s%s; t=%" PRIu64,
+		     q->vpn, q->site, key, nets, any[0] ? "; any=" : "", any,
+		     q->hosted ? "hosted=1" : "at=", q->hosted ? "" : q->publish,
 		     q->contact[0] ? "; contact=" : "", q->contact, q->made)) {
 		free(nets);
 		return pub_errf(e, PUB_EXIT_INVALID, NULL, 0, "request",
@@ -146,14 +205,15 @@ static int tag_value(struct parsed *ps, const char *tag, char *val,
 {
 	static const char *const tags[] = { "v", "k", "vpn", "site", "rk",
 					    "nets", "at", "contact", "t",
-					    "sig" };
+					    "sig", "any", "hosted" };
+	enum { NTAGS = sizeof(tags) / sizeof(tags[0]) };
 	struct pub_request *q = ps->q;
 	struct rr_error err;
 	size_t i, len = 0;
 
-	for (i = 0; i < 10 && strcmp(tags[i], tag); i++)
+	for (i = 0; i < NTAGS && strcmp(tags[i], tag); i++)
 		;
-	if (i == 10)
+	if (i == NTAGS)
 		return BAD("unknown tag %s", tag);
 	if (ps->seen & (1u << i))
 		return BAD("tag %s appears twice", tag);
@@ -200,13 +260,30 @@ static int tag_value(struct parsed *ps, const char *tag, char *val,
 			return BAD("t=%s: not a time", val);
 		q->made = strtoull(val, NULL, 10);
 		return 0;
-	default:
+	case 10:
+		for (char *sv = NULL, *it = strtok_r(val, ",", &sv); it;
+		     it = strtok_r(NULL, ",", &sv)) {
+			if (q->nany >= RR_MAX_NETS)
+				return BAD("too many blocks in any=");
+			if (pub_anynet_parse(it, &q->any[q->nany++]) != 0)
+				return BAD("any=%s: not ipv4/LEN or ipv6/LEN",
+					   it);
+		}
+		return 0;
+	case 11:
+		if (strcmp(val, "1") != 0)
+			return BAD("hosted=%s: only hosted=1 is defined", val);
+		q->hosted = true;
+		return 0;
+	case 9:
 		if (sodium_base642bin(ps->sig, sizeof(ps->sig), val,
 				      strlen(val), NULL, &len, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		    len != RR_SIG_LEN)
 			return BAD("sig: not a base64 Ed25519 signature");
 		return 0;
+	default:
+		return BAD("tag %s: not handled", tag);
 	}
 }
 
@@ -226,9 +303,13 @@ static int parse_body(struct parsed *ps, char *body, struct pub_err *e)
 			return -1;
 		p = end ? end + 2 : NULL;
 	}
-	if ((ps->seen & 0x37f) != 0x37f)
-		return BAD("incomplete: needs v, k, vpn, site, rk, nets, at, "
-			   "t and sig");
+	/* at= (bit 6) or hosted=1 (bit 11), never both. */
+	if ((ps->seen & 0x33f) != 0x33f ||
+	    !(ps->seen & (1u << 6)) == !(ps->seen & (1u << 11)))
+		return BAD("incomplete: needs v, k, vpn, site, rk, nets, at "
+			   "or hosted, t and sig");
+	if (ps->q->nnets == 0 && ps->q->nany == 0)
+		return BAD("asks for no networks (nets= and any= empty)");
 	return 0;
 }
 

@@ -10,7 +10,7 @@ libldns-dev libsodium-dev libuv1-dev libcmocka-dev libjansson-dev \
 libsqlite3-dev \
 python3 nsd ldnsutils bind9-dnsutils secnet openssl iproute2 iputils-ping \
 procps rsync python3-dnspython libgmp-dev dnsperf time knot \
-wireguard-go wireguard-tools"
+wireguard-go wireguard-tools libqrencode-dev"
 
 missing=""
 for p in $PACKAGES; do

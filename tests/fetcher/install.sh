@@ -26,11 +26,15 @@ for f in "$BINDIR/vpnrr-fetch" "$BINDIR/vpnrr" "$SBINDIR/vpnrr-secnet-restart" \
 	"$UNITDIR/vpnrr-fetch.service" "$UNITDIR/vpnrr-fetch-once.service" \
 	"$UNITDIR/vpnrr-fetch.timer" "$UNITDIR/vpnrr-resign.service" \
 	"$UNITDIR/vpnrr-resign.timer" "$UNITDIR/vpnrr-resign-site.service" \
-	"$UNITDIR/vpnrr-resign-site.timer"; do
+	"$UNITDIR/vpnrr-resign-site.timer" "$UNITDIR/vpnrr-resign-publish.service" \
+	"$UNITDIR/vpnrr-resign-publish.timer" \
+	"$UNITDIR/vpnrr-resign-site-publish.service" \
+	"$UNITDIR/vpnrr-resign-site-publish.timer"; do
 	[ -e "$D$f" ] || fail "not installed: $f"
 done
 for u in vpnrr-fetch.service vpnrr-fetch-once.service vpnrr-resign.service \
-	vpnrr-resign-site.service; do
+	vpnrr-resign-site.service vpnrr-resign-publish.service \
+	vpnrr-resign-site-publish.service; do
 	f=$D$UNITDIR/$u
 	! grep -q "@[A-Z]*@" "$f" || fail "$u: a placeholder was left"
 	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$f")
@@ -48,7 +52,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$D/verify"
 	for u in vpnrr-fetch.service vpnrr-fetch-once.service vpnrr-fetch.timer \
 		vpnrr-resign.service vpnrr-resign.timer vpnrr-resign-site.service \
-		vpnrr-resign-site.timer; do
+		vpnrr-resign-site.timer vpnrr-resign-publish.service \
+		vpnrr-resign-publish.timer vpnrr-resign-site-publish.service \
+		vpnrr-resign-site-publish.timer; do
 		sed "s#^ExecStart=$BINDIR#ExecStart=$D$BINDIR#" "$D$UNITDIR/$u" >"$D/verify/$u"
 	done
 	SYSTEMD_LOG_LEVEL=warning timeout 60 systemd-analyze verify --man=no \

@@ -7,6 +7,10 @@
 #                                      "publisher" (hmac-sha256, SECRET)
 #                                      may update and transfer them.
 #   stop_knot                          stop it by PID (bounded wait)
+#
+# Optional, set before start_knot: KNOT_KEYS and KNOT_ACLS, more entries
+# (YAML list items) for the key: and acl: sections; KNOT_ZONE_ACL_x, the
+# ACL ids of zone x (dots as underscores) in place of "publisher".
 
 KNOT_PID=
 
@@ -28,15 +32,18 @@ start_knot() {
 			printf 'log:\n  - target: "%s/knot.log"\n    any: info\n' "$kdir"
 			printf 'key:\n  - id: publisher\n    algorithm: hmac-sha256\n'
 			printf '    secret: %s\n' "$ksecret"
+			printf '%s' "${KNOT_KEYS:-}"
 			printf 'acl:\n  - id: publisher\n    key: publisher\n'
 			printf '    action: [update, transfer]\n'
+			printf '%s' "${KNOT_ACLS:-}"
 			printf 'template:\n  - id: default\n    storage: "%s/zones"\n' "$kdir"
 			printf '    zonefile-sync: -1\n    journal-content: changes\n'
 			printf '    semantic-checks: off\n'
 			printf 'zone:\n'
 			for z in "$@"; do
-				printf '  - domain: %s\n    acl: publisher\n' \
-					"$(basename "$z" .zone)"
+				zn=$(basename "$z" .zone)
+				eval "zacl=\${KNOT_ZONE_ACL_$(echo "$zn" | tr . _):-publisher}"
+				printf '  - domain: %s\n    acl: [%s]\n' "$zn" "$zacl"
 			done
 		} > "$kdir/knot.conf"
 		rm -f "$kdir/knot.log"
