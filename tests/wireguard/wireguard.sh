@@ -250,6 +250,13 @@ conf() {
 			echo "reload-command true"
 			echo "peer-keys-wait 0s"
 		else
+			[ "$x" = b ] && {
+				# b runs secnet too (restart: a marker).
+				echo "output secnet $TMP/$x/secnet"
+				echo "output peer-keys $TMP/$x/pk"
+				echo "reload-command \"touch $TMP/$x/reloaded\""
+				echo "peer-keys-wait 0s"
+			}
 			echo "output wireguard $P$x"
 			echo "output wg-quick $TMP/$x/peers.conf"
 		fi
@@ -278,7 +285,28 @@ for x in $NODES; do conf $x; done
 	--secnet-address 10.13.0.1 --port 4500 --remote-networks 10.0.0.0/8 \
 	--private-key "$ZE/keys/beta.secnet" >"$TMP/init.log" 2>&1 ||
 	fail "vpnrr-fetch --init-secnet on c" "$TMP/init.log"
+# A wg that fails (as if killed), for b's first refresh and later a's.
+mkdir -p "$TMP/badwg"
+printf '#!/bin/sh\necho "interrupted" >&2\nexit 1\n' >"$TMP/badwg/wg"
+chmod +x "$TMP/badwg/wg"
+# b's first refresh with it: the WireGuard sync fails and stays owed, but
+# secnet's files, keys and restart, another consumer's, go ahead.
+rc=0
+inns b env PATH="$TMP/badwg:$PATH" timeout 60 "$F" -c "$TMP/b.conf" --once \
+	>"$TMP/b.out" 2>"$TMP/b.log" || rc=$?
+[ $rc -ne 0 ] || fail "b: a failing wg went unnoticed" "$TMP/b.log"
+grep -q "interrupted; that sync is owed" "$TMP/b.log" ||
+	fail "b: the failed sync is not reported" "$TMP/b.log"
+[ -s "$TMP/b/secnet/site.example,wg,c.conf" ] && [ -e "$TMP/b/reloaded" ] ||
+	fail "b: a failing wg held back secnet's files or restart" "$TMP/b.log"
+[ "$(dump b | wc -l)" -eq 0 ] || fail "b: peers set although wg failed"
+inns b "$F" -c "$TMP/b.conf" --status >"$TMP/b.status" 2>&1 || :
+grep -q "wireguard:${P}b" "$TMP/b.status" ||
+	fail "b: the sync is not owed" "$TMP/b.status"
+rm "$TMP/b/reloaded"
 for x in $NODES; do refresh $x; done
+[ ! -e "$TMP/b/reloaded" ] || fail "b: restarted again for a sync alone"
+echo "wireguard: a failing wg sync held back nothing else"
 
 # Peers: every WireGuard site but the node itself; c (secnet only) never.
 for x in a b d; do
@@ -374,9 +402,6 @@ publish
 # A refresh whose sync is interrupted (wg fails, as if killed) leaves the
 # sync owed in the journal: the next run, with nothing new in DNS, still
 # finishes it.
-mkdir -p "$TMP/badwg"
-printf '#!/bin/sh\necho "interrupted" >&2\nexit 1\n' >"$TMP/badwg/wg"
-chmod +x "$TMP/badwg/wg"
 rc=0
 inns a env PATH="$TMP/badwg:$PATH" timeout 60 "$F" -c "$TMP/a.conf" --once \
 	>"$TMP/a.out" 2>"$TMP/a.log" || rc=$?
