@@ -1097,6 +1097,45 @@ static void test_wg_sync_plan(void **state)
 		"peer " WGK_GAMMA " allowed-ips 10.3.0.0/16\n");
 }
 
+/* The sites file gives a gateway its routed IPv4 gateway networks as
+ * more networks (make-secnet-sites' routes). */
+static void test_sitesfile_gateway(void **state)
+{
+	struct fixture *f = *state;
+	static const struct fetch_output_driver *const ops[] = {
+		&fetch_output_sitesfile,
+	};
+	struct example_spec specs[2] = { base_specs[SPEC_ALPHA],
+					 base_specs[SPEC_GAMMA] };
+	char *got;
+
+	specs[0].extra[2] = "gw-nets";
+	specs[0].extra[3] = "10.20.0.0/16,10.3.5.0/24,fd00:20::/48";
+	specs[0].extra[4] = NULL;
+	f->cfg.secnet_dir = NULL; /* the sites file alone */
+	build(f, specs, 2);
+	RUN(f, ops);
+	got = slurp(f->root, "sites");
+	assert_non_null(got);
+	if (!strstr(got, "\nsite alpha\n") ||
+	    !strstr(got, "\nnetworks 10.1.0.0/16 10.20.0.0/16\n"))
+		fail_msg("gateway networks not on alpha's networks line:\n%s",
+			 got);
+	free(got);
+	assert_true(has_notice(&f->plan, "site test/london/alpha: sites file: "
+			       "gateway network 10.3.5.0/24 overlaps network "
+			       "10.3.0.0/16 of site test/paris/gamma: left out"));
+	assert_true(has_notice(&f->plan, "site test/london/alpha: IPv6 "
+			       "gateway network fd00:20::/48 left out of the "
+			       "sites file"));
+	/* With the secnet output configured too, it alone says so. */
+	f->cfg.secnet_dir = f->sdir;
+	RUN(f, ops);
+	for (size_t i = 0; i < f->plan.nnotices; i++)
+		if (strstr(f->plan.notices[i], "gateway network"))
+			fail_msg("notice twice: %s", f->plan.notices[i]);
+}
+
 static void test_bad_cfg(void **state)
 {
 	struct fixture *f = *state;
@@ -1170,6 +1209,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wg_both_notice_once,
 						setup, teardown),
 		cmocka_unit_test(test_wg_sync_plan),
+		cmocka_unit_test_setup_teardown(test_sitesfile_gateway, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
