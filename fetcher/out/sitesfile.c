@@ -23,6 +23,11 @@
  *   - a userv group on each new location (make-secnet-sites fails
  *     without one; only --userv mode reads it): the VPN's name, one group
  *     for all.  Locations get no contact: they inherit the VPN's.
+ * Gateway networks (gw-nets=) have no keyword of their own: for
+ * make-secnet-sites a site's `networks' are the routes secnet gives it,
+ * and it checks them against restrict-nets only, never for overlap with
+ * other sites.  So the IPv4 gateway networks routed to a site (gwnets.h,
+ * as in the secnet output) go on its networks line after its own.
  * restrict-nets is not written: it only bounds what make-secnet-sites
  * accepts (and becomes a comment in its output); the fetcher has already
  * held each site to the networks its membership authorizes.
@@ -33,6 +38,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "gwnets.h"
 #include "secnet_site.h"
 
 #define MSS_MAX_NAME 33  /* make-secnet-sites max['name'] */
@@ -217,7 +223,43 @@ static void render_nets(const char *word, const struct rr_prefix *nets,
 		rr_prefix_format(&nets[i], p);
 		fetch_text_addf(t, " %s", p);
 	}
-	fetch_text_add(t, "\n");
+}
+
+static bool sitesfile_direct(const struct fetch_site *s, const void *arg)
+{
+	(void)arg;
+	return fetch_secnet_site_usable(s, NULL);
+}
+
+/* The gateway networks routed to site I, on its networks line: for
+ * make-secnet-sites a site's networks are its routes, and it checks
+ * them only against restrict-nets (not written), never for overlap.
+ * IPv4 only, as for secnet; what is left out is noticed once, by the
+ * secnet output when it is configured too. */
+static void render_gw_nets(const struct fetch_output_cfg *cfg,
+			   const struct fetch_view *view, size_t i,
+			   struct fetch_text *t, struct fetch_plan *plan)
+{
+	const struct rr_record *r = view->sites[i].site;
+	const char *name = view->sites[i].name;
+	bool tell = cfg->secnet_dir == NULL;
+	char p[RR_PREFIXSTRLEN], why[256];
+
+	for (size_t j = 0; j < r->ngw_nets; j++) {
+		rr_prefix_format(&r->gw_nets[j], p);
+		if (r->gw_nets[j].addr.family != 4) {
+			if (tell)
+				fetch_plan_notice(plan, "site %s: IPv6 gateway "
+						  "network %s left out of the "
+						  "sites file", name, p);
+		} else if (fetch_gw_net_routed(view, i, j, sitesfile_direct,
+					       NULL, why, sizeof(why))) {
+			fetch_text_addf(t, " %s", p);
+		} else if (tell) {
+			fetch_plan_notice(plan, "site %s: sites file: %s: "
+					  "left out", name, why);
+		}
+	}
 }
 
 static void render_endpoint(const struct fetch_site *s, struct fetch_text *t,
@@ -271,10 +313,12 @@ static void render_props(const struct fetch_site *s, struct fetch_text *t,
 					rr_tunable_get(r, &rr_tunables[i]));
 }
 
-static void render_site(const struct fetch_site *s,
+static void render_site(const struct fetch_output_cfg *cfg,
+			const struct fetch_view *view, size_t i,
 			const struct fetch_site_names *nm, struct fetch_text *t,
 			struct fetch_plan *plan)
 {
+	const struct fetch_site *s = &view->sites[i];
 	const struct rr_record *r = s->site;
 	char p[RR_PREFIXSTRLEN];
 
@@ -282,10 +326,12 @@ static void render_site(const struct fetch_site *s,
 	if (site_contact(s))
 		fetch_text_addf(t, "contact %s\n", site_contact(s));
 	render_nets("networks", r->nets, r->nnets, true, t);
-	for (size_t i = 0; i < r->nnets; i++) {
-		if (r->nets[i].addr.family == 4)
+	render_gw_nets(cfg, view, i, t, plan);
+	fetch_text_add(t, "\n");
+	for (size_t j = 0; j < r->nnets; j++) {
+		if (r->nets[j].addr.family == 4)
 			continue;
-		rr_prefix_format(&r->nets[i], p);
+		rr_prefix_format(&r->nets[j], p);
 		fetch_plan_notice(plan, "site %s: IPv6 network %s left out of "
 				  "the sites file", s->name, p);
 	}
@@ -321,7 +367,7 @@ static void render_sites(const struct fetch_output_cfg *cfg,
 					view->vpn);
 			memcpy(loc, nm.location, sizeof(loc));
 		}
-		render_site(s, &nm, t, plan);
+		render_site(cfg, view, i, &nm, t, plan);
 	}
 }
 

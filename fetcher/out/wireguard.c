@@ -45,6 +45,7 @@
 #include "config.h"
 #include "gwnets.h"
 #include "output.h"
+#include "wgsync.h"
 
 #define WG_KEYLEN 32 /* an X25519 public key */
 #define WG_TIMEOUT_MS 10000
@@ -128,13 +129,15 @@ static void render_peer(const struct fetch_output_cfg *cfg,
 		if (fetch_gw_net_routed(view, i, j, is_direct, cfg, why,
 					sizeof(why)))
 			add_allowed(t, &r->gw_nets[j], &first);
-		else
+		else if (plan)
 			fetch_plan_notice(plan, "site %s: wireguard: %s: "
 					  "left out", s->name, why);
 	}
 	fetch_text_add(t, "\n");
 }
 
+/* The peers text of VIEW into T; gateway networks left out are noticed
+ * in PLAN (NULL: not noticed, another driver says it). */
 static void render(const struct fetch_output_cfg *cfg,
 		   const struct fetch_view *view, struct fetch_text *t,
 		   struct fetch_plan *plan)
@@ -149,6 +152,11 @@ static void render(const struct fetch_output_cfg *cfg,
 }
 
 /* ---- driver wg-quick ----------------------------------------------------- */
+
+static bool live_enabled(const struct fetch_output_cfg *cfg)
+{
+	return cfg->wg_iface != NULL;
+}
 
 static bool quick_enabled(const struct fetch_output_cfg *cfg)
 {
@@ -177,7 +185,9 @@ static int quick_plan(const struct fetch_output_cfg *cfg,
 		return -1;
 	}
 	fetch_text_init(&t);
-	render(cfg, view, &t, plan);
+	/* Both drivers render the same peers: with the live one configured
+	 * too, it alone notices what is left out, so the log says it once. */
+	render(cfg, view, &t, live_enabled(cfg) ? NULL : plan);
 	rc = fetch_plan_add_file(plan, FETCH_FILE_STATE, dir, slash + 1, &t);
 	if (rc != 0)
 		(void)snprintf(err, errlen, "out of memory");
@@ -194,11 +204,6 @@ const struct fetch_output_driver fetch_output_wg_quick = {
 };
 
 /* ---- driver wireguard: plan ---------------------------------------------- */
-
-static bool live_enabled(const struct fetch_output_cfg *cfg)
-{
-	return cfg->wg_iface != NULL;
-}
 
 static int live_plan(const struct fetch_output_cfg *cfg,
 		     const struct fetch_view *view, struct fetch_plan *plan,
@@ -522,29 +527,78 @@ static void resolve_endpoint(const char *endpoint, char *out, size_t outlen)
 
 /* ---- driver wireguard: sync ---------------------------------------------- */
 
-static int wg_set(const char *iface, const char *key, const char *endpoint,
-		  const char *allowed, bool remove, char *err, size_t errlen)
+/* The wg set arguments for one desired peer D against its live state L
+ * (NULL: absent), if it differs. */
+static void diff_peer(const struct wg_peer *d, const struct wg_peer *l,
+		      struct fetch_text *out)
 {
-	char *argv[12], *out = NULL;
+	char ep[RR_ENDPOINTSTRLEN];
+	const char *set_ep = NULL;
+	bool set_allowed;
+
+	if (d->endpoint[0]) {
+		resolve_endpoint(d->endpoint, ep, sizeof(ep));
+		if (ep[0] && (!l || strcmp(ep, l->endpoint) != 0))
+			set_ep = ep;
+	}
+	set_allowed = !l || strcmp(d->allowed, l->allowed) != 0;
+	if (!set_ep && !set_allowed)
+		return;
+	fetch_text_addf(out, "peer %s", d->key);
+	if (set_ep)
+		fetch_text_addf(out, " endpoint %s", set_ep);
+	/* An empty list clears the peer's allowed IPs; wg takes "". */
+	if (set_allowed)
+		fetch_text_addf(out, " allowed-ips %s",
+				d->allowed[0] ? d->allowed : "\"\"");
+	fetch_text_add(out, "\n");
+}
+
+int fetch_wg_diff(const uint8_t *data, size_t len, char *dump,
+		  struct fetch_text *out, char *err, size_t errlen)
+{
+	struct wg_peers want = { 0 }, have = { 0 };
+	int rc = -1;
+
+	if (parse_desired(data, len, &want, err, errlen) != 0 ||
+	    parse_dump(dump, &have, err, errlen) != 0)
+		goto out;
+	/* Removals first: a key change frees the old peer's allowed-ips
+	 * before the new peer takes them. */
+	for (size_t i = 0; i < have.n; i++)
+		if (!peers_find(&want, have.v[i].key))
+			fetch_text_addf(out, "peer %s remove\n", have.v[i].key);
+	for (size_t i = 0; i < want.n; i++)
+		diff_peer(&want.v[i], peers_find(&have, want.v[i].key), out);
+	if (out->failed) {
+		(void)snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(want.v);
+	free(have.v);
+	return rc;
+}
+
+/* Runs `wg set IFACE ARGS' for one line of fetch_wg_diff(). */
+static int wg_set(const char *iface, char *line, char *err, size_t errlen)
+{
+	char *argv[12], *out = NULL, *save = NULL;
 	size_t n = 0;
 	int rc;
 
 	argv[n++] = (char *)"wg";
 	argv[n++] = (char *)"set";
 	argv[n++] = (char *)iface;
-	argv[n++] = (char *)"peer";
-	argv[n++] = (char *)key;
-	if (remove) {
-		argv[n++] = (char *)"remove";
-	} else {
-		if (endpoint && endpoint[0]) {
-			argv[n++] = (char *)"endpoint";
-			argv[n++] = (char *)endpoint;
+	for (char *t = strtok_r(line, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		if (n == sizeof(argv) / sizeof(argv[0]) - 1) {
+			(void)snprintf(err, errlen, "wireguard: a wg set "
+				       "command too long");
+			return -1;
 		}
-		if (allowed) {
-			argv[n++] = (char *)"allowed-ips";
-			argv[n++] = (char *)allowed;
-		}
+		argv[n++] = strcmp(t, "\"\"") == 0 ? (char *)"" : t;
 	}
 	argv[n] = NULL;
 	rc = run_wg(argv, &out, err, errlen);
@@ -552,56 +606,27 @@ static int wg_set(const char *iface, const char *key, const char *endpoint,
 	return rc;
 }
 
-/* Brings one desired peer D in line with its live state L (NULL: absent). */
-static int sync_peer(const char *iface, const struct wg_peer *d,
-		     const struct wg_peer *l, char *err, size_t errlen)
-{
-	char ep[RR_ENDPOINTSTRLEN];
-	const char *set_ep = NULL, *set_allowed = NULL;
-
-	if (d->endpoint[0]) {
-		resolve_endpoint(d->endpoint, ep, sizeof(ep));
-		if (ep[0] && (!l || strcmp(ep, l->endpoint) != 0))
-			set_ep = ep;
-	}
-	if (!l || strcmp(d->allowed, l->allowed) != 0)
-		set_allowed = d->allowed;
-	if (!set_ep && !set_allowed)
-		return 0;
-	return wg_set(iface, d->key, set_ep, set_allowed, false, err,
-		      errlen);
-}
-
 static int live_sync(const char *iface, const uint8_t *data, size_t len,
 		     char *err, size_t errlen)
 {
 	char *argv[] = { (char *)"wg", (char *)"show", (char *)iface,
 			 (char *)"dump", NULL };
-	struct wg_peers want = { 0 }, have = { 0 };
-	char *dump = NULL;
+	struct fetch_text cmds;
+	char *dump = NULL, *save = NULL;
 	int rc = -1;
 
-	if (parse_desired(data, len, &want, err, errlen) != 0 ||
-	    run_wg(argv, &dump, err, errlen) != 0 ||
-	    parse_dump(dump, &have, err, errlen) != 0)
+	fetch_text_init(&cmds);
+	if (run_wg(argv, &dump, err, errlen) != 0 ||
+	    fetch_wg_diff(data, len, dump, &cmds, err, errlen) != 0)
 		goto out;
-	/* Removals first: a key change frees the old peer's allowed-ips
-	 * before the new peer takes them. */
-	for (size_t i = 0; i < have.n; i++)
-		if (!peers_find(&want, have.v[i].key) &&
-		    wg_set(iface, have.v[i].key, NULL, NULL, true, err,
-			   errlen) != 0)
-			goto out;
-	for (size_t i = 0; i < want.n; i++)
-		if (sync_peer(iface, &want.v[i],
-			      peers_find(&have, want.v[i].key), err,
-			      errlen) != 0)
+	for (char *l = cmds.buf ? strtok_r(cmds.buf, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save))
+		if (wg_set(iface, l, err, errlen) != 0)
 			goto out;
 	rc = 0;
 out:
+	fetch_text_free(&cmds);
 	free(dump);
-	free(want.v);
-	free(have.v);
 	return rc;
 }
 

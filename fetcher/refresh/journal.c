@@ -117,6 +117,7 @@ static void pay_work(uv_work_t *w)
 {
 	struct fetch_refresh *rf = w->data;
 	struct fetch_apply_stats s = { 0, 0, 0 };
+	char sync_err[FETCH_ERRLEN];
 
 	rf->out_rc = fetch_apply_files(rf->owed, rf->nowed, rf->paid, &s,
 				       rf->out_err, sizeof(rf->out_err));
@@ -124,7 +125,7 @@ static void pay_work(uv_work_t *w)
 	rf->sum.files_removed += s.removed;
 	/* Live consumers after the files, in journal order: a later sync
 	 * of the same target supersedes an earlier one, which is skipped. */
-	for (size_t i = 0; i < rf->nowed && rf->out_rc == 0; i++) {
+	for (size_t i = 0; i < rf->nowed && rf->out_rc >= 0; i++) {
 		const struct fetch_owed *o = &rf->owed[i];
 		bool later = false;
 		if (o->kind != FETCH_OWED_SYNC || rf->paid[i])
@@ -132,11 +133,19 @@ static void pay_work(uv_work_t *w)
 		for (size_t j = i + 1; j < rf->nowed && !later; j++)
 			later = rf->owed[j].kind == FETCH_OWED_SYNC &&
 				strcmp(rf->owed[j].path, o->path) == 0;
-		if (!later &&
-		    fetch_output_sync(o->path, o->data, o->len, rf->out_err,
-				      sizeof(rf->out_err)) != 0) {
-			rf->out_rc = -1;
-			break;
+		if (later) {
+			rf->paid[i] = true;
+			continue;
+		}
+		/* One live consumer's failure must not hold back the others
+		 * nor secnet's hand-over and restart: that sync alone stays
+		 * owed (out_rc 1 keeps its error; the first one is told). */
+		if (fetch_output_sync(o->path, o->data, o->len,
+				      rf->out_rc ? sync_err : rf->out_err,
+				      rf->out_rc ? sizeof(sync_err)
+						 : sizeof(rf->out_err)) != 0) {
+			rf->out_rc = 1;
+			continue;
 		}
 		rf->paid[i] = true;
 	}
@@ -146,7 +155,10 @@ static void pay_done(uv_work_t *w, int status)
 {
 	struct fetch_refresh *rf = w->data;
 
-	if (status != 0 || rf->out_rc != 0) {
+	if (status == 0 && rf->out_rc > 0)
+		rf_fail(rf, false, "outputs: %s; that sync is owed and done by "
+			"the next run", rf->out_err);
+	if (status != 0 || rf->out_rc < 0) {
 		/* Every file is old or new; the rest stays owed, and so does
 		 * the restart: it must not run on a half-applied change. */
 		rf_fail(rf, false, "outputs: %s; the rest is owed and done by "

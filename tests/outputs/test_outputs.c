@@ -23,6 +23,7 @@
 #include "example.h"
 #include "output.h"
 #include "rr.h"
+#include "wgsync.h"
 
 /* ---- base91s ------------------------------------------------------------- */
 
@@ -937,6 +938,204 @@ static void test_sitesfile_contact(void **state)
 	free(got);
 }
 
+/* ---- WireGuard ----------------------------------------------------------- */
+
+#define WGK_ALPHA "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define WGK_BETA "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+#define WGK_GAMMA "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM="
+#define WGK_OLD "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ="
+
+/* london/alpha is this node; beta a gateway (one of its gateway
+ * networks overlaps alpha's own: left out); gamma roams; delta runs
+ * secnet only and is no peer. */
+static const struct example_spec wg_specs[] = {
+	{ "london/alpha", NULL, "mobile", "10.1.0.0/16,fd00:1::/48",
+	  "10.1.0.1", "00000001", "00000001:x25519:" WGK_ALPHA,
+	  { "wg", "192.0.2.1:51820", NULL } },
+	{ "paris/beta", NULL, "mobile", "10.2.0.0/16,fd00:2::/48",
+	  "10.2.0.1", "00000001", "00000001:x25519:" WGK_BETA,
+	  { "wg", "[2001:db8::2]:51820", "gw-nets",
+	    "10.20.0.0/16,10.1.5.0/24,fd00:20::/48", NULL } },
+	{ "berlin/gamma", NULL, "mobile", "10.3.0.0/16", "10.3.0.1",
+	  "00000001", "00000001:x25519:" WGK_GAMMA,
+	  { "wg", "roaming", NULL } },
+	{ "london/delta", NULL, "192.0.2.4:4500", "10.4.0.0/16", "10.4.0.1",
+	  "00000001", K_BETA, { NULL } },
+};
+
+#define WG_PEERS_TEXT                                                     \
+	"# WireGuard peers of VPN test, written by vpnrr-fetch: do not "  \
+	"edit.\n# No [Interface] section: load with wg addconf or wg "     \
+	"syncconf.\n"                                                     \
+	"\n[Peer]\n# test/berlin/gamma\nPublicKey = " WGK_GAMMA "\n"       \
+	"AllowedIPs = 10.3.0.0/16\n"                                      \
+	"\n[Peer]\n# test/paris/beta\nPublicKey = " WGK_BETA "\n"          \
+	"Endpoint = [2001:db8::2]:51820\n"                                \
+	"AllowedIPs = 10.2.0.0/16, fd00:2::/48, 10.20.0.0/16, "           \
+	"fd00:20::/48\n"
+
+#define WG_NOTICE                                                         \
+	"site test/paris/beta: wireguard: gateway network 10.1.5.0/24 "   \
+	"overlaps network 10.1.0.0/16 of site test/london/alpha: left out"
+
+static void wg_setup(struct fixture *f)
+{
+	f->cfg.local_site = "london/alpha";
+	build(f, wg_specs, sizeof(wg_specs) / sizeof(wg_specs[0]));
+}
+
+static size_t count_notices(const struct fetch_plan *p, const char *text)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nnotices; i++)
+		n += strcmp(p->notices[i], text) == 0;
+	return n;
+}
+
+static void test_wg_quick_exact(void **state)
+{
+	struct fixture *f = *state;
+	static const struct fetch_output_driver *const ops[] = {
+		&fetch_output_wg_quick,
+	};
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/vpn-peers.conf", f->root);
+	f->cfg.wg_quick_path = path;
+	wg_setup(f);
+	RUN(f, ops);
+	assert_file(f->root, "vpn-peers.conf", WG_PEERS_TEXT);
+	assert_int_equal(count_notices(&f->plan, WG_NOTICE), 1);
+}
+
+/* Both WireGuard outputs: the same peers, and each notice once. */
+static void test_wg_both_notice_once(void **state)
+{
+	struct fixture *f = *state;
+	static const struct fetch_output_driver *const ops[] = {
+		&fetch_output_wireguard, &fetch_output_wg_quick,
+	};
+	char path[256], err[FETCH_OUTPUT_ERRLEN];
+
+	snprintf(path, sizeof(path), "%s/vpn-peers.conf", f->root);
+	f->cfg.wg_quick_path = path;
+	f->cfg.wg_iface = "wg-vpn";
+	wg_setup(f);
+	fetch_plan_free(&f->plan);
+	for (size_t i = 0; i < 2; i++)
+		if (ops[i]->plan(&f->cfg, &f->ex.view, &f->plan, err,
+				 sizeof(err)) < 0)
+			fail_msg("%s: %s", ops[i]->keyword, err);
+	assert_int_equal(f->plan.nsyncs, 1);
+	assert_string_equal(f->plan.syncs[0].target, "wireguard:wg-vpn");
+	assert_int_equal(f->plan.syncs[0].len, strlen(WG_PEERS_TEXT));
+	assert_memory_equal(f->plan.syncs[0].data, WG_PEERS_TEXT,
+			    strlen(WG_PEERS_TEXT));
+	assert_int_equal(count_notices(&f->plan, WG_NOTICE), 1);
+	assert_int_equal(f->plan.nnotices, 1);
+}
+
+/* The live driver's sync plan: the `wg set' lines for a dump. */
+static void wg_diff(const char *dump, const char *want)
+{
+	struct fetch_text out;
+	char err[FETCH_OUTPUT_ERRLEN], *d = strdup(dump);
+
+	assert_non_null(d);
+	fetch_text_init(&out);
+	if (fetch_wg_diff((const uint8_t *)WG_PEERS_TEXT,
+			  strlen(WG_PEERS_TEXT), d, &out, err,
+			  sizeof(err)) != 0)
+		fail_msg("fetch_wg_diff: %s", err);
+	assert_string_equal(out.buf ? out.buf : "", want);
+	fetch_text_free(&out);
+	free(d);
+}
+
+#define DUMP_IFACE "cHJpdmF0ZQ==\t" WGK_ALPHA "\t51820\toff\n"
+#define DUMP_BETA(ep, allowed)                                             \
+	WGK_BETA "\t(none)\t" ep "\t" allowed "\t1700000000\t1\t2\toff\n"
+#define DUMP_GAMMA(ep, allowed)                                            \
+	WGK_GAMMA "\t(none)\t" ep "\t" allowed "\t0\t0\t0\toff\n"
+#define BETA_ALLOWED "10.2.0.0/16,fd00:2::/48,10.20.0.0/16,fd00:20::/48"
+
+static void test_wg_sync_plan(void **state)
+{
+	(void)state;
+	/* An empty interface: both peers added, gamma without endpoint. */
+	wg_diff(DUMP_IFACE,
+		"peer " WGK_GAMMA " allowed-ips 10.3.0.0/16\n"
+		"peer " WGK_BETA " endpoint [2001:db8::2]:51820 allowed-ips "
+		"10.2.0.0/16,10.20.0.0/16,fd00:20::/48,fd00:2::/48\n");
+	/* In line (allowed IPs in another order, gamma roamed in from
+	 * somewhere): nothing to do. */
+	wg_diff(DUMP_IFACE
+		DUMP_GAMMA("198.51.100.7:3333", "10.3.0.0/16")
+		DUMP_BETA("[2001:db8::2]:51820", BETA_ALLOWED), "");
+	/* A peer the data no longer lists is removed, first. */
+	wg_diff(DUMP_IFACE
+		WGK_OLD "\t(none)\t192.0.2.9:51820\t10.9.0.0/16\t0\t0\t0\toff\n"
+		DUMP_GAMMA("(none)", "10.3.0.0/16")
+		DUMP_BETA("[2001:db8::2]:51820", BETA_ALLOWED),
+		"peer " WGK_OLD " remove\n");
+	/* beta's endpoint moved: only its endpoint is set. */
+	wg_diff(DUMP_IFACE
+		DUMP_GAMMA("(none)", "10.3.0.0/16")
+		DUMP_BETA("[2001:db8::1]:51820", BETA_ALLOWED),
+		"peer " WGK_BETA " endpoint [2001:db8::2]:51820\n");
+	/* beta's networks changed: only its allowed IPs are set. */
+	wg_diff(DUMP_IFACE
+		DUMP_GAMMA("(none)", "10.3.0.0/16")
+		DUMP_BETA("[2001:db8::2]:51820", "10.2.0.0/16,fd00:2::/48"),
+		"peer " WGK_BETA " allowed-ips "
+		"10.2.0.0/16,10.20.0.0/16,fd00:20::/48,fd00:2::/48\n");
+	/* gamma has no allowed IPs live (none): they are set. */
+	wg_diff(DUMP_IFACE
+		DUMP_GAMMA("(none)", "(none)")
+		DUMP_BETA("[2001:db8::2]:51820", BETA_ALLOWED),
+		"peer " WGK_GAMMA " allowed-ips 10.3.0.0/16\n");
+}
+
+/* The sites file gives a gateway its routed IPv4 gateway networks as
+ * more networks (make-secnet-sites' routes). */
+static void test_sitesfile_gateway(void **state)
+{
+	struct fixture *f = *state;
+	static const struct fetch_output_driver *const ops[] = {
+		&fetch_output_sitesfile,
+	};
+	struct example_spec specs[2] = { base_specs[SPEC_ALPHA],
+					 base_specs[SPEC_GAMMA] };
+	char *got;
+
+	specs[0].extra[2] = "gw-nets";
+	specs[0].extra[3] = "10.20.0.0/16,10.3.5.0/24,fd00:20::/48";
+	specs[0].extra[4] = NULL;
+	f->cfg.secnet_dir = NULL; /* the sites file alone */
+	build(f, specs, 2);
+	RUN(f, ops);
+	got = slurp(f->root, "sites");
+	assert_non_null(got);
+	if (!strstr(got, "\nsite alpha\n") ||
+	    !strstr(got, "\nnetworks 10.1.0.0/16 10.20.0.0/16\n"))
+		fail_msg("gateway networks not on alpha's networks line:\n%s",
+			 got);
+	free(got);
+	assert_true(has_notice(&f->plan, "site test/london/alpha: sites file: "
+			       "gateway network 10.3.5.0/24 overlaps network "
+			       "10.3.0.0/16 of site test/paris/gamma: left out"));
+	assert_true(has_notice(&f->plan, "site test/london/alpha: IPv6 "
+			       "gateway network fd00:20::/48 left out of the "
+			       "sites file"));
+	/* With the secnet output configured too, it alone says so. */
+	f->cfg.secnet_dir = f->sdir;
+	RUN(f, ops);
+	for (size_t i = 0; i < f->plan.nnotices; i++)
+		if (strstr(f->plan.notices[i], "gateway network"))
+			fail_msg("notice twice: %s", f->plan.notices[i]);
+}
+
 static void test_bad_cfg(void **state)
 {
 	struct fixture *f = *state;
@@ -1005,6 +1204,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sitesfile_contact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_cfg, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wg_quick_exact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wg_both_notice_once,
+						setup, teardown),
+		cmocka_unit_test(test_wg_sync_plan),
+		cmocka_unit_test_setup_teardown(test_sitesfile_gateway, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

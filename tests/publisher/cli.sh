@@ -468,4 +468,50 @@ jsonerr 3 io "import --json, no sites file"
 expect 1 "index without --json: no JSON" "$V" index adm2
 [ ! -s out ] && ok "errors go to stdout only with --json" ||
 	fail "stdout without --json"
+# ---- verify shows a WireGuard gateway's wg= and gw-nets= -------------------
+mkdir admwg
+"$V" keygen admwg/anchor.key > wganchor.pub
+sed 's/^anchor-key .*/anchor-key anchor.key/' adm/vpnrr.conf > admwg/vpnrr.conf
+"$V" keygen gw.key > /dev/null
+cat > gw.site <<EOT
+vpn example
+site paris/gw
+publish _vpnrr.gw.example.net
+networks 10.2.0.0/16 fd00:2::/48
+peer 10.2.0.1
+wireguard [2001:db8::2] 51820
+gateway-networks 10.20.0.0/16 fd00:20::/48
+key x25519 $(cat wg.pub)
+lifetime 10y
+EOT
+"$V" request -q -k gw.key -o gw.req gw.site
+expect 0 "admit a gateway" "$V" admit --gateway-networks \
+	10.20.0.0/16,fd00:20::/48 admwg gw.req
+expect 0 "index with a gateway" "$V" index admwg
+"$V" sign -q -k gw.key -o gw.rec gw.site
+{ printf '$ORIGIN gw.example.net.\n$TTL 300\n'
+  printf '@ SOA ns. h. 1 3600 900 1209600 300\n@ NS ns.example.\n'
+  "$V" zone gw.rec; } > gw.zone
+expect 0 "verify a WireGuard gateway" "$V" verify -a wganchor.pub \
+	admwg/vpn.example.org.zone gw.zone
+has out '^  record: .*; wg=\[2001:db8::2\]:51820' "verify text shows wg="
+has out '^  record: .*; gw-nets=10.20.0.0/16,fd00:20::/48' \
+	"verify text shows gw-nets="
+has out '^  record: .*k=member.*; gw-nets=10.20.0.0/16,fd00:20::/48' \
+	"verify text shows the member's gw-nets="
+expect 0 "verify --json a WireGuard gateway" "$V" verify --json \
+	-a wganchor.pub admwg/vpn.example.org.zone gw.zone
+python3 - out <<'EOP' && ok "verify --json: fields wg and gw-nets" ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+site = [x for x in r["records"] if x.get("kind") == "site"]
+assert len(site) == 2, site  # TXT and the binary type
+for s in site:
+    assert s["fields"]["wg"] == "[2001:db8::2]:51820", s
+    assert s["fields"]["gw-nets"] == "10.20.0.0/16,fd00:20::/48", s
+member = [x for x in r["records"] if x.get("kind") == "member"]
+assert any(m["fields"].get("gw-nets") == "10.20.0.0/16,fd00:20::/48"
+           for m in member), member
+EOP
+	fail "verify --json: wg or gw-nets missing: $(head -c 600 out)"
 finish

@@ -2,18 +2,22 @@
 """tests/walkthrough/walkthrough.py - runs the role walk-throughs of the
 user documentation verbatim.
 
-    walkthrough.py SRCDIR VPNRR VPNRR-FETCH
+    walkthrough.py SRCDIR VPNRR VPNRR-FETCH [SEQUENCE]
 
-Every fenced block whose info string is "sh walkthrough" in
-publisher/README.md and fetcher/README.md is one step; its first line is
-"# step N ...".  The steps must be numbered 1, 2, ... with no gap or
-repeat, across both files.  They run in that order, in one shell, in an
-empty temporary directory, after a prelude that only puts the two
-binaries first on PATH and sets PORT to a free loopback port.  After
-some steps the test checks what the step must have produced (files
-written, keys adopted, a site removed): a walk-through whose commands
-all succeed but do not do what the text says fails too.  The NSD the
-walk-through starts is stopped by its pid file whatever happens.
+A sequence is a list of documents that make one walk-through (SEQUENCES
+below; "roles", the default, is publisher/README.md then
+fetcher/README.md; "wireguard" is fetcher/WIREGUARD.md).  Every fenced
+block whose info string is "sh walkthrough" in the sequence's documents
+is one step; its first line is "# step N ...".  The steps must be
+numbered 1, 2, ... with no gap or repeat, across the sequence's files.
+They run in that order, in one shell, in an empty temporary directory
+of their own, after a prelude that only puts the two binaries first on
+PATH and sets PORT to a free loopback port.  After some steps the test
+checks what the step must have produced (files written, keys adopted,
+peers set, a site removed): a walk-through whose commands all succeed
+but do not do what the text says fails too.  The NSD the walk-through
+starts is stopped by its pid file whatever happens, and a sequence's
+cleanup commands (network namespaces, interfaces) run whatever happens.
 """
 
 import os
@@ -26,14 +30,13 @@ import sys
 import tempfile
 import time
 
-DOCS = ["publisher/README.md", "fetcher/README.md"]
 FENCE = re.compile(r"^```sh walkthrough[ \t]*$")
 STEP = re.compile(r"^# step (\d+)\b")
 SKIP = 77  # meson: test skipped
 
 # Shell checks run right after a step (in the same shell, same directory).
 # Each prints what it found before failing, so the log says why.
-CHECKS = {
+ROLE_CHECKS = {
     3: """
 grep -q '^_vpnrr.vpn.example.org.' admin/vpn.example.org.zone
 test -f admin/members/london,alpha.member
@@ -64,21 +67,70 @@ python3 -c 'import json,sys; r=json.load(open("status.json")); sys.exit(r["ok"] 
 """,
     11: """
 grep -qx 'serial 00000003' node/pubkeys/peer.example,paris,beta
-! grep -q '^pkgf' node/pubkeys/peer.example,paris,beta
+! grep -q '^pkgf' node/pubkeys/peer.example,paris,beta || exit 1
 """,
     13: """
 test ! -e node/vpnrr/site.example,paris,beta.conf
 test ! -e node/pubkeys/peer.example,paris,beta
 test -s node/vpnrr/site.example,london,alpha.conf
-! grep -q beta node/vpnrr/sites.conf
+! grep -q beta node/vpnrr/sites.conf || exit 1
 """,
 }
 
 
-def blocks(srcdir):
+# fetcher/WIREGUARD.md: alpha's interface wg-vpn must list beta and gamma
+# (never alpha itself) with what their records say.
+WG_CHECKS = {
+    6: """
+wg show wg-vpn dump >peers.dump
+cat peers.dump >&2
+beta=$(wg pubkey <beta.wg) gamma=$(wg pubkey <gamma.wg)
+alpha=$(wg pubkey <node/wg-vpn.key)
+test "$(tail -n +2 peers.dump | wc -l)" -eq 2
+! tail -n +2 peers.dump | grep -qF "$alpha" || exit 1
+grep -F "$beta" peers.dump | cut -f3 | grep -qx '\\[2001:db8::20\\]:51820'
+grep -F "$beta" peers.dump | cut -f4 | tr ',' '\\n' | grep -qx 10.20.0.0/16
+grep -F "$beta" peers.dump | cut -f4 | tr ',' '\\n' | grep -qx fd00:2::/64
+grep -F "$gamma" peers.dump | cut -f3 | grep -qx '(none)'
+grep -F "$gamma" peers.dump | cut -f4 | grep -qx 10.3.0.0/16
+grep -qx "PublicKey = $beta" node/vpn-peers.conf
+grep -qx "PublicKey = $gamma" node/vpn-peers.conf
+""",
+    8: """
+wg show wg-vpn endpoints >&2
+wg show wg-vpn endpoints | grep -F "$beta" | cut -f2 | grep -qx '\\[2001:db8::21\\]:51820'
+wg show wg-vpn dump | grep -F "$gamma" | cut -f3 | grep -qx '(none)'
+""",
+    10: """
+test "$(wg show wg-vpn peers)" = "$beta"
+! grep -q berlin node/vpn-peers.conf || exit 1
+""",
+}
+
+SEQUENCES = {
+    "roles": {
+        "docs": ["publisher/README.md", "fetcher/README.md"],
+        "checks": ROLE_CHECKS,
+        "tools": ["nsd", "nsd-checkzone", "dig", "secnet"],
+        "root": False,
+        "cleanup": [],
+    },
+    "wireguard": {
+        "docs": ["fetcher/WIREGUARD.md"],
+        "checks": WG_CHECKS,
+        "tools": ["nsd", "wg", "wireguard-go", "ip"],
+        "root": True,
+        # What the document's last step removes, should it not get there.
+        "cleanup": [["ip", "-n", "vpnrr-trial", "link", "del", "wg-vpn"],
+                    ["ip", "netns", "del", "vpnrr-trial"]],
+    },
+}
+
+
+def blocks(srcdir, docs):
     """[(step, file, text)] of every walk-through block, in file order."""
     out = []
-    for doc in DOCS:
+    for doc in docs:
         lines = open(os.path.join(srcdir, doc), encoding="utf-8").read().split("\n")
         i = 0
         while i < len(lines):
@@ -135,20 +187,39 @@ def stop_nsd(tmp):
         time.sleep(0.1)
 
 
+def cleanup(seq):
+    """Runs the sequence's cleanup commands; each may find nothing left."""
+    for cmd in seq["cleanup"]:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30, check=False)
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: walkthrough.py SRCDIR VPNRR VPNRR-FETCH")
-    srcdir, vpnrr, fetch = sys.argv[1:]
-    for tool in ("nsd", "nsd-checkzone", "dig", "secnet"):
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: walkthrough.py SRCDIR VPNRR VPNRR-FETCH [SEQUENCE]")
+    srcdir, vpnrr, fetch = sys.argv[1:4]
+    name = sys.argv[4] if len(sys.argv) == 5 else "roles"
+    if name not in SEQUENCES:
+        sys.exit("unknown sequence %s (known: %s)"
+                 % (name, ", ".join(sorted(SEQUENCES))))
+    seq = SEQUENCES[name]
+    checks = seq["checks"]
+    for tool in seq["tools"]:
         if shutil.which(tool) is None:
             print("skipped: %s is not installed" % tool)
             return SKIP
-    steps = blocks(srcdir)
+    if seq["root"] and os.geteuid() != 0:
+        print("skipped: not root")
+        return SKIP
+    if seq["root"] and not os.path.exists("/dev/net/tun"):
+        print("skipped: no /dev/net/tun")
+        return SKIP
+    steps = blocks(srcdir, seq["docs"])
     numbers = sorted(n for n, _, _ in steps)
     if numbers != list(range(1, len(steps) + 1)):
         sys.exit("walk-through steps must be numbered 1..N once each, found %s"
                  % numbers)
-    for n in CHECKS:
+    for n in checks:
         if n not in numbers:
             sys.exit("check for step %d, which the documents no longer have" % n)
     steps.sort()
@@ -161,12 +232,12 @@ def main():
     for n, where, text in steps:
         script.append("echo '=== step %d (%s)' >&2" % (n, where))
         script.append(text)
-        if n in CHECKS:
+        if n in checks:
             script.append("echo '--- checking step %d' >&2" % n)
-            script.append(CHECKS[n])
+            script.append(checks[n])
     script.append("echo '=== all %d steps done' >&2" % len(steps))
 
-    tmp = tempfile.mkdtemp(prefix="vpnrr-walkthrough.")
+    tmp = tempfile.mkdtemp(prefix="vpnrr-walkthrough-%s." % name)
     rc = 1
     try:
         with open(os.path.join(tmp, ".walkthrough.sh"), "w") as f:
@@ -184,6 +255,7 @@ def main():
             print("walk-through failed (exit %d)" % rc, file=sys.stderr)
     finally:
         stop_nsd(tmp)
+        cleanup(seq)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if rc == 0 else 1
 

@@ -8,13 +8,14 @@
 #   wg/b  secnet and WireGuard, WireGuard endpoint [fd99::2]:51820, and a
 #         gateway (gw-nets=) to a's networks and to a foreign 10.15.0.0/24
 #   wg/c  secnet only (its node runs the secnet output: b's routes carry
-#         the gateway networks, the WireGuard-only sites are absent)
+#         the gateway networks, the WireGuard-only sites are absent; its
+#         secnet.conf comes from --init-secnet and secnet -j checks it)
 #   wg/d  WireGuard only, roaming (no endpoint: it makes contact)
 # Then: d's key changes and a's endpoint moves, each touching only that
 # peer (the other peers' latest handshakes stay as they were); d is
 # revoked and its peer goes.
 #
-# Needs root, /dev/net/tun, wireguard-go, wg, ip, nsd; skipped (77)
+# Needs root, /dev/net/tun, wireguard-go, wg, ip, nsd, secnet; skipped (77)
 # otherwise.  Every namespace and process is removed on exit, by name
 # and PID; every wait is bounded.
 #
@@ -25,7 +26,7 @@ V=$1 F=$2 EX=$3 SRC=$4
 skip() { echo "wireguard: $1: skipped"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-for t in wireguard-go wg ip nsd dig ping python3; do
+for t in wireguard-go wg ip nsd dig ping python3 secnet; do
 	command -v "$t" >/dev/null 2>&1 || skip "no $t"
 done
 
@@ -244,7 +245,18 @@ conf() {
 		if [ "$x" = c ]; then
 			echo "output secnet $TMP/$x/secnet"
 			echo "output peer-keys $TMP/$x/pk"
+			# secnet's own check of every change (secnet -j).
+			echo "secnet-config $TMP/$x/secnet.conf"
+			echo "reload-command true"
+			echo "peer-keys-wait 0s"
 		else
+			[ "$x" = b ] && {
+				# b runs secnet too (restart: a marker).
+				echo "output secnet $TMP/$x/secnet"
+				echo "output peer-keys $TMP/$x/pk"
+				echo "reload-command \"touch $TMP/$x/reloaded\""
+				echo "peer-keys-wait 0s"
+			}
 			echo "output wireguard $P$x"
 			echo "output wg-quick $TMP/$x/peers.conf"
 		fi
@@ -267,7 +279,34 @@ key() { cat "$TMP/keys/$1.wgpub"; }
 peer_line() { dump "$1" | grep -F "$(key "$2")" || :; }
 handshake() { peer_line "$1" "$2" | cut -f4; }
 
-for x in $NODES; do conf $x; refresh $x; done
+for x in $NODES; do conf $x; done
+# The secnet node's main configuration, as its operator writes it once.
+"$F" -c "$TMP/c.conf" --init-secnet --local-address 10.13.0.2 \
+	--secnet-address 10.13.0.1 --port 4500 --remote-networks 10.0.0.0/8 \
+	--private-key "$ZE/keys/beta.secnet" >"$TMP/init.log" 2>&1 ||
+	fail "vpnrr-fetch --init-secnet on c" "$TMP/init.log"
+# A wg that fails (as if killed), for b's first refresh and later a's.
+mkdir -p "$TMP/badwg"
+printf '#!/bin/sh\necho "interrupted" >&2\nexit 1\n' >"$TMP/badwg/wg"
+chmod +x "$TMP/badwg/wg"
+# b's first refresh with it: the WireGuard sync fails and stays owed, but
+# secnet's files, keys and restart, another consumer's, go ahead.
+rc=0
+inns b env PATH="$TMP/badwg:$PATH" timeout 60 "$F" -c "$TMP/b.conf" --once \
+	>"$TMP/b.out" 2>"$TMP/b.log" || rc=$?
+[ $rc -ne 0 ] || fail "b: a failing wg went unnoticed" "$TMP/b.log"
+grep -q "interrupted; that sync is owed" "$TMP/b.log" ||
+	fail "b: the failed sync is not reported" "$TMP/b.log"
+[ -s "$TMP/b/secnet/site.example,wg,c.conf" ] && [ -e "$TMP/b/reloaded" ] ||
+	fail "b: a failing wg held back secnet's files or restart" "$TMP/b.log"
+[ "$(dump b | wc -l)" -eq 0 ] || fail "b: peers set although wg failed"
+inns b "$F" -c "$TMP/b.conf" --status >"$TMP/b.status" 2>&1 || :
+grep -q "wireguard:${P}b" "$TMP/b.status" ||
+	fail "b: the sync is not owed" "$TMP/b.status"
+rm "$TMP/b/reloaded"
+for x in $NODES; do refresh $x; done
+[ ! -e "$TMP/b/reloaded" ] || fail "b: restarted again for a sync alone"
+echo "wireguard: a failing wg sync held back nothing else"
 
 # Peers: every WireGuard site but the node itself; c (secnet only) never.
 for x in a b d; do
@@ -293,6 +332,10 @@ grep -q '"10.12.0.0/24","10.11.0.0/24","10.15.0.0/24"' "$S"/site.example,wg,b.co
 	fail "c: a WireGuard-only site in secnet's output"
 grep -q 'IPv6 gateway network fd00:11::/64 not given to secnet' "$TMP/c.log" ||
 	fail "c: no notice for the IPv6 gateway network" "$TMP/c.log"
+# secnet itself takes the whole configuration, gateway routes included.
+secnet -j -c "$TMP/c/secnet.conf" >"$TMP/secnet-j.log" 2>&1 ||
+	fail "c: secnet -j refuses the configuration" "$TMP/secnet-j.log" \
+		"$TMP/c/secnet.conf" "$S"/site.example,wg,b.conf
 
 # ---- the tunnels ---------------------------------------------------------
 ping_ok() {
@@ -359,9 +402,6 @@ publish
 # A refresh whose sync is interrupted (wg fails, as if killed) leaves the
 # sync owed in the journal: the next run, with nothing new in DNS, still
 # finishes it.
-mkdir -p "$TMP/badwg"
-printf '#!/bin/sh\necho "interrupted" >&2\nexit 1\n' >"$TMP/badwg/wg"
-chmod +x "$TMP/badwg/wg"
 rc=0
 inns a env PATH="$TMP/badwg:$PATH" timeout 60 "$F" -c "$TMP/a.conf" --once \
 	>"$TMP/a.out" 2>"$TMP/a.log" || rc=$?
