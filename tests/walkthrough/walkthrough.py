@@ -15,8 +15,9 @@ of their own, after a prelude that only puts the two binaries first on
 PATH and sets PORT to a free loopback port.  After some steps the test
 checks what the step must have produced (files written, keys adopted,
 peers set, a site removed): a walk-through whose commands all succeed
-but do not do what the text says fails too.  The NSD the walk-through
-starts is stopped by its pid file whatever happens, and a sequence's
+but do not do what the text says fails too.  The DNS server the
+walk-through starts (Knot DNS for "roles", NSD for "wireguard") is
+stopped by its pid file whatever happens, and a sequence's
 cleanup commands (network namespaces, interfaces) run whatever happens.
 """
 
@@ -37,43 +38,99 @@ SKIP = 77  # meson: test skipped
 # Shell checks run right after a step (in the same shell, same directory).
 # Each prints what it found before failing, so the log says why.
 ROLE_CHECKS = {
-    3: """
-grep -q '^_vpnrr.vpn.example.org.' admin/vpn.example.org.zone
-test -f admin/members/london,alpha.member
-test -f admin/members/paris,beta.member
+    1: """
+for k in admin alpha beta delta; do
+    grep -q "^hmac-sha256:$k-update:" "$k.tsig"
+    test "$(stat -c %a "$k.tsig")" = 600
+done
+for z in vpn.example.org alpha.example.net beta.example.net; do
+    dig +short -p "$PORT" @127.0.0.1 SOA "$z" | grep -q .
+done
+""",
+    4: """
+grep -q '^-----BEGIN VPNRR REQUEST-----' beta/site.req
+! grep -q '^networks' beta/site.desc || exit 1
+test "$(stat -c %a alpha/privkeys/priv.0000000100)" = 600
 """,
     5: """
-serial=$(dig +short -p "$PORT" @127.0.0.1 SOA beta.example.net | awk '{print $3}')
-test -n "$serial" && grep -q "SOA.* $serial " beta.example.net.zone
+for m in london,alpha paris,beta mobile,delta; do
+    test -f "admin/members/$m.member"
+done
+dig +short -p "$PORT" @127.0.0.1 TXT beta.paris.m._vpnrr.vpn.example.org |
+    grep -q 'nets=10.0.0.0/29;'
+dig +short -p "$PORT" @127.0.0.1 TXT delta.mobile.m._vpnrr.vpn.example.org |
+    grep -q 'nets=10.0.0.8/29;'
 """,
     6: """
-python3 -c 'import json,sys; r=json.load(open("audit.json")); sys.exit(r["result"] != "valid")'
+grep -qx 'networks 10.0.0.0/29' beta/site.desc
+grep -qx 'peer 10.0.0.1' beta/site.desc
+grep -qx 'publish delta.mobile.sites.vpn.example.org' delta/site.desc
+dig +short -p "$PORT" @127.0.0.1 TXT delta.mobile.sites.vpn.example.org |
+    grep -q 'ep=mobile'
+# what steps 13 and 14 must renew
+dig +short -p "$PORT" @127.0.0.1 TXT _vpnrr.alpha.example.net |
+    grep -o 'x=[0-9]*' | head -n 1 > .alpha-x
+dig +short -p "$PORT" @127.0.0.1 TXT alpha.london.m._vpnrr.vpn.example.org |
+    grep -o ' s=[0-9]*' | head -n 1 > .alpha-m
+test -s .alpha-x && test -s .alpha-m
 """,
     7: """
+python3 -c 'import json,sys; r=json.load(open("audit.json")); sys.exit(r["result"] != "valid")'
+""",
+    8: """
 for f in node/vpnrr/site.example,london,alpha.conf \\
-         node/vpnrr/site.example,paris,beta.conf node/vpnrr/sites.conf \\
+         node/vpnrr/site.example,paris,beta.conf \\
+         node/vpnrr/site.example,mobile,delta.conf node/vpnrr/sites.conf \\
          node/pubkeys/peer.example,paris,beta node/vpn.json; do
-    test -s "$f" || { echo "check: $f missing after step 7" >&2; exit 1; }
+    test -s "$f" || { echo "check: $f missing after step 8" >&2; exit 1; }
 done
 grep -q 'address "\\[2001:db8::20\\]"' node/vpnrr/site.example,paris,beta.conf
 grep -qx 'serial 00000001' node/pubkeys/peer.example,paris,beta
 """,
-    9: """
+    10: """
 grep -qx 'serial 00000002' node/pubkeys/peer.example,paris,beta
 grep -qx 'pkgf 00000001' node/pubkeys/peer.example,paris,beta
 grep -qx 'pkg 00000002' node/pubkeys/peer.example,paris,beta
 test ! -e 'node/pubkeys/peer.example,paris,beta~update'
 python3 -c 'import json,sys; r=json.load(open("status.json")); sys.exit(r["ok"] is not True)'
 """,
-    11: """
+    12: """
 grep -qx 'serial 00000003' node/pubkeys/peer.example,paris,beta
 ! grep -q '^pkgf' node/pubkeys/peer.example,paris,beta || exit 1
 """,
     13: """
+x=$(dig +short -p "$PORT" @127.0.0.1 TXT _vpnrr.alpha.example.net |
+    grep -o 'x=[0-9]*' | head -n 1)
+echo "check: alpha's record $(cat .alpha-x) -> $x" >&2
+test -n "$x" && test "$x" != "$(cat .alpha-x)"
+""",
+    14: """
+s=$(dig +short -p "$PORT" @127.0.0.1 TXT alpha.london.m._vpnrr.vpn.example.org |
+    grep -o ' s=[0-9]*' | head -n 1)
+echo "check: alpha's membership $(cat .alpha-m) -> $s" >&2
+test -n "$s" && test "$s" != "$(cat .alpha-m)"
+""",
+    15: """
+test -f admin/revoked/paris,beta.member
+test ! -e admin/members/paris,beta.member
+! dig +short -p "$PORT" @127.0.0.1 TXT beta.paris.m._vpnrr.vpn.example.org |
+    grep -q . || exit 1
+""",
+    17: """
 test ! -e node/vpnrr/site.example,paris,beta.conf
 test ! -e node/pubkeys/peer.example,paris,beta
 test -s node/vpnrr/site.example,london,alpha.conf
+test -s node/vpnrr/site.example,mobile,delta.conf
 ! grep -q beta node/vpnrr/sites.conf || exit 1
+""",
+    19: """
+python3 - "$(cat anchor-2.pub)" <<'EOF'
+import json, sys
+anchors = json.load(open("status.json"))["anchors"]
+print("check: anchors", anchors, file=sys.stderr)
+sys.exit(not any(a["key"] == sys.argv[1] and a["status"] == "adopted"
+                 for a in anchors))
+EOF
 """,
 }
 
@@ -111,8 +168,10 @@ SEQUENCES = {
     "roles": {
         "docs": ["publisher/README.md", "fetcher/README.md"],
         "checks": ROLE_CHECKS,
-        "tools": ["nsd", "nsd-checkzone", "dig", "secnet"],
+        "tools": ["knotd", "keymgr", "dig", "secnet"],
         "root": False,
+        # The DNS server the documents start, stopped by its pid file.
+        "server": ("dns/knot.pid", "dns/knot.log"),
         "cleanup": [],
     },
     "wireguard": {
@@ -120,6 +179,7 @@ SEQUENCES = {
         "checks": WG_CHECKS,
         "tools": ["nsd", "wg", "wireguard-go", "ip"],
         "root": True,
+        "server": ("nsd/nsd.pid", "nsd/nsd.log"),
         # What the document's last step removes, should it not get there.
         "cleanup": [["ip", "-n", "vpnrr-trial", "link", "del", "wg-vpn"],
                     ["ip", "netns", "del", "vpnrr-trial"]],
@@ -169,10 +229,10 @@ def free_port():
     sys.exit("no free port")
 
 
-def stop_nsd(tmp):
-    """Stops the NSD the walk-through started, if it still runs."""
+def stop_server(tmp, pidfile):
+    """Stops the DNS server the walk-through started, if it still runs."""
     try:
-        pid = int(open(os.path.join(tmp, "nsd", "nsd.pid")).read().strip())
+        pid = int(open(os.path.join(tmp, pidfile)).read().strip())
     except (OSError, ValueError):
         return
     try:
@@ -249,12 +309,12 @@ def main():
         except subprocess.TimeoutExpired:
             print("walk-through timed out after 240 s", file=sys.stderr)
         if rc != 0:
-            log = os.path.join(tmp, "nsd", "nsd.log")
+            log = os.path.join(tmp, seq["server"][1])
             if os.path.exists(log):
-                sys.stderr.write("--- nsd.log\n" + open(log).read())
+                sys.stderr.write("--- %s\n" % seq["server"][1] + open(log).read())
             print("walk-through failed (exit %d)" % rc, file=sys.stderr)
     finally:
-        stop_nsd(tmp)
+        stop_server(tmp, seq["server"][0])
         cleanup(seq)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if rc == 0 else 1
