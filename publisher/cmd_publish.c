@@ -524,9 +524,37 @@ static int check_site_records(const struct pub_recs *rs, const char *path,
 				    "no records in the file");
 }
 
+/* After a rollover two statements are no longer signed by the current
+ * anchor (anchor-key): the announcement of the current key, signed by
+ * its predecessor, and the predecessor's own retirement, signed by
+ * itself.  Both stay published for the nodes that still trust the old
+ * key, which verify them.  Each is sent only if that is all that is
+ * wrong with it: the announcement names the current key, and the
+ * retirement verifies under the key it retires. */
+static bool predecessor_stmt(const struct pub_vrec *v,
+			     const struct rr_pubkey *cur, uint64_t now)
+{
+	struct rr_expect ex = { .owner = v->rr->owner, .kind = RR_KIND_ANCHOR,
+				.now = now };
+	struct rr_error err;
+
+	if (!v->parsed || v->r.kind != RR_KIND_ANCHOR)
+		return false;
+	for (size_t i = 0; i < v->nerr; i++)
+		if (strncmp(v->err[i], "untrusted-key:", 14) != 0)
+			return false;
+	if (v->r.anchor_add)
+		return v->r.anchor_key.alg == cur->alg &&
+		       memcmp(v->r.anchor_key.key, cur->key,
+			      sizeof(cur->key)) == 0;
+	return v->r.anchor_retire &&
+	       rr_verify(&v->r, &ex, &v->r.anchor_key, 1, &err) == RR_OK;
+}
+
 /* The chain of the admin's zone file, as "vpnrr verify" checks it. */
 static int check_index(const struct pub_admin *a, struct pub_err *e)
 {
+	size_t kept = 0;
 	struct pub_chain_opts co = { .nanchors = 1, .now = pub_now(),
 				     .zone = a->zone };
 	struct pub_rrset s = { 0 };
@@ -541,13 +569,28 @@ static int check_index(const struct pub_admin *a, struct pub_err *e)
 		goto out;
 	if (pub_chain_check(&s, &co, &rep, e) != 0)
 		goto out;
-	for (size_t i = 0; i < rep.n; i++)
-		if (rep.v[i].status == PUB_V_INVALID && rep.v[i].nerr)
-			pub_warn("%s: %s: %s", a->output, rep.v[i].rr->owner,
-				 rep.v[i].err[0]);
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct pub_vrec *v = &rep.v[i];
+
+		if (v->status != PUB_V_INVALID || !v->nerr)
+			continue;
+		/* After a rollover the announcement of the current key is
+		 * signed by its predecessor, which the admin no longer holds
+		 * as anchor-key: it stays published for nodes that still
+		 * trust the old key (they verify it themselves). */
+		if (predecessor_stmt(v, &sk.pub, co.now)) {
+			pub_warn("%s: %s: anchor statement signed by a "
+				 "predecessor of the current anchor; kept "
+				 "for the nodes that still trust it",
+				 a->output, v->rr->owner);
+			kept++;
+			continue;
+		}
+		pub_warn("%s: %s: %s", a->output, v->rr->owner, v->err[0]);
+	}
 	for (size_t i = 0; i < rep.nerr; i++)
 		pub_warn("%s: %s", a->output, rep.err[i]);
-	if (rep.ninvalid || rep.nerr || rep.nvalid == 0)
+	if (rep.ninvalid > kept || rep.nerr || rep.nvalid == 0)
 		pub_errf(e, PUB_EXIT_INVALID, a->output, 0, "verify",
 			 "%zu valid, %zu invalid records, %zu chain errors: "
 			 "nothing sent (run \"vpnrr index\" and \"vpnrr "

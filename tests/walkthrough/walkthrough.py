@@ -132,6 +132,18 @@ sys.exit(not any(a["key"] == sys.argv[1] and a["status"] == "adopted"
                  for a in anchors))
 EOF
 """,
+    23: """
+python3 - "$(cat anchor.pub)" <<'EOF'
+import json, sys
+r = json.load(open("status.json"))
+print("check: ok", r["ok"], "anchors", r["anchors"], file=sys.stderr)
+sys.exit(r["ok"] is not True or
+         not any(a["key"] == sys.argv[1] and a["status"] == "retired"
+                 for a in r["anchors"]))
+EOF
+test -s node/vpnrr/site.example,london,alpha.conf
+! grep -qxF "anchor $(cat anchor.pub)" node/fetch.conf || exit 1
+""",
 }
 
 
