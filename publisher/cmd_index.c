@@ -488,7 +488,7 @@ static int resign_site(const char *desc, const char *key, const char *out,
 			return dyn_publish(z, key, out, desc, e);
 		}
 	}
-	if (pub_sign_desc(desc, key, now, &s, &r, e) != 0)
+	if (pub_sign_desc(desc, key, out, now, &s, &r, e) != 0)
 		return -1;
 	rc = pub_sign_emit(out, s.publish, &r, e);
 	pub_time_format(r.expires, t);

@@ -1,8 +1,10 @@
 /* cmd_sign.c - "vpnrr sign": site description -> signed site record. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -49,8 +51,26 @@ static const char help[] =
 "from DIR/enrol.conf (lines vpn-zone ZONE, resolver ADDR[:PORT]) unless\n"
 "given; the anchor from DIR/anchor.pub unless --anchor.\n";
 
-int pub_sign_desc(const char *desc, const char *keyfile, uint64_t now,
-		  struct pub_site *s, struct rr_record *r, struct pub_err *e)
+/* PREV's highest record serial, or 0 (no such file, or none in it). */
+static uint32_t prev_serial(const char *prev)
+{
+	struct pub_recs old = { 0 };
+	struct pub_err ignored;
+	uint32_t max = 0;
+
+	if (!prev || access(prev, F_OK) != 0 ||
+	    pub_recs_read(prev, &old, &ignored) != 0)
+		return 0;
+	for (size_t i = 0; i < old.n; i++)
+		if (old.v[i].r.has_serial && old.v[i].r.serial > max)
+			max = old.v[i].r.serial;
+	pub_recs_free(&old);
+	return max;
+}
+
+int pub_sign_desc(const char *desc, const char *keyfile, const char *prev,
+		  uint64_t now, struct pub_site *s, struct rr_record *r,
+		  struct pub_err *e)
 {
 	struct rr_seckey sk;
 	struct rr_error err;
@@ -60,6 +80,16 @@ int pub_sign_desc(const char *desc, const char *keyfile, uint64_t now,
 		return -1;
 	if (pub_site_read(desc, s, e) != 0)
 		goto out;
+	if (!s->has_rserial) {
+		uint32_t p = prev_serial(prev);
+
+		/* RFC 1982 order is what nodes apply; past the wrap the
+		 * description's record-serial must say. */
+		if (p >= (uint32_t)now && p < UINT32_MAX) {
+			s->rserial = p + 1;
+			s->has_rserial = true;
+		}
+	}
 	if (pub_site_record(s, now, r, e) != 0) {
 		pub_site_free(s);
 		goto out;
@@ -161,7 +191,7 @@ int pub_cmd_sign(int argc, char **argv)
 		return pub_usage_error("sign", "need one DESCRIPTION file");
 	if (!key)
 		return pub_usage_error("sign", "need --key KEYFILE");
-	if (pub_sign_desc(argv[optind], key, pub_now(), &s, &r, &e) != 0)
+	if (pub_sign_desc(argv[optind], key, out, pub_now(), &s, &r, &e) != 0)
 		return pub_fail(&e);
 	rc = json ? pub_json_print(pub_json_record(s.publish, &r), &e)
 		  : pub_sign_emit(out, s.publish, &r, &e);

@@ -219,7 +219,7 @@ static int sign_record(struct ctx *c, struct pub_err *e)
 	char t[PUB_TIMESTRLEN];
 	int rc;
 
-	if (pub_sign_desc(c->desc, c->key, pub_now(), &s, &r, e) != 0)
+	if (pub_sign_desc(c->desc, c->key, c->rec, pub_now(), &s, &r, e) != 0)
 		return -1;
 	rc = pub_sign_emit(c->rec, s.publish, &r, e);
 	pub_time_format(r.expires, t);

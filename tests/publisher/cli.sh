@@ -167,6 +167,12 @@ expect 0 "sign" "$V" sign -k site.key -o s.rec s.site
 	fail "sign printed something"
 has err "^vpnrr: sign: site record of london/alpha at _vpnrr.alpha.example.net, valid until [0-9T:-]*Z, written to s.rec$" \
 	"sign -o: one-line summary on stderr"
+# Two records signed in one second must not share a serial: a node would
+# take the second for a fork of the first and refuse it.
+expect 0 "sign at a pinned time" "$V" sign --now 1800000000 -k site.key -o same.rec s.site
+has same.rec " s=1800000000;" "serial: the time"
+expect 0 "sign again in the same second" "$V" sign --now 1800000000 -k site.key -o same.rec s.site
+has same.rec " s=1800000001;" "serial: one above the record it replaces"
 # quiet CMD...: CMD succeeds and prints nothing at all.
 quiet() {
 	expect 0 "$*" "$@"
