@@ -30,5 +30,7 @@ for kind; do
 	"$build/tests/fuzz/fuzz_$kind" -max_total_time="$secs" -max_len=20000 \
 		-timeout=20 -rss_limit_mb=2048 -close_fd_mask=2 \
 		-artifact_prefix="./fuzz_$kind-" -print_final_stats=1 \
-		"$corpus" "$seeds" "$src/tests/fuzz/regress/$kind"
+		"$corpus" "$seeds" \
+		$( [ -d "$src/tests/fuzz/regress/$kind" ] &&
+		   echo "$src/tests/fuzz/regress/$kind" )
 done
