@@ -655,6 +655,19 @@ static int wg_set(const char *iface, char *line, char *err, size_t errlen)
 	return rc;
 }
 
+/* IFACE as the configuration takes it (config_keywords.c): it comes back
+ * from an owed row in the store, which the disk may have damaged, and a
+ * leading '-' would reach wg as an option. */
+static bool iface_valid(const char *iface)
+{
+	size_t n = strlen(iface);
+
+	return n > 0 && n <= 15 && iface[0] != '-' &&
+	       strspn(iface, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.=+") == n &&
+	       strcmp(iface, ".") != 0 && strcmp(iface, "..") != 0;
+}
+
 static int live_sync(const char *iface, const uint8_t *data, size_t len,
 		     char *err, size_t errlen)
 {
@@ -665,6 +678,11 @@ static int live_sync(const char *iface, const uint8_t *data, size_t len,
 	int rc = -1;
 
 	fetch_text_init(&cmds);
+	if (!iface_valid(iface)) {
+		(void)snprintf(err, errlen, "wireguard: owed sync names no "
+			       "interface (\"%.20s\")", iface);
+		goto out;
+	}
 	if (run_wg(argv, &dump, err, errlen) != 0 ||
 	    fetch_wg_diff(data, len, dump, &cmds, err, errlen) != 0)
 		goto out;
