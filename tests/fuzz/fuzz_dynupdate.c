@@ -59,7 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 3, msgs = 0;
 	int t = 0;
 
-	if (size < 3 || !rrs || pub_dynframe_init(&f) != 0)
+	if (size < 3) {
+		ldns_rr_list_free(rrs);
+		return 0;
+	}
+	if (!rrs || pub_dynframe_init(&f) != 0)
 		abort();
 	axfr = data[0] & 1;
 	id = (uint16_t)(data[1] << 8 | data[2]);
