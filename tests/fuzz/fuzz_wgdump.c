@@ -84,14 +84,25 @@ static bool allowed_valid(const char *s)
 	return ok && s[0] && s[strlen(s) - 1] != ',';
 }
 
-/* Whether the peers text names KEY as a peer (a crude reading is
- * enough: the keys come as "PublicKey = KEY" lines). */
+/* Whether the peers text names KEY as a peer: a "PublicKey = KEY" line
+ * inside a [Peer] section (lines before the first are not read). */
 static bool text_has_key(const char *text, const char *key)
 {
-	char needle[64];
+	char *copy = strdup(text), *save = NULL;
+	bool in_peer = false, found = false;
 
-	(void)snprintf(needle, sizeof(needle), "PublicKey = %s\n", key);
-	return strstr(text, needle) != NULL;
+	if (!copy)
+		abort();
+	for (char *l = strtok_r(copy, "\n", &save); l && !found;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(l, "[Peer]") == 0)
+			in_peer = true;
+		else if (in_peer && strncmp(l, "PublicKey = ", 12) == 0 &&
+			 strcmp(l + 12, key) == 0)
+			found = true;
+	}
+	free(copy);
+	return found;
 }
 
 /* An endpoint sync() would resolve: a valid one with a host name (what
