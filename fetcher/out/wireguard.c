@@ -449,7 +449,9 @@ static int parse_desired(const uint8_t *data, size_t len,
 		} else if (l[0] == '#' || !cur) {
 			continue;
 		} else if (strncmp(l, "PublicKey = ", 12) == 0) {
-			ok = key_valid(l + 12) &&
+			/* One key a section: a second would make the
+			 * first a peer to remove. */
+			ok = !cur->key[0] && key_valid(l + 12) &&
 			     copy_field(cur->key, sizeof(cur->key), l + 12);
 		} else if (strncmp(l, "Endpoint = ", 11) == 0) {
 			struct rr_endpoint ep;
