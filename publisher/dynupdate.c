@@ -11,10 +11,9 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "dynframe.h"
 #include "dynupdate.h"
 
-#define MAX_AXFR_MSGS 100000
-#define MAX_AXFR_RRS 2000000
 #define TSIG_FUDGE 300
 
 /* "ADDR", "ADDR:PORT", "[V6]:PORT", or a bare IPv6 literal. */
@@ -98,13 +97,6 @@ void pub_dyn_close(struct pub_dyn *d)
 
 /* ---- one TCP connection ------------------------------------------------ */
 
-/* A DNS message over TCP: a two-byte length, then at most 65535 bytes
- * (RFC 1035 4.2.2). */
-#define TCP_MSG_MAX (2 + 65535)
-/* Reading stops once a whole message is in, and a message is at most
- * TCP_MSG_MAX, so while reading fewer bytes than that are held and there
- * is always room for one more message. */
-#define CONN_BUF (2 * TCP_MSG_MAX)
 #define STEP_RUNNING 1
 
 /* One connection to the server on a private libuv loop.  One timer,
@@ -122,8 +114,7 @@ struct conn {
 	int status;        /* of the step under way: STEP_RUNNING, 0 done,
 			    * or a libuv error (UV_EOF: the server closed) */
 	bool timed_out;
-	uint8_t *buf;      /* bytes read and not yet taken */
-	size_t len;
+	struct pub_dynframe in; /* bytes read and not yet taken */
 	uint8_t *out;      /* the message being sent, with its length */
 	bool loop_open, timer_open, tcp_open;
 };
@@ -168,19 +159,14 @@ static void on_write(uv_write_t *req, int status)
 		c->status = status < 0 ? status : 0;
 }
 
-static bool have_msg(const struct conn *c)
-{
-	return c->len >= 2 &&
-	       c->len - 2 >= ((size_t)c->buf[0] << 8 | c->buf[1]);
-}
-
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct conn *c = h->data;
+	size_t room;
+	uint8_t *p = pub_dynframe_space(&c->in, &room);
 
 	(void)suggested;
-	*b = uv_buf_init((char *)c->buf + c->len,
-			 (unsigned)(CONN_BUF - c->len));
+	*b = uv_buf_init((char *)p, (unsigned)room);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
@@ -194,8 +180,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 			c->status = (int)n;
 		return;
 	}
-	c->len += (size_t)n;
-	if (have_msg(c)) {
+	pub_dynframe_took(&c->in, (size_t)n);
+	if (pub_dynframe_ready(&c->in)) {
 		(void)uv_read_stop(s);
 		if (c->status == STEP_RUNNING)
 			c->status = 0;
@@ -228,9 +214,9 @@ static void conn_close(struct conn *c)
 		(void)uv_run(&c->loop, UV_RUN_DEFAULT);
 		(void)uv_loop_close(&c->loop);
 	}
-	free(c->buf);
+	pub_dynframe_free(&c->in);
 	free(c->out);
-	c->buf = c->out = NULL;
+	c->out = NULL;
 }
 
 /* Connects to the server and starts the exchange's clock.  C must be
@@ -243,8 +229,7 @@ static int conn_open(struct conn *c, const struct pub_dyn *d,
 	memset(c, 0, sizeof(*c));
 	c->d = d;
 	c->what = what;
-	c->buf = malloc(CONN_BUF);
-	if (!c->buf)
+	if (pub_dynframe_init(&c->in) != 0)
 		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, what,
 				"out of memory");
 	rc = uv_loop_init(&c->loop);
@@ -310,12 +295,11 @@ static int conn_send(struct conn *c, const ldns_pkt *q, struct pub_err *e)
 static int conn_recv(struct conn *c, uint16_t id, ldns_pkt **out,
 		     uint8_t **wire, size_t *wlen, struct pub_err *e)
 {
-	uint8_t *msg;
-	size_t len;
-	int rc = -1, urc;
+	enum pub_dynframe_result r;
+	int urc;
 
 	*out = NULL;
-	if (!have_msg(c)) {
+	if (!pub_dynframe_ready(&c->in)) {
 		c->status = STEP_RUNNING;
 		urc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 		if (urc != 0)
@@ -323,31 +307,13 @@ static int conn_recv(struct conn *c, uint16_t id, ldns_pkt **out,
 		if (conn_wait(c, e) != 0)
 			return -1;
 	}
-	len = (size_t)c->buf[0] << 8 | c->buf[1];
-	msg = malloc(len ? len : 1);
-	if (!msg)
+	r = pub_dynframe_next(&c->in, id, out, wire, wlen);
+	if (r == PUB_DYNFRAME_NOMEM)
 		return pub_errf(e, PUB_EXIT_INTERNAL, NULL, 0, c->what,
 				"out of memory");
-	memcpy(msg, c->buf + 2, len);
-	c->len -= len + 2;
-	memmove(c->buf, c->buf + 2 + len, c->len);
-	if (ldns_wire2pkt(out, msg, len) != LDNS_STATUS_OK)
-		fail_io(c->d, c->what, "unparseable answer", e);
-	else if (ldns_pkt_id(*out) != id)
-		fail_io(c->d, c->what, "answer with another query's ID", e);
-	else
-		rc = 0;
-	if (rc != 0) {
-		ldns_pkt_free(*out);
-		*out = NULL;
-		free(msg);
-	} else if (wire) {
-		*wire = msg;
-		*wlen = len;
-	} else {
-		free(msg);
-	}
-	return rc;
+	if (r != PUB_DYNFRAME_OK)
+		return fail_io(c->d, c->what, pub_dynframe_why(r), e);
+	return 0;
 }
 
 /* Q out, one answer in. */
@@ -601,29 +567,6 @@ int pub_dyn_serial(struct pub_dyn *d, uint32_t *serial, struct pub_err *e)
 	return rc;
 }
 
-/* Takes the answer RRs of one AXFR message into OUT; *SOAS counts SOAs.
- * Returns 1 when the closing SOA came. */
-static int axfr_take(ldns_pkt *m, ldns_rr_list *out, unsigned *soas)
-{
-	ldns_rr_list *ans = ldns_pkt_answer(m);
-
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ++*soas == 2)
-			return 1;
-		if (*soas == 0)
-			return -1;
-		if (ldns_rr_list_rr_count(out) >= MAX_AXFR_RRS)
-			return -2;
-		rr = ldns_rr_clone(rr);
-		if (!rr || !ldns_rr_list_push_rr(out, rr)) {
-			ldns_rr_free(rr);
-			return -3;
-		}
-	}
-	return 0;
-}
-
 int pub_dyn_axfr(struct pub_dyn *d, ldns_rr_list **out, struct pub_err *e)
 {
 	ldns_pkt *q = new_query(d->zone_rdf, LDNS_RR_TYPE_AXFR), *m = NULL;
@@ -643,7 +586,7 @@ int pub_dyn_axfr(struct pub_dyn *d, ldns_rr_list **out, struct pub_err *e)
 	if (tsig_sign(d, q, what, e) != 0 ||
 	    conn_open(&c, d, what, e) != 0 || conn_send(&c, q, e) != 0)
 		goto out;
-	for (size_t n = 0; t == 0 && n < MAX_AXFR_MSGS; n++) {
+	for (size_t n = 0; t == 0 && n < PUB_AXFR_MAX_MSGS; n++) {
 		if (conn_recv(&c, ldns_pkt_id(q), &m, NULL, NULL, e) != 0)
 			goto out;
 		if (ldns_pkt_get_rcode(m) != LDNS_RCODE_NOERROR) {
@@ -654,7 +597,7 @@ int pub_dyn_axfr(struct pub_dyn *d, ldns_rr_list **out, struct pub_err *e)
 				 rcode_name(ldns_pkt_get_rcode(m)), terr);
 			goto out;
 		}
-		t = axfr_take(m, l, &soas);
+		t = pub_axfr_take(m, l, &soas);
 		ldns_pkt_free(m);
 		m = NULL;
 	}

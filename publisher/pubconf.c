@@ -1,10 +1,13 @@
 /* pubconf.c - publish.conf and TSIG key files for "vpnrr publish". */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -290,18 +293,38 @@ int pub_tsig_load(const char *path, struct pub_tsig *k, struct pub_err *e)
 	struct stat st;
 	char tok[TOKLEN], more[TOKLEN], *text = NULL;
 	size_t len = 0;
-	int rc = -1, t;
+	FILE *f;
+	int rc = -1, t, fd;
 
 	memset(k, 0, sizeof(*k));
-	if (stat(path, &st) != 0)
-		return pub_errf(e, PUB_EXIT_IO, path, 0, "TSIG key", "%s",
-				strerror(errno));
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
+	/* The mode checked is the file's that is read: fstat on the open
+	 * descriptor (a symlink is followed to it), never stat then open,
+	 * which a file swapped in between would pass. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = pub_errf(e, PUB_EXIT_IO, path, 0, "TSIG key", "%s",
+			      strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		close(fd);
+		if (!S_ISREG(st.st_mode))
+			return pub_errf(e, PUB_EXIT_INVALID, path, 0,
+					"TSIG key", "not a regular file");
 		return pub_errf(e, PUB_EXIT_INVALID, path, 0, "TSIG key",
 				"mode %04o lets group or others access the "
 				"secret; refusing to use it (chmod 600 %s)",
 				(unsigned)(st.st_mode & 07777), path);
-	if (pub_read_file(path, KEYFILE_MAX, &text, &len, e) != 0)
+	}
+	if (!(f = fdopen(fd, "r"))) {
+		rc = pub_errf(e, PUB_EXIT_IO, path, 0, "TSIG key", "%s",
+			      strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (pub_read_stream(f, path, KEYFILE_MAX, &text, &len, e) != 0)
 		return -1;
 	lx = (struct lexer){ .p = text, .end = text + len, .path = path };
 	t = next_token(&lx, tok);

@@ -335,6 +335,10 @@ int pub_request_decode(const char *file, const char *text,
 	sigp = strstr(body, "; sig=");
 	if (!sigp)
 		return BAD("unsigned (no sig=)");
+	/* The signature covers what comes before it: a tag after it would
+	 * be taken in unsigned (added in transit). */
+	if (strstr(sigp + 6, "; "))
+		return BAD("tags after sig= (not signed; added in transit?)");
 	*sigp = '\0';
 	{
 		char signed_part[MAX_BODY + 1];

@@ -124,21 +124,27 @@ void pub_warn(const char *fmt, ...)
 int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 		  struct pub_err *e)
 {
-	FILE *f = NULL;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return pub_read_stream(stdin, "-", max, out, len, e);
+	if (!(f = fopen(path, "r")))
+		return pub_errf(e, PUB_EXIT_IO, path, 0, "cannot open", "%s",
+				strerror(errno));
+	return pub_read_stream(f, path, max, out, len, e);
+}
+
+int pub_read_stream(FILE *f, const char *path, size_t max, char **out,
+		    size_t *len, struct pub_err *e)
+{
 	char *buf = NULL;
 	size_t n = 0, cap = 4096;
 	int rc = -1;
 
-	if (strcmp(path, "-") == 0) {
-		f = stdin;
-	} else if (!(f = fopen(path, "r"))) {
-		return pub_errf(e, PUB_EXIT_IO, path, 0, "cannot open", "%s",
-				strerror(errno));
-	} else {
-		/* Key files come through here: no stdio buffer keeps a copy
-		 * of their text. */
+	/* Key files come through here: no stdio buffer keeps a copy of
+	 * their text. */
+	if (f != stdin)
 		setvbuf(f, NULL, _IONBF, 0);
-	}
 	buf = malloc(cap);
 	if (!buf) {
 		pub_errf(e, PUB_EXIT_INTERNAL, path, 0, "read", "out of memory");

@@ -55,6 +55,10 @@ void pub_free_wipe(void *p, size_t len);
  * PATH "-" is standard input. */
 int pub_read_file(const char *path, size_t max, char **out, size_t *len,
 		  struct pub_err *e);
+/* The same from F, which it closes (unless stdin); PATH names it in
+ * errors. */
+int pub_read_stream(FILE *f, const char *path, size_t max, char **out,
+		    size_t *len, struct pub_err *e);
 /* Writes DATA to PATH atomically (atomicfile.h: a fixed temporary name,
  * fsync, rename, directory fsync).  With EXCL the final name must not
  * exist (checked atomically with link(2)). */

@@ -387,6 +387,37 @@ static bool canon_allowed(const char *in, char *out, size_t outlen)
 	return true;
 }
 
+/* The base64 of an X25519 public key.  Keys from the dump and from the
+ * owed peers text become `wg set' arguments: only this form may. */
+static bool key_valid(const char *s)
+{
+	uint8_t k[WG_KEYLEN];
+	size_t len = 0;
+
+	return strlen(s) == WG_KEY_B64LEN - 1 &&
+	       sodium_base642bin(k, sizeof(k), s, WG_KEY_B64LEN - 1, NULL,
+				 &len, NULL,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       len == WG_KEYLEN;
+}
+
+/* ALLOWED (canonical, "a,b,c") holds prefixes only. */
+static bool allowed_valid(const char *allowed)
+{
+	char tmp[WG_ALLOWED_MAX], *save = NULL;
+	struct rr_prefix p;
+	struct rr_error e;
+
+	if (strlen(allowed) >= sizeof(tmp))
+		return false;
+	memcpy(tmp, allowed, strlen(allowed) + 1);
+	for (char *t = strtok_r(tmp, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save))
+		if (rr_prefix_parse(t, &p, &e) != RR_OK)
+			return false;
+	return true;
+}
+
 static bool copy_field(char *dst, size_t dstlen, const char *src)
 {
 	size_t n = strlen(src);
@@ -418,13 +449,20 @@ static int parse_desired(const uint8_t *data, size_t len,
 		} else if (l[0] == '#' || !cur) {
 			continue;
 		} else if (strncmp(l, "PublicKey = ", 12) == 0) {
-			ok = copy_field(cur->key, sizeof(cur->key), l + 12);
+			/* One key a section: a second would make the
+			 * first a peer to remove. */
+			ok = !cur->key[0] && key_valid(l + 12) &&
+			     copy_field(cur->key, sizeof(cur->key), l + 12);
 		} else if (strncmp(l, "Endpoint = ", 11) == 0) {
-			ok = copy_field(cur->endpoint, sizeof(cur->endpoint),
+			struct rr_endpoint ep;
+			struct rr_error e;
+			ok = rr_endpoint_parse(l + 11, &ep, &e) == RR_OK &&
+			     copy_field(cur->endpoint, sizeof(cur->endpoint),
 					l + 11);
 		} else if (strncmp(l, "AllowedIPs = ", 13) == 0) {
 			ok = canon_allowed(l + 13, cur->allowed,
-					   sizeof(cur->allowed));
+					   sizeof(cur->allowed)) &&
+			     allowed_valid(cur->allowed);
 		}
 		if (!ok) {
 			(void)snprintf(err, errlen, "wireguard: owed peers "
@@ -432,6 +470,14 @@ static int parse_desired(const uint8_t *data, size_t len,
 			goto out;
 		}
 	}
+	/* The text is an owed row read back from the store: a section
+	 * without its key would make a `wg set' line without one. */
+	for (size_t i = 0; i < out->n; i++)
+		if (!out->v[i].key[0]) {
+			(void)snprintf(err, errlen, "wireguard: owed peers "
+				       "text unreadable");
+			goto out;
+		}
 	rc = 0;
 out:
 	free(text);
@@ -465,6 +511,11 @@ static int parse_dump(char *dump, struct wg_peers *out, char *err,
 		p = peers_add(out);
 		if (!p) {
 			(void)snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (!key_valid(f[0])) {
+			(void)snprintf(err, errlen, "wg show dump: a peer "
+				       "line without a WireGuard key");
 			return -1;
 		}
 		if (!copy_field(p->key, sizeof(p->key), f[0]) ||
@@ -606,6 +657,19 @@ static int wg_set(const char *iface, char *line, char *err, size_t errlen)
 	return rc;
 }
 
+/* IFACE as the configuration takes it (config_keywords.c): it comes back
+ * from an owed row in the store, which the disk may have damaged, and a
+ * leading '-' would reach wg as an option. */
+static bool iface_valid(const char *iface)
+{
+	size_t n = strlen(iface);
+
+	return n > 0 && n <= 15 && iface[0] != '-' &&
+	       strspn(iface, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.=+") == n &&
+	       strcmp(iface, ".") != 0 && strcmp(iface, "..") != 0;
+}
+
 static int live_sync(const char *iface, const uint8_t *data, size_t len,
 		     char *err, size_t errlen)
 {
@@ -616,6 +680,11 @@ static int live_sync(const char *iface, const uint8_t *data, size_t len,
 	int rc = -1;
 
 	fetch_text_init(&cmds);
+	if (!iface_valid(iface)) {
+		(void)snprintf(err, errlen, "wireguard: owed sync names no "
+			       "interface (\"%.20s\")", iface);
+		goto out;
+	}
 	if (run_wg(argv, &dump, err, errlen) != 0 ||
 	    fetch_wg_diff(data, len, dump, &cmds, err, errlen) != 0)
 		goto out;

@@ -161,6 +161,10 @@ static void announce(struct fetch_state *st, const struct fetch_config *cfg,
 			 (unsigned long long)(now + hold));
 	}
 	seen[a - st->anchors] = true;
+	/* A clock set back (or a row from the future) must not make the
+	 * unsigned difference huge and adopt at once: the wait restarts. */
+	if (now < a->since)
+		a->since = now;
 	if (now - a->since < hold)
 		return;
 	a->status = FETCH_ANCHOR_ADOPTED;

@@ -218,6 +218,26 @@ static void test_gap_resets(void **state)
 	free(add.data);
 }
 
+/* A clock set back does not end the hold-down at once (the unsigned
+ * time since first seen must not wrap): the wait starts again then. */
+static void test_clock_back(void **state)
+{
+	struct fx *f = *state;
+	const struct rr_pubkey *b = &f->w.anchor2.pub;
+	struct rrchain_blob add;
+
+	stmt("add", b, &f->w.anchor, &add);
+	step(f, &add, 1, T_NOW, NULL, NULL);
+	step(f, &add, 1, T_NOW - DAY, NULL, NULL);
+	assert_int_equal(row(f, b)->status, FETCH_ANCHOR_PENDING);
+	assert_false(trusted(f, b));
+	step(f, &add, 1, T_NOW - DAY + HOLD - 1, NULL, NULL);
+	assert_int_equal(row(f, b)->status, FETCH_ANCHOR_PENDING);
+	step(f, &add, 1, T_NOW - DAY + HOLD, NULL, NULL);
+	assert_int_equal(row(f, b)->status, FETCH_ANCHOR_ADOPTED);
+	free(add.data);
+}
+
 /* A retirement is final: the configured anchor is no longer trusted,
  * its head goes, and announcements it signs are refused. */
 static void test_retire(void **state)
@@ -427,6 +447,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_adopt_after_hold_down),
+		T(test_clock_back),
 		T(test_gap_resets),
 		T(test_retire),
 		T(test_retire_needs_own_key),

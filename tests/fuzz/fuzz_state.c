@@ -5,7 +5,9 @@
  * fetch_state_load, which checks the stored record bytes against what
  * they verified as, and verifies them again when that fails).
  *
- * A valid store (a few sites, two pages, journal rows) is made once; each
+ * A valid store (a few sites, two pages, journal rows of every kind, a
+ * sync among them, and anchor rows: adopted, pending, retired) is made
+ * once; each
  * input then damages a copy of it, as a disk, an editor or another
  * program might.  The first byte chooses how:
  *   'S'  the rest is SQL run on the copy (ATTACH, PRAGMA and such are
@@ -16,7 +18,7 @@
  * Beyond "no crash", the store must open (a damaged file is moved aside,
  * a node must never stay wedged), the state must load unless the store
  * is another VPN's, and a state that loads must save and load back to
- * the same view.
+ * the same view and the same anchor rows.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -86,6 +88,41 @@ static void clean(void)
 	closedir(d);
 }
 
+/* Anchor rows of each status (schema 3): anchor2 announced twice by
+ * the anchor, a hold-down apart (adopted), another key announced since
+ * (pending), the rogue key retired. */
+static void add_anchors(struct fetch_state *st, struct fetch_merge_report *rep)
+{
+	struct fetch_config cfg = w.cfg;
+	struct rr_seckey other;
+	struct rrchain_anchor_stmt s[3];
+	struct rr_pubkey got;
+
+	h_seckey(&other, 7);
+	memset(s, 0, sizeof(s));
+	s[0].key = w.anchor2.pub;
+	s[1].key = other.pub;
+	s[2].key = w.rogue.pub;
+	s[2].retire = true;
+	memcpy(s[2].signer, w.rogue.pub.id, RR_KEYID_LEN);
+	for (size_t i = 0; i < 3; i++) {
+		if (!s[i].retire)
+			memcpy(s[i].signer, w.anchor.pub.id, RR_KEYID_LEN);
+		s[i].serial = 1;
+		s[i].not_before = T_NOW - 1000;
+		s[i].expires = T_NOW + 100000;
+		s[i].status = RRCHAIN_OK;
+	}
+	cfg.anchor_hold_down_ms = 10000;
+	must(fetch_state_anchors_update(st, &cfg, T_NOW - 100, s, 1, rep) == 0 &&
+	     fetch_state_anchors_update(st, &cfg, T_NOW - 50, s, 3, rep) == 0,
+	     "anchors");
+	must(fetch_state_anchor_keys(st, FETCH_ANCHOR_ADOPTED, &got, 1) == 1 &&
+	     fetch_state_anchor_keys(st, FETCH_ANCHOR_PENDING, &got, 1) == 1 &&
+	     fetch_state_anchor_keys(st, FETCH_ANCHOR_RETIRED, &got, 1) == 1,
+	     "anchor rows of each status");
+}
+
 static void make_template(void)
 {
 	struct rrchain_stats stats = { 0 };
@@ -95,6 +132,10 @@ static void make_template(void)
 	struct fetch_store *store = h_store(work);
 	char err[FETCH_STATE_ERRLEN];
 	static uint8_t conf[] = "site conf\n";
+	static uint8_t peers[] =
+		"\n[Peer]\n# test/paris/beta\n"
+		"PublicKey = AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n"
+		"Endpoint = [2001:db8::2]:51820\nAllowedIPs = 10.2.0.0/16\n";
 	struct fetch_owed o[] = {
 		{ .kind = FETCH_OWED_WRITE, .path = "/nonexistent/a.conf",
 		  .tmp = "/nonexistent/.a.conf.tmp", .data = conf,
@@ -103,12 +144,15 @@ static void make_template(void)
 		  .data = conf, .len = 4, .deadline = T_NOW + 60 },
 		{ .kind = FETCH_OWED_REMOVE, .path = "/nonexistent/b" },
 		{ .kind = FETCH_OWED_RELOAD },
+		{ .kind = FETCH_OWED_SYNC, .path = "wireguard:wg0",
+		  .data = peers, .len = sizeof(peers) - 1 },
 	};
 
 	w_init(&w, 5, 2);
 	must(fetch_state_new(work, &st, err, sizeof(err)) == 0 &&
 	     w_refresh(&w, st, T_NOW, &rep, &stats, &e) == RRCHAIN_OK,
 	     "refresh");
+	add_anchors(st, &rep);
 	must(fetch_state_save(st, store, err, sizeof(err)) == 1, err);
 	must(fetch_store_begin(store, err, sizeof(err)) == 0, err);
 	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++)
@@ -221,6 +265,25 @@ static bool same_view(const struct fetch_view *a, const struct fetch_view *b)
 	return true;
 }
 
+/* The anchor rows load back as they were saved. */
+static bool same_anchors(const struct fetch_state *a,
+			 const struct fetch_state *b)
+{
+	size_t na, nb;
+	const struct fetch_anchor *va = fetch_state_anchors(a, &na);
+	const struct fetch_anchor *vb = fetch_state_anchors(b, &nb);
+
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (memcmp(va[i].key.key, vb[i].key.key, RR_PUBKEY_LEN) != 0 ||
+		    va[i].status != vb[i].status ||
+		    va[i].since != vb[i].since ||
+		    memcmp(va[i].signer, vb[i].signer, RR_KEYID_LEN) != 0)
+			return false;
+	return true;
+}
+
 static void check(void)
 {
 	struct fetch_store *store = NULL;
@@ -267,7 +330,8 @@ static void check(void)
 				     &aside, err, sizeof(err)) != 0 ||
 		    found != FETCH_STORE_EXISTING ||
 		    load(store, &st2, &rep2, err, sizeof(err)) != 0 ||
-		    !same_view(fetch_state_view(st), fetch_state_view(st2))) {
+		    !same_view(fetch_state_view(st), fetch_state_view(st2)) ||
+		    !same_anchors(st, st2)) {
 			fprintf(stderr, "fuzz_state: reload: %s\n", err);
 			abort();
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "policy.h"
 #include "request.h"
@@ -247,6 +248,30 @@ static void test_request(void **state)
 	assert_int_equal(pub_request_decode("req", mail, &back, &e), -1);
 	assert_non_null(strstr(e.msg, "req:4: request"));
 	free(mail);
+	/* A tag added after sig= is not signed: refused, not taken in. */
+	{
+		char b64[4096] = "", body[4096], armoured[8192];
+		size_t blen = 0, at = 0;
+		const char *l = strchr(text, '\n') + 1;
+		while (strncmp(l, PUB_REQ_END, strlen(PUB_REQ_END)) != 0) {
+			size_t ll = strcspn(l, "\n");
+			memcpy(b64 + at, l, ll);
+			at += ll;
+			l += ll + 1;
+		}
+		b64[at] = '\0';
+		assert_int_equal(sodium_base642bin((uint8_t *)body,
+			sizeof(body) - 32, b64, at, NULL, &blen, NULL,
+			sodium_base64_VARIANT_ORIGINAL), 0);
+		memcpy(body + blen, "; any=ipv4/8", 13);
+		sodium_bin2base64(b64, sizeof(b64), (uint8_t *)body,
+				  strlen(body), sodium_base64_VARIANT_ORIGINAL);
+		snprintf(armoured, sizeof(armoured), "%s\n%s\n%s\n",
+			 PUB_REQ_BEGIN, b64, PUB_REQ_END);
+		assert_int_equal(pub_request_decode("req", armoured, &back,
+						    &e), -1);
+		assert_non_null(strstr(e.msg, "tags after sig="));
+	}
 	/* No armour. */
 	assert_int_equal(pub_request_decode("req", "hello\n", &back, &e), -1);
 	assert_non_null(strstr(e.msg, "no " PUB_REQ_BEGIN));
