@@ -300,6 +300,34 @@ static int write_confs(const struct eopts *o, const struct plan *p,
 	return write_text(o->dir, "publish.conf", buf, 0644, e);
 }
 
+/* DIR made 0700, or an existing one that only its owner (us) can
+ * write: secret keys go there, so a directory others can write, or
+ * someone else's, or a symlink, is refused rather than used. */
+static int private_dir(const char *dir, struct pub_err *e)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return pub_errf(e, PUB_EXIT_IO, dir, 0, "mkdir", "%s",
+				strerror(errno));
+	if (lstat(dir, &st) != 0)
+		return pub_errf(e, PUB_EXIT_IO, dir, 0, "stat", "%s",
+				strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pub_errf(e, PUB_EXIT_IO, dir, 0, "mkdir",
+				"exists and is not a directory");
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return pub_errf(e, PUB_EXIT_IO, dir, 0, "mkdir",
+				"mode %04o, owner %u: secret keys go there, "
+				"so it must be ours and not writable by group "
+				"or others (chmod go-w)",
+				(unsigned)(st.st_mode & 07777),
+				(unsigned)st.st_uid);
+	return 0;
+}
+
 /* Keys, description and request; *REQ receives the request's text. */
 static int make(const struct eopts *o, struct plan *p, char **req,
 		char *rkey, char *privpath, struct pub_err *e)
@@ -310,18 +338,16 @@ static int make(const struct eopts *o, struct plan *p, char **req,
 	bool have_sk = false;
 	int rc = -1;
 
-	if (mkdir(o->dir, 0700) != 0 && errno != EEXIST)
-		return pub_errf(e, PUB_EXIT_IO, o->dir, 0, "mkdir", "%s",
-				strerror(errno));
+	if (private_dir(o->dir, e) != 0)
+		return -1;
 	if (!o->privdir && !pub_fmt(privpath, PUB_PATHLEN, "%s/privkeys",
 				    o->dir))
 		return pub_errf(e, PUB_EXIT_USAGE, o->dir, 0, "enrol",
 				"path too long");
 	if (o->privdir)
 		snprintf(privpath, PUB_PATHLEN, "%s", o->privdir);
-	if (mkdir(privpath, 0700) != 0 && errno != EEXIST)
-		return pub_errf(e, PUB_EXIT_IO, privpath, 0, "mkdir", "%s",
-				strerror(errno));
+	if (private_dir(privpath, e) != 0)
+		return -1;
 	if (!pub_fmt(privpath + strlen(privpath), PUB_PATHLEN - strlen(privpath),
 		     "/priv.%08x00", SECNET_GROUP))
 		return pub_errf(e, PUB_EXIT_USAGE, privpath, 0, "enrol",

@@ -132,6 +132,16 @@ has delta/site.desc "^publish delta.mobile.sites.vpn.example.org$" "the name is 
 dig +short -p "$KPORT" @127.0.0.1 TXT delta.mobile.sites.vpn.example.org > d.dig
 has d.dig "ep=mobile" "dig shows delta's record"
 
+# ---- a directory others can write is refused for the keys -----------------------
+mkdir -m 0777 shared
+chmod 0777 shared
+expect 3 "enrol refuses a world-writable directory" "$V" enrol --vpn example \
+	--site x/open -d shared --publish _vpnrr.open.example.net --mobile \
+	--networks any/29 --bits 1024
+has "$TMP/err" "shared: mkdir: mode 0777" "the directory's mode is named"
+[ ! -e shared/record.key ] && ok "no key written there" ||
+	fail "a key was written into a world-writable directory"
+
 # ---- space runs out --------------------------------------------------------------
 "$V" enrol --vpn example --site x/eps -d eps --publish _vpnrr.eps.example.net \
 	--mobile --networks any/29 --bits 1024 >/dev/null 2>&1
