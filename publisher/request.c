@@ -251,6 +251,12 @@ static int tag_value(struct parsed *ps, const char *tag, char *val,
 		memcpy(q->publish, val, strlen(val) + 1);
 		return 0;
 	case 7:
+		/* A stranger's text reaches the admin's terminal: no control
+		 * bytes (the record's text rule refuses them too). */
+		for (const unsigned char *c = (const unsigned char *)val; *c;
+		     c++)
+			if (*c < 0x20 || *c == 0x7f)
+				return BAD("contact: control character");
 		if (!pub_fmt(q->contact, sizeof(q->contact), "%s", val))
 			return BAD("contact too long");
 		return 0;

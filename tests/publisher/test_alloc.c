@@ -146,6 +146,15 @@ static void request_roundtrip(void **state)
 	assert_string_equal(back.publish, "_vpnrr.alpha.example.net");
 	free(text);
 
+	/* A contact with a control byte (an escape sequence for the admin's
+	 * terminal) is refused, though signed. */
+	strcpy(q.contact, "ops@alpha.example.net\x1b[2J");
+	assert_int_equal(pub_request_encode(&q, &k, &text, &e), 0);
+	assert_int_equal(pub_request_decode("t", text, &back, &e), -1);
+	assert_non_null(strstr(e.msg, "contact: control character"));
+	free(text);
+	q.contact[0] = '\0';
+
 	/* Asking for nothing is refused. */
 	q.nnets = 0;
 	assert_int_equal(pub_request_encode(&q, &k, &text, &e), 0);
