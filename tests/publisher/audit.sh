@@ -8,9 +8,6 @@
 set -eu
 V=$1 EX=$2
 . "$(dirname "$0")/lib.sh"
-SILENT_PID=
-trap 'if [ -n "$SILENT_PID" ]; then kill "$SILENT_PID" 2>/dev/null || :; fi;
-      cleanup' EXIT
 
 cp -R "$EX" "$TMP/ex"
 rm -f "$TMP"/ex/zones/*.zone "$TMP"/ex/sites/*.rec "$TMP/ex/admin/state"
@@ -136,26 +133,7 @@ expect 0 "beta is still VALID" "$V" verify --anchor "$A" --server "$S" \
 stop_nsd
 
 # A server that takes every query and answers none.
-python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-s.settimeout(0.2)
-end = time.time() + 60
-while time.time() < end:
-    try:
-        s.recvfrom(65536)
-    except socket.timeout:
-        pass
-' > "$TMP/silent.port" &
-SILENT_PID=$!
-n=0
-while [ ! -s "$TMP/silent.port" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-SPORT=$(cat "$TMP/silent.port")
-[ -n "$SPORT" ] || fail "the silent server did not start"
-
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
+start_silent_udp
 t0=$(ms)
 expect 3 "a silent server: could not fetch (exit 3)" "$V" verify \
 	--anchor "$A" --server "127.0.0.1:$SPORT" --zone "$ZONE" --timeout 1 \

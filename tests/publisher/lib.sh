@@ -3,8 +3,10 @@
 fails=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vpnrr-test.XXXXXX")
 NSD_PIDFILE=
+SILENT_PID=
 
 cleanup() {
+	if [ -n "$SILENT_PID" ]; then kill "$SILENT_PID" 2>/dev/null || :; fi
 	if [ -n "$NSD_PIDFILE" ] && [ -s "$NSD_PIDFILE" ]; then
 		kill "$(cat "$NSD_PIDFILE")" 2>/dev/null || :
 		n=0
@@ -42,6 +44,33 @@ has() {
 hasnt() {
 	if grep -q -e "$2" "$1"; then fail "$3: '$2' found"; else ok "$3"; fi
 }
+
+# start_silent_udp: a server on 127.0.0.1 that takes every UDP query and
+# answers none (for 60 s at most); sets SPORT, and SILENT_PID, which
+# cleanup stops.
+start_silent_udp() {
+	python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+s.settimeout(0.2)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        s.recvfrom(65536)
+    except socket.timeout:
+        pass
+' > "$TMP/silent.port" &
+	SILENT_PID=$!
+	n=0
+	while [ ! -s "$TMP/silent.port" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	SPORT=$(cat "$TMP/silent.port")
+	[ -n "$SPORT" ] || fail "the silent server did not start"
+}
+
+# ms: the time in milliseconds.
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 finish() {
 	if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed" >&2; exit 1; fi
